@@ -1,0 +1,223 @@
+"""The `specc` command line: argument parsing, exit codes and output files.
+
+Exit codes: 0 success, 1 errors in the spec (or a stale output with --check),
+2 usage errors (bad flags, unknown -D name, missing file). `main(argv)` returns
+the code, so tests call it directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import NoReturn, TextIO
+
+from specc import __version__
+from specc.compiler import Compilation, UnknownParamError, compile_file
+from specc.diagnostics import CODES, errors_json, render_all
+from specc.expr import Value
+from specc.limits import Limits
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A command-line mistake: printed as `specc: error: ...`, exit 2."""
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """The parsed command line, typed once for the rest of the module."""
+
+    command: str
+    args: argparse.Namespace
+    params: dict[str, Value]
+    limits: Limits
+
+
+def _parse_define(text: str) -> tuple[str, Value]:
+    from specc.source import yaml_scalar  # noqa: PLC0415 - only when -D is used
+
+    name, sep, raw = text.partition("=")
+    if not sep or not name.strip():
+        raise UsageError(f"-D expects NAME=VALUE, got {text!r}")
+    value = yaml_scalar(raw)
+    if value is None or not isinstance(value, bool | int | float | str):
+        raise UsageError(f"-D {name}: {raw!r} is not a number, boolean or string")
+    return name.strip(), value
+
+
+def _add_spec_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("spec", help="the spec file (YAML)")
+    p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a declared param; VALUE is read as a YAML scalar")
+    for name in Limits.field_names():
+        default = getattr(Limits(), name)
+        p.add_argument(Limits.flag(name), dest=name, type=int, default=default,
+                       metavar="N", help=f"limit (default {default})")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="colour diagnostics on a terminal")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (a factory, so tests and docs can inspect it)."""
+    parser = argparse.ArgumentParser(
+        prog="specc",
+        description="Compile declarative model specs with TensorFlow-1 variable-scope "
+        "semantics into a variable table and a standalone NumPy module.",
+    )
+    parser.add_argument("--version", action="version", version=f"specc {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("check", help="validate and resolve a spec; report every error")
+    _add_spec_args(p)
+    p.add_argument("--json", action="store_true", help="print errors (or counts) as JSON")
+
+    p = sub.add_parser("table", help="print the resolved variable table")
+    _add_spec_args(p)
+    p.add_argument("--json", action="store_true", help="the JSON table (DESIGN section 4)")
+    p.add_argument("--format", choices=("text", "markdown", "csv", "json"), default="text")
+
+    p = sub.add_parser("schema", help="print the JSON Schema of the spec language")
+    p.add_argument("-o", "--output", help="write it to this file")
+
+    p = sub.add_parser("explain-code", help="describe a diagnostic code, with an example")
+    p.add_argument("code", nargs="?", help="the code (omit to list them all)")
+    return parser
+
+
+def _options(argv: Sequence[str] | None) -> Options:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    params: dict[str, Value] = {}
+    for d in getattr(args, "defines", []) or []:
+        name, value = _parse_define(d)
+        params[name] = value
+    limits = Limits(**{n: getattr(args, n) for n in Limits.field_names() if hasattr(args, n)})
+    return Options(args.command, args, params, limits)
+
+
+def _use_color(opts: Options, stream: TextIO) -> bool:
+    mode = getattr(opts.args, "color", "never")
+    if mode == "always":
+        return True
+    if mode == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return stream.isatty()
+
+
+def _compile(opts: Options) -> Compilation:
+    path = opts.args.spec
+    if not os.path.isfile(path):
+        raise UsageError(f"no such spec file: {path}")
+    try:
+        return compile_file(path, opts.params, opts.limits)
+    except UnknownParamError as e:
+        raise UsageError(str(e)) from None
+
+
+def _report(opts: Options, comp: Compilation, *, as_json: bool) -> int:
+    if as_json:
+        print(errors_json(comp.diagnostics))
+    else:
+        sys.stderr.write(render_all(comp.diagnostics, comp.sources,
+                                    color=_use_color(opts, sys.stderr)))
+    return EXIT_ERRORS
+
+
+def cmd_check(opts: Options) -> int:
+    comp = _compile(opts)
+    if not comp.ok:
+        return _report(opts, comp, as_json=opts.args.json)
+    assert comp.table is not None
+    t = comp.table
+    if opts.args.json:
+        print(json.dumps({"errors": [], "variables": len(t.variables),
+                          "parameters": t.parameters, "bytes": t.bytes}))
+    else:
+        print(f"{opts.args.spec}: ok: {len(t.variables)} variables, {t.parameters:,} "
+              f"parameters, {t.bytes:,} bytes")
+    return EXIT_OK
+
+
+def cmd_table(opts: Options) -> int:
+    fmt = "json" if opts.args.json else opts.args.format
+    comp = _compile(opts)
+    if not comp.ok:
+        return _report(opts, comp, as_json=fmt == "json")
+    assert comp.table is not None
+    from specc import render  # noqa: PLC0415 - only the table command needs it
+
+    sys.stdout.write(render.render_table(comp.table, fmt))
+    return EXIT_OK
+
+
+def cmd_schema(opts: Options) -> int:
+    from specc.schema import schema_text  # noqa: PLC0415 - pydantic schema generation
+
+    text = schema_text()
+    if opts.args.output:
+        from specc.files import write_atomic  # noqa: PLC0415
+
+        write_atomic(opts.args.output, text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_explain_code(opts: Options) -> int:
+    code = opts.args.code
+    if code is None:
+        for c in CODES.values():
+            print(f"{c.code:22} {c.description}")
+        return EXIT_OK
+    info = CODES.get(code)
+    if info is None:
+        raise UsageError(f"unknown code {code!r}; known: {', '.join(CODES)}")
+    print(f"{info.code}: {info.description}")
+    from specc.codes_doc import EXAMPLES  # noqa: PLC0415
+
+    example = EXAMPLES.get(code)
+    if example:
+        print("\nA spec that fails with it:\n")
+        print("\n".join("    " + line for line in example.failing.rstrip().splitlines()))
+        print("\nThe fix:\n")
+        print("\n".join("    " + line for line in example.fixed.rstrip().splitlines()))
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[Options], int]] = {
+    "check": cmd_check,
+    "table": cmd_table,
+    "schema": cmd_schema,
+    "explain-code": cmd_explain_code,
+}
+
+
+def _fail(message: str) -> NoReturn:
+    raise UsageError(message)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    try:
+        opts = _options(argv)
+        return COMMANDS[opts.command](opts)
+    except UsageError as e:
+        sys.stderr.write(f"specc: error: {e}\n")
+        return EXIT_USAGE
+    except SystemExit as e:  # argparse's own usage errors and --help
+        return int(e.code) if isinstance(e.code, int) else EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write("specc: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Graph names: TF's `Graph.unique_name` and name-scope rules.
+
+Names in use are shared by every thread of one graph and compared
+case-insensitively; the name-scope stack itself is per thread and lives in the
+engine's thread state.
+"""
+
+from __future__ import annotations
+
+import re
+
+from specc.engine.errors import EngineError
+
+#: TF's `_VALID_OP_NAME_REGEX` (a root name scope or op) and
+#: `_VALID_SCOPE_NAME_REGEX` (a name inside a scope). Matched in full, so a
+#: trailing newline is rejected too (TF's `re.match` with `$` would let one by).
+VALID_ROOT_NAME = re.compile(r"[A-Za-z0-9.][A-Za-z0-9_.\\/>-]*")
+VALID_SCOPE_NAME = re.compile(r"[A-Za-z0-9_.\\/>-]*")
+
+
+class Graph:
+    """The names used in one graph (`Graph._names_in_use`)."""
+
+    __slots__ = ("names_in_use",)
+
+    def __init__(self) -> None:
+        self.names_in_use: dict[str, int] = {}
+
+    def unique_name(self, name: str, stack: str) -> str:
+        """`Graph.unique_name(name)` under the name-scope `stack`; marks it used."""
+        if stack:
+            name = stack + "/" + name
+        key = name.lower()
+        used = self.names_in_use
+        i = used.get(key, 0)
+        used[key] = i + 1
+        if i > 0:
+            base = key
+            while key in used:
+                key = f"{base}_{i}"
+                i += 1
+            used[key] = 1
+            name = f"{name}_{i - 1}"
+        return name
+
+    def is_used(self, name: str) -> bool:
+        return name.lower() in self.names_in_use
+
+
+def check_scope_name(name: str, stack: str) -> None:
+    """TF's validation in `Graph.name_scope`: stricter at the root."""
+    if stack:
+        if not VALID_SCOPE_NAME.fullmatch(name):
+            raise EngineError(
+                "invalid-name",
+                f"'{name}' is not a valid scope name. A scope name has to match the "
+                f"following pattern: ^{VALID_SCOPE_NAME.pattern}$",
+                hint="names may use letters, digits and _ . \\ / > -",
+            )
+    elif not VALID_ROOT_NAME.fullmatch(name):
+        raise EngineError(
+            "invalid-name",
+            f"'{name}' is not a valid root scope name. A root scope name has to match the "
+            f"following pattern: ^{VALID_ROOT_NAME.pattern}$",
+            hint="a name at the root starts with a letter, digit or '.', and may use "
+            "letters, digits and _ . \\ / > -",
+        )

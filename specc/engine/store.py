@@ -1,0 +1,489 @@
+"""The variable store: TF's `_VariableStore` — create, share, partition.
+
+The control flow of `get_variable` follows TF's `_true_getter`,
+`_get_partitioned_variable` and `_get_single_variable` check for check, so that
+the first error is the one TF raises.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from specc.catalog import (
+    ConstraintEntry,
+    GetterCall,
+    GetterEntry,
+    InitializerEntry,
+    PartitionerEntry,
+    RegularizerEntry,
+)
+from specc.catalog.dtypes import DType
+from specc.catalog.initializers import INITIALIZERS, flatten_literal, literal_kind
+from specc.catalog.partitioners import PartitionError, check_partitions, iter_slices
+from specc.engine.errors import EngineError
+from specc.engine.graph import Graph, check_scope_name
+from specc.engine.options import LiteralValue, Option
+from specc.engine.scopes import InitOption, Reuse
+from specc.limits import Limits
+from specc.span import Span
+
+GLOBAL_VARIABLES = "variables"
+TRAINABLE_VARIABLES = "trainable_variables"
+LOCAL_VARIABLES = "local_variables"
+
+_DEFAULT_FLOAT_INIT = Option(INITIALIZERS["glorot_uniform"], INITIALIZERS["glorot_uniform"].args())
+_DEFAULT_OTHER_INIT = Option(INITIALIZERS["zeros"], INITIALIZERS["zeros"].args())
+
+
+def shape_text(shape: tuple[int, ...] | None) -> str:
+    """TensorShape's str(): `(2, 3)`, `(4,)`, `()`; `<unknown>` when unknown."""
+    if shape is None:
+        return "<unknown>"
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
+@dataclass(frozen=True, slots=True)
+class VarRequest:
+    """What one `get_variable` call asks for after scope defaults are applied."""
+
+    shape: tuple[int, ...] | None
+    dtype: DType
+    initializer: InitOption | None
+    regularizer: Option[RegularizerEntry] | None
+    reuse: Reuse
+    trainable: bool | None
+    collections: tuple[str, ...] | None
+    caching_device: str | None
+    partitioner: Option[PartitionerEntry] | None
+    validate_shape: bool
+    use_resource: bool | None
+    constraint: Option[ConstraintEntry] | None
+    synchronization: str
+    aggregation: str
+    getters: tuple[Option[GetterEntry], ...]
+
+
+@dataclass(slots=True, eq=False)
+class Variable:
+    """A created variable (or one part of a partitioned variable)."""
+
+    name: str
+    tensor: str
+    shape: tuple[int, ...]
+    dtype: DType
+    trainable: bool
+    collections: tuple[str, ...]
+    initializer: InitOption
+    regularizer: Option[RegularizerEntry] | None
+    constraint: Option[ConstraintEntry] | None
+    synchronization: str
+    aggregation: str
+    caching_device: str | None
+    use_resource: bool | None
+    validate_shape: bool
+    read_dtype: DType | None
+    defined_at: Span | None
+    shared_at: list[Span] = field(default_factory=list)
+    #: for a part: the partitioned variable's name and this part's offset
+    part_of: str | None = None
+    offset: tuple[int, ...] | None = None
+
+    @property
+    def local(self) -> bool:
+        return LOCAL_VARIABLES in self.collections
+
+
+@dataclass(slots=True, eq=False)
+class PartitionedVariable:
+    """A `PartitionedVariable`: its parts are ordinary variables of the store."""
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: DType
+    partitions: list[int]
+    parts: list[Variable]
+    defined_at: Span | None
+    shared_at: list[Span] = field(default_factory=list)
+
+
+Got = Variable | PartitionedVariable
+
+
+@dataclass(slots=True)
+class VariableStore:
+    """Every variable of one compilation, shared by all threads."""
+
+    graph: Graph
+    limits: Limits
+    vars: dict[str, Variable] = field(default_factory=dict)
+    partitioned: dict[str, PartitionedVariable] = field(default_factory=dict)
+    regularization_losses: list[str] = field(default_factory=list)
+    trainable: list[str] = field(default_factory=list)
+    param_bytes: int = 0
+
+    # ------------------------------------------------------------ entry point
+
+    def get_variable(self, name: str, req: VarRequest, site: Span | None) -> Got:
+        """`_VariableStore.get_variable`: validate, run the custom getters, get."""
+        trainable = req.trainable
+        if trainable is None:
+            trainable = req.synchronization != "on_read"
+        call = GetterCall(name, req.dtype, trainable)
+        for getter in req.getters:  # innermost first: it wraps (and calls) the outer ones
+            call = getter.entry.apply(getter.args, call)
+        return self._true_getter(call, req, site)
+
+    def _true_getter(self, call: GetterCall, req: VarRequest, site: Span | None) -> Got:
+        name = call.name
+        is_scalar = req.shape is not None and len(req.shape) == 0
+        if req.partitioner is not None and not is_scalar:
+            return self._get_partitioned(call, req, req.partitioner, site)
+        if req.reuse is Reuse.YES and req.partitioner is None and name in self.partitioned:
+            return self._get_partitioned(call, req, None, site)
+        if f"{name}/part_0" in self.vars:
+            raise EngineError(
+                "partition-clash",
+                "No partitioner was provided, but a partitioned version of the variable was "
+                f"found: {name}/part_0. Perhaps a variable of the same name was already "
+                "created with partitioning?",
+                variable=name,
+                related=self.vars[f"{name}/part_0"].defined_at,
+                hint="give the same partitioner, or reuse it with `reuse: true`",
+            )
+        return self._get_single(call, req, req.shape, req.initializer, site)
+
+    # ------------------------------------------------------------ partitioned
+
+    def _get_partitioned(
+        self,
+        call: GetterCall,
+        req: VarRequest,
+        partitioner: Option[PartitionerEntry] | None,
+        site: Span | None,
+    ) -> PartitionedVariable:
+        name, dtype, shape = call.name, call.dtype, req.shape
+        if name in self.vars:
+            raise EngineError(
+                "partition-clash",
+                "A partitioner was provided, but an unpartitioned version of the variable was "
+                f"found: {name}.  Perhaps a variable of the same name was already created "
+                "without partitioning?",
+                variable=name,
+                related=self.vars[name].defined_at,
+            )
+        parts: list[int] | None = None
+        if not req.reuse.truthy or partitioner is not None:
+            parts = self._call_partitioner(name, partitioner, shape, dtype)
+        existing = self.partitioned.get(name)
+        if existing is not None:
+            if req.reuse is Reuse.NO:
+                raise EngineError(
+                    "variable-exists",
+                    f"Partitioned variable with name {name} already exists. Did you mean to set "
+                    "reuse=True or reuse=tf.AUTO_REUSE in VarScope?",
+                    variable=name,
+                    related=existing.defined_at,
+                    hint="set `reuse: true` or `reuse: auto` on the enclosing scope",
+                )
+            if shape is not None and shape != existing.shape:
+                raise EngineError(
+                    "shape-mismatch",
+                    f"Trying to reuse partitioned variable {name}, but specified shape "
+                    f"{shape_text(shape)} and found shape {shape_text(existing.shape)}.",
+                    variable=name,
+                    related=existing.defined_at,
+                )
+            if dtype != existing.dtype:
+                raise EngineError(
+                    "dtype-mismatch",
+                    f"Trying to reuse partitioned variable {name}, but specified dtype "
+                    f"{dtype.name} and found dtype {existing.dtype.name}.",
+                    variable=name,
+                    related=existing.defined_at,
+                )
+            if parts is not None and existing.partitions != parts:
+                raise EngineError(
+                    "partition-mismatch",
+                    f"Trying to reuse partitioned variable {name}, but specified partitions "
+                    f"{parts} and found partitions {existing.partitions}.",
+                    variable=name,
+                    related=existing.defined_at,
+                )
+            if site is not None:
+                existing.shared_at.append(site)
+            return existing
+        if req.reuse is Reuse.YES:
+            raise EngineError(
+                "variable-missing",
+                f"PartitionedVariable {name} does not exist, or was not created with "
+                "tf.get_variable(). Did you mean to set reuse=False or reuse=tf.AUTO_REUSE "
+                "in VarScope?",
+                variable=name,
+                hint="create it first, or use `reuse: auto`",
+            )
+        assert parts is not None and shape is not None  # computed above when not reusing
+        slices = iter_slices(shape, parts)
+        num = len(slices)
+        if f"{name}/part_0" in self.vars:
+            if f"{name}/part_{num - 1}" not in self.vars:
+                raise EngineError(
+                    "partition-clash",
+                    "Partitioner returned a different partitioning than what was already "
+                    f"found.  Partitioner returned {num} shards, and shard {name}/part_0 was "
+                    f"found, but {name}/part_{num - 1} was not.",
+                    variable=name,
+                )
+            if f"{name}/part_{num}" in self.vars:
+                raise EngineError(
+                    "partition-clash",
+                    "Partitioner returned a different partitioning than what was already "
+                    f"found.  Partitioner returned {num} shards, and shard {name}/part_0 was "
+                    f"found, but so was the extra shard {name}/part_{num}.",
+                    variable=name,
+                )
+        initializer = req.initializer
+        if isinstance(initializer, LiteralValue):
+            _check_literal_dtype(initializer, dtype, name)
+            if initializer.shape != shape:
+                raise EngineError(
+                    "initializer-shape",
+                    f"value literal of shape {list(initializer.shape)} does not match the "
+                    f"partitioned variable's shape {list(shape)}",
+                    variable=name,
+                )
+        made: list[Variable] = []
+        for i, (offset, part_shape) in enumerate(slices):
+            part_name = f"{name}/part_{i}"
+            # TF opens `<part>/PartitionedInitializer` at the root before each part
+            _check_variable_name(part_name + "/PartitionedInitializer", name)
+            self.graph.unique_name(part_name + "/PartitionedInitializer", "")
+            part_init: InitOption | None
+            if initializer is None:
+                part_init = self._default_initializer(name, dtype)
+                init_shape: tuple[int, ...] | None = part_shape
+            elif isinstance(initializer, LiteralValue):
+                part_init = initializer
+                init_shape = None
+            else:
+                part_init = initializer
+                init_shape = part_shape
+            part_call = GetterCall(part_name, dtype, call.trainable, call.read_dtype)
+            var = self._get_single(part_call, req, init_shape, part_init, site,
+                                   slice_shape=part_shape)
+            var.part_of, var.offset = name, offset
+            made.append(var)
+        pv = PartitionedVariable(name, shape, dtype, parts, made, site)
+        self.partitioned[name] = pv
+        return pv
+
+    def _call_partitioner(
+        self,
+        name: str,
+        partitioner: Option[PartitionerEntry] | None,
+        shape: tuple[int, ...] | None,
+        dtype: DType,
+    ) -> list[int]:
+        if shape is None:
+            raise EngineError(
+                "shape-undefined",
+                "Shape of a new partitioned variable must be fully defined, but instead was "
+                "<unknown>.",
+                variable=name,
+                hint="give `shape:`",
+            )
+        if not shape:
+            raise EngineError(
+                "partition-invalid",
+                f"A partitioned Variable must have rank at least 1, shape: {shape_text(shape)}",
+                variable=name,
+            )
+        assert partitioner is not None  # TF only calls it when reuse is off or one is given
+        try:
+            parts = partitioner.entry.partitions(partitioner.args, shape, dtype)
+        except PartitionError as e:
+            raise EngineError("partition-invalid", str(e), variable=name) from None
+        problem = check_partitions(parts, shape)
+        if problem:
+            raise EngineError("partition-invalid", problem, variable=name)
+        return parts
+
+    # ------------------------------------------------------------ single
+
+    def _get_single(
+        self,
+        call: GetterCall,
+        req: VarRequest,
+        shape: tuple[int, ...] | None,
+        initializer: InitOption | None,
+        site: Span | None,
+        *,
+        slice_shape: tuple[int, ...] | None = None,
+    ) -> Variable:
+        name, dtype = call.name, call.dtype
+        from_value = isinstance(initializer, LiteralValue)
+        if shape is not None and from_value:
+            raise EngineError(
+                "initializer-shape",
+                "If initializer is a constant, do not specify shape.",
+                variable=name,
+                hint="remove `shape:`; a `value` literal carries its own shape",
+            )
+        found = self.vars.get(name)
+        if found is not None:
+            if req.reuse is Reuse.NO:
+                raise EngineError(
+                    "variable-exists",
+                    f"Variable {name} already exists, disallowed. Did you mean to set "
+                    "reuse=True or reuse=tf.AUTO_REUSE in VarScope?",
+                    variable=name,
+                    related=found.defined_at,
+                    hint="set `reuse: true` or `reuse: auto` on the enclosing scope",
+                )
+            if shape is not None and shape != found.shape:
+                raise EngineError(
+                    "shape-mismatch",
+                    f"Trying to share variable {name}, but specified shape {shape_text(shape)} "
+                    f"and found shape {shape_text(found.shape)}.",
+                    variable=name,
+                    related=found.defined_at,
+                )
+            if dtype != found.dtype:
+                raise EngineError(
+                    "dtype-mismatch",
+                    f"Trying to share variable {name}, but specified dtype {dtype.name} and "
+                    f"found dtype {found.dtype.name}.",
+                    variable=name,
+                    related=found.defined_at,
+                )
+            if site is not None and found.part_of is None:
+                found.shared_at.append(site)
+            return found
+        if req.reuse is Reuse.YES:
+            raise EngineError(
+                "variable-missing",
+                f"Variable {name} does not exist, or was not created with tf.get_variable(). "
+                "Did you mean to set reuse=tf.AUTO_REUSE in VarScope?",
+                variable=name,
+                hint="create it first in a scope that does not reuse, or use `reuse: auto`",
+            )
+        if initializer is None:
+            if shape is None:
+                raise EngineError(
+                    "shape-undefined",
+                    f"Variable {name} did not get an initializer, so its `shape` argument must "
+                    "be specified.",
+                    variable=name,
+                    hint="give `shape:`",
+                )
+            initializer = self._default_initializer(name, dtype)
+        if isinstance(initializer, LiteralValue):
+            var_dtype = initializer.dtype if slice_shape is None else dtype
+            var_shape = initializer.shape if slice_shape is None else slice_shape
+        else:
+            if shape is None:
+                raise EngineError(
+                    "shape-undefined",
+                    "The initializer passed is not valid. It should be a callable with no "
+                    "arguments and the shape should not be provided or an instance of "
+                    "`tf.keras.initializers.*' and `shape` should be fully defined.",
+                    variable=name,
+                    hint=f"give `shape:`; initializer '{initializer.kind}' needs one",
+                )
+            var_dtype, var_shape = dtype, shape
+        # the variable's own graph node: named at the root, made unique
+        _check_variable_name(name)
+        tensor = self.graph.unique_name(name, "") + ":0"
+        if isinstance(initializer, Option):
+            problem = initializer.entry.check(initializer.args, var_shape, var_dtype)
+            if problem is not None:
+                raise EngineError(problem.code, problem.message, variable=name)
+        self._count(name, var_shape, var_dtype)
+        collections = list(req.collections) if req.collections is not None else [GLOBAL_VARIABLES]
+        if call.trainable and TRAINABLE_VARIABLES not in collections:
+            collections.append(TRAINABLE_VARIABLES)
+        var = Variable(
+            name=name,
+            tensor=tensor,
+            shape=var_shape,
+            dtype=var_dtype,
+            trainable=call.trainable,
+            collections=tuple(sorted(set(collections))),
+            initializer=initializer,
+            regularizer=req.regularizer,
+            constraint=req.constraint,
+            synchronization=req.synchronization,
+            aggregation=req.aggregation,
+            caching_device=req.caching_device,
+            use_resource=req.use_resource,
+            validate_shape=req.validate_shape,
+            read_dtype=call.read_dtype,
+            defined_at=site,
+        )
+        self.vars[name] = var
+        if TRAINABLE_VARIABLES in var.collections:
+            self.trainable.append(name)
+        if req.regularizer is not None:
+            self.regularization_losses.append(name)
+        return var
+
+    def _default_initializer(self, name: str, dtype: DType) -> InitOption:
+        if dtype.is_floating:
+            return _DEFAULT_FLOAT_INIT
+        if dtype.is_integer or dtype.kind in ("bool", "string"):
+            return _DEFAULT_OTHER_INIT
+        raise EngineError(
+            "initializer-required",
+            f"An initializer for variable {name} of <dtype: '{dtype.name}'> is required",
+            variable=name,
+            hint="give an `initializer:` (zeros, ones, constant, value)",
+        )
+
+    def _count(self, name: str, shape: tuple[int, ...], dtype: DType) -> None:
+        if len(self.vars) >= self.limits.max_variables:
+            raise EngineError(
+                "limit",
+                f"the spec creates more than {self.limits.max_variables} variables "
+                f"(raise it with {Limits.flag('max_variables')})",
+                variable=name,
+            )
+        self.param_bytes += math.prod(shape) * dtype.itemsize
+        if self.param_bytes > self.limits.max_param_bytes:
+            raise EngineError(
+                "limit",
+                f"the spec's parameters exceed {self.limits.max_param_bytes} bytes "
+                f"(raise it with {Limits.flag('max_param_bytes')})",
+                variable=name,
+            )
+
+
+def _check_variable_name(graph_name: str, variable: str | None = None) -> None:
+    try:
+        check_scope_name(graph_name, "")
+    except EngineError as e:
+        e.variable = variable or graph_name
+        raise
+
+
+def _check_literal_dtype(value: LiteralValue, dtype: DType, name: str) -> None:
+    """`convert_to_tensor(literal, dtype)`: every element must convert."""
+    for leaf in flatten_literal(value.value):
+        kind = literal_kind(leaf)
+        ok = (
+            (dtype.kind == "string" and kind == "string")
+            or (dtype.kind == "bool" and kind == "bool")
+            or (dtype.is_integer and kind == "int")
+            or (dtype.kind in ("float", "complex") and kind in ("int", "float"))
+        )
+        if not ok:
+            raise EngineError(
+                "initializer-dtype",
+                f"Expected {dtype.name}, but got {leaf!r} of type '{type(leaf).__name__}'.",
+                variable=name,
+            )
+
+
+def literal_json(value: Any) -> Any:
+    """A literal as JSON-ready data (it already is; kept for symmetry)."""
+    return value

@@ -1,0 +1,116 @@
+"""Human renderings of the variable table: text (with per-scope parameter counts),
+markdown and csv. JSON is the table's own `dumps`."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from specc.catalog.dtypes import DTYPES
+from specc.table import Row, VariableTable
+
+
+def _fmt_bytes(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} B"
+
+
+def _row_bytes(r: Row) -> int:
+    return r.size * DTYPES[r.dtype].itemsize
+
+
+def _init_text(r: Row) -> str:
+    kind = str(r.initializer.get("kind"))
+    args = r.initializer.get("args") or {}
+    if kind == "value":
+        return "value"
+    if not args:
+        return kind
+    inner = ", ".join(f"{k}={v}" for k, v in args.items() if v is not None)
+    return f"{kind}({inner})"
+
+
+def _columns(r: Row) -> list[str]:
+    flags = []
+    if not r.trainable:
+        flags.append("frozen")
+    if r.local:
+        flags.append("local")
+    if r.partitions:
+        flags.append(f"{len(r.partitions)} parts")
+    if r.shared_at:
+        flags.append(f"shared x{len(r.shared_at)}")
+    return [r.name, "[" + ", ".join(map(str, r.shape)) + "]", r.dtype, f"{r.size:,}",
+            _init_text(r), " ".join(flags)]
+
+
+HEADER = ["name", "shape", "dtype", "params", "initializer", "notes"]
+
+
+def render_text(table: VariableTable) -> str:
+    rows = [_columns(r) for r in table.variables]
+    widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(HEADER)]
+    right = {3}
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.rjust(widths[i]) if i in right else c.ljust(widths[i])
+                         for i, c in enumerate(cells)).rstrip()
+
+    out = [line(HEADER), line(["-" * w for w in widths])]
+    out.extend(line(r) for r in rows)
+    out.append("")
+    scopes: dict[str, tuple[int, int, int]] = {}
+    for r in table.variables:
+        top = r.name.split("/", 1)[0] if "/" in r.name else "(root)"
+        n, p, b = scopes.get(top, (0, 0, 0))
+        scopes[top] = (n + 1, p + r.size, b + _row_bytes(r))
+    sw = max([len("scope")] + [len(s) for s in scopes])
+    out.append(f"{'scope'.ljust(sw)}  {'vars':>6}  {'params':>14}  {'bytes':>11}")
+    for s, (n, p, b) in scopes.items():
+        out.append(f"{s.ljust(sw)}  {n:>6}  {p:>14,}  {_fmt_bytes(b):>11}")
+    out.append(f"{'total'.ljust(sw)}  {len(table.variables):>6}  {table.parameters:>14,}  "
+               f"{_fmt_bytes(table.bytes):>11}")
+    if table.ops:
+        out.append("")
+        out.append("ops: " + ", ".join(table.ops))
+    return "\n".join(out) + "\n"
+
+
+def render_markdown(table: VariableTable) -> str:
+    out = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    for r in table.variables:
+        cells = [c.replace("|", "\\|") for c in _columns(r)]
+        cells[0] = f"`{cells[0]}`"
+        out.append("| " + " | ".join(cells) + " |")
+    out.append("")
+    out.append(f"**{len(table.variables)} variables, {table.parameters:,} parameters, "
+               f"{_fmt_bytes(table.bytes)}**")
+    return "\n".join(out) + "\n"
+
+
+def render_csv(table: VariableTable) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["name", "tensor", "shape", "dtype", "parameters", "bytes", "trainable",
+                "local", "initializer", "partitions", "collections"])
+    for r in table.variables:
+        w.writerow([r.name, r.tensor, "x".join(map(str, r.shape)), r.dtype, r.size,
+                    _row_bytes(r), str(r.trainable).lower(), str(r.local).lower(),
+                    _init_text(r), len(r.partitions) if r.partitions else 0,
+                    " ".join(r.collections)])
+    return buf.getvalue()
+
+
+def render_table(table: VariableTable, fmt: str) -> str:
+    """The table in `fmt`: json, text, markdown or csv."""
+    if fmt == "json":
+        return table.dumps()
+    if fmt == "markdown":
+        return render_markdown(table)
+    if fmt == "csv":
+        return render_csv(table)
+    return render_text(table)

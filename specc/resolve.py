@@ -1,0 +1,555 @@
+"""Resolution: run a validated spec against the scope engine (phase 2).
+
+The resolver is an interpreter over the AST: it evaluates expressions as
+execution meets them, turns options into catalog values, and calls the engine
+exactly as the TF program the spec stands for would. It reports errors in
+execution order (template bodies at their `use`), so the first is TF's, and
+goes on where it can: a statement that failed is skipped, a scope that failed
+to open skips its body, and a variable that failed to be created is not
+reported again at its later uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+from pydantic import ValidationError
+
+from specc.catalog import Entry, default_catalogs
+from specc.catalog.dtypes import DType, parse_dtype
+from specc.diagnostics import Diagnostic, Note
+from specc.engine.engine import Engine, Template
+from specc.engine.errors import EngineError
+from specc.engine.options import LiteralValue, Option
+from specc.engine.scopes import InitOption, Reuse, ScopeOptions, VariableScope
+from specc.expr import Compiled, ExprError, Value
+from specc.limits import DEFAULT_LIMITS, Limits
+from specc.span import Span
+from specc.spec import (
+    AGG_MODES,
+    SYNC_MODES,
+    CatalogRef,
+    NameScopeStmt,
+    Node,
+    OpStmt,
+    Ref,
+    RepeatStmt,
+    ReuseVariablesStmt,
+    ScopeOptionsModel,
+    ScopeStmt,
+    StatementBase,
+    TemplateDef,
+    ThreadStmt,
+    UseStmt,
+    VarStmt,
+    args_error_message,
+    validate_args,
+)
+from specc.validate import ValidatedSpec, arg_type_ok
+
+Env = Mapping[str, Value]
+
+
+class StmtError(Exception):
+    """A located error found while executing one statement."""
+
+    def __init__(self, code: str, message: str, span: Span | None, *,
+                 variable: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.span = code, message, span
+        self.variable, self.hint = variable, hint
+
+
+class Abort(Exception):
+    """A limit was hit: stop the whole resolution."""
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """Where execution is: the template `use` sites above, and nesting depth."""
+
+    uses: tuple[tuple[str, Span | None], ...] = ()
+    depth: int = 0
+
+    def inner(self) -> Frame:
+        return Frame(self.uses, self.depth + 1)
+
+    def in_template(self, name: str, site: Span | None) -> Frame:
+        return Frame((*self.uses, (name, site)), self.depth + 1)
+
+
+@dataclass
+class Resolution:
+    """The outcome of phase 2: the engine's final state and the errors found."""
+
+    engine: Engine
+    diagnostics: list[Diagnostic]
+    params: dict[str, Value]
+    seed: int = 0
+    spec: ValidatedSpec | None = None
+
+
+@dataclass
+class Resolver:
+    spec: ValidatedSpec
+    overrides: Mapping[str, Value] = field(default_factory=dict)
+    limits: Limits = DEFAULT_LIMITS
+
+    def __post_init__(self) -> None:
+        self.engine = Engine(self.limits)
+        self.diags: list[Diagnostic] = []
+        self.params: dict[str, Value] = {}
+        self.captures: dict[str, VariableScope] = {}
+        self.instances: dict[str, tuple[str, Template]] = {}
+        self.failed: set[str] = set()
+        self.executed = 0
+        self._options: dict[int, Any] = {}
+
+    # ------------------------------------------------------------------ driver
+
+    def run(self) -> Resolution:
+        doc = self.spec.document
+        try:
+            self._eval_params()
+            if not self.diags:
+                root = Frame()
+                if doc.defaults is not None:
+                    try:
+                        opts = self.scope_options(doc.defaults, self.params, at_key=True)
+                        cm = self.engine.variable_scope(
+                            self.engine.current_scope, auxiliary_name_scope=False, options=opts
+                        )
+                    except StmtError as e:
+                        self.report(e, root)
+                    else:
+                        with cm:
+                            self.body(doc.body, self.params, root)
+                else:
+                    self.body(doc.body, self.params, root)
+        except Abort:
+            pass
+        return Resolution(self.engine, self.diags, self.params, doc.seed or 0, self.spec)
+
+    def _eval_params(self) -> None:
+        doc = self.spec.document
+        env: dict[str, Value] = {}
+        raw = doc.node.get("params") if isinstance(doc.node, dict) else None
+        for name, value in doc.params.items():
+            if name in self.overrides:
+                env[name] = self.overrides[name]
+                continue
+            if isinstance(value, Compiled):
+                span = raw.value_spans.get(name) if hasattr(raw, "value_spans") else doc.span
+                try:
+                    env[name] = value.evaluate(env)
+                except ExprError as e:
+                    self.diags.append(Diagnostic(
+                        "expression", f"param {name!r}: {e.message}", span,
+                    ))
+                    continue
+            else:
+                env[name] = value
+        self.params = env
+
+    # ------------------------------------------------------------------ reporting
+
+    def report(self, e: StmtError | EngineError, frame: Frame, span: Span | None = None) -> None:
+        notes: list[Note] = []
+        if isinstance(e, EngineError):
+            code, message, variable, hint = e.code, e.message, e.variable, e.hint
+            if e.related is not None:
+                notes.append(Note("first created here", e.related))
+        else:
+            code, message, variable, hint = e.code, e.message, e.variable, e.hint
+            span = e.span or span
+        for tname, site in reversed(frame.uses):
+            notes.append(Note(f"in template {tname!r}, used here", site))
+        self.diags.append(Diagnostic(
+            code, message, span or Span(self.spec.path, 1, 1), variable=variable,
+            notes=tuple(notes), help=hint,
+        ))
+
+    # ------------------------------------------------------------------ execution
+
+    def body(self, body: list[Any], env: Env, frame: Frame) -> None:
+        if frame.depth > self.limits.max_depth:
+            self.diags.append(Diagnostic(
+                "limit",
+                f"statements nest more than {self.limits.max_depth} deep (a template that uses "
+                f"itself?); raise it with {Limits.flag('max_depth')}",
+                body[0].span if body else None,
+            ))
+            raise Abort
+        for st in body:
+            self.executed += 1
+            if self.executed > self.limits.max_statements:
+                self.diags.append(Diagnostic(
+                    "limit",
+                    f"more than {self.limits.max_statements} statements executed (after "
+                    f"repeat and use); raise it with {Limits.flag('max_statements')}",
+                    st.span,
+                ))
+                raise Abort
+            try:
+                if st.if_ is not None and not self.ev_bool(st.if_, env, st, "if"):
+                    continue
+                self.stmt(st, env, frame)
+            except (StmtError, EngineError) as e:
+                if e.code == "limit":
+                    self.report(e, frame, st.span)
+                    raise Abort from None
+                self.report(e, frame, st.span)
+
+    def stmt(self, st: StatementBase, env: Env, frame: Frame) -> None:
+        if isinstance(st, VarStmt):
+            self.do_var(st, env)
+        elif isinstance(st, ScopeStmt):
+            self.do_scope(st, env, frame)
+        elif isinstance(st, UseStmt):
+            self.do_use(st, env, frame)
+        elif isinstance(st, RepeatStmt):
+            self.do_repeat(st, env, frame)
+        elif isinstance(st, NameScopeStmt):
+            self.do_name_scope(st, env, frame)
+        elif isinstance(st, OpStmt):
+            self.engine.op(self.ev_name(st.op, env, st, "op"))
+        elif isinstance(st, ReuseVariablesStmt):
+            if self.ev_bool(st.reuse_variables, env, st, "reuse_variables"):
+                self.engine.reuse_variables()
+        elif isinstance(st, ThreadStmt):
+            with self.engine.thread():
+                self.body(st.body, env, frame.inner())
+
+    # ------------------------------------------------------------------ statements
+
+    def do_var(self, st: VarStmt, env: Env) -> None:
+        name = self.ev_name(st.var, env, st, "var")
+        full = self.engine.full_name(name)
+        if full in self.failed:
+            return
+        shape = self.ev_shape(st, env) if st.shape is not None else None
+        dtype = self.ev_dtype(st.dtype, env, st, "dtype") if st.dtype is not None else None
+        initializer = self.init_option(st.initializer, env, st, "initializer")
+        regularizer = self.option(st.regularizer, env, st, "regularizer")
+        constraint = self.option(st.constraint, env, st, "constraint")
+        partitioner = self.option(st.partitioner, env, st, "partitioner")
+        trainable = self.ev_bool(st.trainable, env, st, "trainable") \
+            if st.trainable is not None else None
+        collections = None
+        if st.collections is not None:
+            collections = tuple(self.ev_name(c, env, st, "collections") for c in st.collections)
+        kw: dict[str, Any] = {}
+        if st.caching_device is not None:
+            kw["caching_device"] = self.ev_name(st.caching_device, env, st, "caching_device")
+        if st.use_resource is not None:
+            kw["use_resource"] = self.ev_bool(st.use_resource, env, st, "use_resource")
+        if st.synchronization is not None:
+            kw["synchronization"] = self.ev_choice(st.synchronization, SYNC_MODES, env, st,
+                                                   "synchronization")
+        if st.aggregation is not None:
+            kw["aggregation"] = self.ev_choice(st.aggregation, AGG_MODES, env, st, "aggregation")
+        if st.validate_shape is not None:
+            kw["validate_shape"] = self.ev_bool(st.validate_shape, env, st, "validate_shape")
+        local = self.ev_bool(st.local, env, st, "local") if st.local is not None else False
+        try:
+            self.engine.get_variable(
+                name, shape=shape, dtype=dtype, initializer=initializer,
+                regularizer=regularizer, constraint=constraint, partitioner=partitioner,
+                trainable=trainable, collections=collections, local=local, site=st.span, **kw,
+            )
+        except EngineError as e:
+            if e.code != "limit":
+                self.failed.add(e.variable or full)
+            raise
+
+    def do_scope(self, st: ScopeStmt, env: Env, frame: Frame) -> None:
+        options = self.scope_options(st, env)
+        target: str | VariableScope | None
+        default_name = None
+        if isinstance(st.scope, Ref):
+            target = self.captured(st.scope, env, st)
+        elif st.scope is None:
+            target = None
+            if st.default_name is not None:
+                default_name = self.ev_name(st.default_name, env, st, "default_name")
+        else:
+            target = self.ev_name(st.scope, env, st, "scope")
+        aux = self.ev_bool(st.auxiliary_name_scope, env, st, "auxiliary_name_scope") \
+            if st.auxiliary_name_scope is not None else True
+        reuse = self.ev_reuse(st, env)
+        if st.values is not None:
+            for v in st.values:
+                ref = self.ev_name(v, env, st, "values")
+                if not self.engine.exists(ref):
+                    raise StmtError("unknown-ref", f"`values` entry {ref!r} names no variable or "
+                                    "op created so far", st.key_span("values"))
+        with self.engine.variable_scope(
+            target, default_name=default_name, reuse=reuse, auxiliary_name_scope=aux,
+            options=options, origin=st.span,
+        ) as scope:
+            if st.capture is not None:
+                self.captures[self.ev_name(st.capture, env, st, "capture")] = scope
+            self.body(st.body, env, frame.inner())
+
+    def do_name_scope(self, st: NameScopeStmt, env: Env, frame: Frame) -> None:
+        target = st.name_scope
+        if isinstance(target, Ref):
+            name: str | None = self.captured(target, env, st).original_name_scope
+        elif target is None:
+            name = None
+        else:
+            name = self.ev_name(target, env, st, "name_scope")
+        with self.engine.name_scope(name):
+            self.body(st.body, env, frame.inner())
+
+    def do_repeat(self, st: RepeatStmt, env: Env, frame: Frame) -> None:
+        n = self.ev_int(st.repeat, env, st, "repeat")
+        if n < 0:
+            raise StmtError("schema", f"repeat count must be >= 0, got {n}", st.key_span("repeat"))
+        var = self.ev_name(st.as_, env, st, "as") if st.as_ is not None else None
+        inner = frame.inner()
+        for i in range(n):
+            if var is not None:
+                loop_env = dict(env)
+                loop_env[var] = i
+                self.body(st.body, loop_env, inner)
+            else:
+                self.body(st.body, env, inner)
+
+    def do_use(self, st: UseStmt, env: Env, frame: Frame) -> None:
+        tname = self.ev_name(st.use, env, st, "use")
+        tmpl = self.spec.templates.get(tname)
+        if tmpl is None:
+            raise StmtError("unknown-ref", f"no template named {tname!r}", st.key_span("use"))
+        args = self.bind_args(tname, tmpl, st, env)
+        tenv: dict[str, Value] = dict(self.params)
+        tenv.update(args)
+        scope_target: str | VariableScope | None = None
+        if isinstance(st.scope, Ref):
+            scope_target = self.captured(st.scope, env, st)
+        elif st.scope is not None:
+            scope_target = self.ev_name(st.scope, env, st, "scope")
+        base = tname
+        if tmpl.default_name is not None:
+            base = self.ev_name(tmpl.default_name, self.params, tmpl, "default_name")
+        inner = frame.in_template(tname, st.span)
+        cm: AbstractContextManager[Any]
+        if st.instance is not None:
+            inst = self.ev_name(st.instance, env, st, "instance")
+            if inst not in self.instances:
+                self.instances[inst] = (tname, self.engine.make_template(base, scope_target))
+            owner, obj = self.instances[inst]
+            if owner != tname:
+                raise StmtError("schema", f"instance {inst!r} belongs to template {owner!r}, "
+                                f"not {tname!r}", st.key_span("instance"))
+            cm = self.engine.call_template(obj)
+        elif scope_target is not None:
+            cm = self.engine.variable_scope(scope_target, origin=st.span)
+        else:
+            cm = self.engine.variable_scope(None, default_name=base, origin=st.span)
+        with cm:
+            self.body(tmpl.body, tenv, inner)
+
+    def bind_args(self, tname: str, tmpl: TemplateDef, st: UseStmt, env: Env
+                  ) -> dict[str, Value]:
+        out: dict[str, Value] = {}
+        for key in st.with_:
+            if key not in tmpl.args:
+                raise StmtError("schema", f"template {tname!r} has no argument {key!r}",
+                                st.key_span("with"))
+        for key, spec in tmpl.args.items():
+            if key in st.with_:
+                raw, where = st.with_[key], env
+            elif spec.has_default:
+                raw, where = spec.default, {**self.params, **out}
+            else:
+                raise StmtError("schema", f"template {tname!r} needs argument {key!r}", st.span)
+            value = raw.evaluate(where) if isinstance(raw, Compiled) else raw
+            if not arg_type_ok(spec.type, value):
+                raise StmtError("schema", f"template {tname!r} argument {key!r} expects "
+                                f"{spec.type}, got {value!r}", st.key_span("with"))
+            out[key] = value
+        return out
+
+    def captured(self, ref: Ref, env: Env, st: Node) -> VariableScope:
+        name = self.ev_name(ref.ref, env, st, "scope")
+        scope = self.captures.get(name)
+        if scope is None:
+            raise StmtError("unknown-ref", f"scope {name!r} has not been captured yet at this "
+                            "point of execution", ref.span or st.span,
+                            hint="a `capture:` must run before its `{ref}`")
+        return scope
+
+    # ------------------------------------------------------------------ options
+
+    def scope_options(self, st: ScopeOptionsModel, env: Env, *, at_key: bool = False
+                      ) -> ScopeOptions:
+        def where(key: str) -> Node:
+            return st
+
+        del where
+        initializer = self.init_option(st.initializer, env, st, "initializer", at_key=at_key)
+        regularizer = self.option(st.regularizer, env, st, "regularizer", at_key=at_key)
+        partitioner = self.option(st.partitioner, env, st, "partitioner", at_key=at_key)
+        constraint = self.option(st.constraint, env, st, "constraint", at_key=at_key)
+        getter = self.option(st.custom_getter, env, st, "custom_getter", at_key=at_key)
+        dtype = self.ev_dtype(st.dtype, env, st, "dtype") if st.dtype is not None else None
+        caching = self.ev_name(st.caching_device, env, st, "caching_device") \
+            if st.caching_device is not None else None
+        use_resource = self.ev_bool(st.use_resource, env, st, "use_resource") \
+            if st.use_resource is not None else None
+        return ScopeOptions(initializer, regularizer, partitioner, constraint, getter, dtype,
+                            caching, use_resource)
+
+    def init_option(self, ref: CatalogRef | None, env: Env, st: Node, key: str, *,
+                    at_key: bool = False) -> InitOption | None:
+        if ref is None:
+            return None
+        if ref.entry is None and "$kind" not in ref.raw_args:
+            cached = self._options.get(id(ref))
+            if cached is None:
+                try:
+                    cached = LiteralValue.infer(ref.literal)
+                except EngineError as e:
+                    raise StmtError(e.code, e.message, st.key_span(key)) from None
+                self._options[id(ref)] = cached
+            assert isinstance(cached, LiteralValue)
+            return cached
+        return self.option(ref, env, st, key, at_key=at_key)
+
+    def option(self, ref: CatalogRef | None, env: Env, st: Node, key: str, *,
+               at_key: bool = False) -> Any:
+        if ref is None:
+            return None
+        cached = self._options.get(id(ref))
+        if cached is not None:
+            return cached
+        span = st.key_span(key)
+        entry: Entry | None = ref.entry
+        if entry is None:  # the kind itself came from an expression
+            kind = self.ev(ref.raw_args["$kind"], env, st, key)
+            if not isinstance(kind, str):
+                raise StmtError("schema", f"{key} kind must be a string, got {kind!r}", span)
+            entry = default_catalogs().registry(ref.catalog).get(kind)
+            if entry is None:
+                known = ", ".join(default_catalogs().registry(ref.catalog).kinds())
+                raise StmtError("schema", f"unknown {ref.catalog} {kind!r} (kinds: {known})",
+                                span)
+            args = entry.args()
+            dynamic = True
+        elif ref.args is not None:
+            args = ref.args
+            dynamic = False
+        else:
+            raw = {k: self.ev(v, env, st, key) for k, v in ref.raw_args.items()}
+            try:
+                args = validate_args(entry, raw)
+            except ValidationError as err:
+                msg, _ = args_error_message(entry, err)
+                raise StmtError("schema", msg, span) from None
+            dynamic = True
+        opt = Option(entry, args)
+        check = getattr(entry, "validate", None)
+        if check is not None:
+            problem = check(args)
+            if problem:
+                raise StmtError("partition-invalid", problem, st.span if not at_key else span)
+        if not dynamic:
+            self._options[id(ref)] = opt
+        return opt
+
+    # ------------------------------------------------------------------ values
+
+    def ev(self, v: Any, env: Env, st: Node, key: str) -> Any:
+        if isinstance(v, Compiled):
+            try:
+                return v.evaluate(env)
+            except ExprError as e:
+                raise StmtError("expression", f"in {v.source!r}: {e.message}",
+                                st.key_span(key)) from None
+        return v
+
+    def _type_error(self, st: Node, key: str, what: str, got: object) -> NoReturn:
+        raise StmtError("schema", f"{key}: expected {what}, got {got!r}", st.key_span(key))
+
+    def ev_name(self, v: Any, env: Env, st: Node, key: str) -> str:
+        if isinstance(v, str):
+            return v
+        r = self.ev(v, env, st, key)
+        if not isinstance(r, str):
+            self._type_error(st, key, "a string", r)
+        return r
+
+    def ev_int(self, v: Any, env: Env, st: Node, key: str) -> int:
+        if type(v) is int:
+            return v
+        r = self.ev(v, env, st, key)
+        if not isinstance(r, int) or isinstance(r, bool):
+            self._type_error(st, key, "an integer", r)
+        return r
+
+    def ev_bool(self, v: Any, env: Env, st: Node, key: str) -> bool:
+        if v is True or v is False:
+            return bool(v)
+        r = self.ev(v, env, st, key)
+        if not isinstance(r, bool):
+            self._type_error(st, key, "true or false", r)
+        return r
+
+    def ev_choice(self, v: Any, choices: tuple[str, ...], env: Env, st: Node, key: str) -> str:
+        r = self.ev_name(v, env, st, key)
+        if r not in choices:
+            self._type_error(st, key, "one of " + ", ".join(choices), r)
+        return r
+
+    def ev_dtype(self, v: Any, env: Env, st: Node, key: str) -> DType:
+        if isinstance(v, DType):
+            return v
+        r = self.ev_name(v, env, st, key)
+        d = parse_dtype(r)
+        if d is None:
+            raise StmtError("schema", f"Cannot convert {r!r} to a TensorFlow DType",
+                            st.key_span(key))
+        return d
+
+    def ev_shape(self, st: VarStmt, env: Env) -> tuple[int, ...]:
+        assert st.shape is not None
+        dims: list[int] = []
+        for d in st.shape:
+            if type(d) is int:
+                dims.append(d)
+                continue
+            r = self.ev(d, env, st, "shape")
+            if not isinstance(r, int) or isinstance(r, bool):
+                self._type_error(st, "shape", "integer dimensions", r)
+            if r < 0:
+                raise StmtError("schema", f"Dimension {r} must be >= 0", st.span)
+            dims.append(r)
+        return tuple(dims)
+
+    def ev_reuse(self, st: ScopeStmt, env: Env) -> Reuse:
+        r = self.ev(st.reuse, env, st, "reuse")
+        if r is True:
+            return Reuse.YES
+        if r == "auto":
+            return Reuse.AUTO
+        if r is False or r is None:
+            return Reuse.INHERIT
+        self._type_error(st, "reuse", "true, auto, false or null", r)
+
+
+def resolve(spec: ValidatedSpec, overrides: Mapping[str, Value] | None = None,
+            limits: Limits = DEFAULT_LIMITS) -> Resolution:
+    """Run phase 2 on a validated spec."""
+    return Resolver(spec, overrides or {}, limits).run()
+
+
+def iter_diagnostics(res: Resolution) -> Iterator[Diagnostic]:
+    yield from res.diagnostics
+
+
+def _unused(_: nullcontext[None]) -> None:  # keep the import meaningful for typing
+    return None

@@ -1,0 +1,189 @@
+"""The flat variable table: frozen rows in creation order, and its JSON form
+(DESIGN section 4, a contract)."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from specc.engine.engine import Engine
+from specc.engine.store import PartitionedVariable, Variable
+from specc.span import Span
+
+
+@dataclass(frozen=True, slots=True)
+class Partition:
+    """One part of a partitioned variable."""
+
+    name: str
+    shape: tuple[int, ...]
+    offset: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One variable of the table (a partitioned variable is one row)."""
+
+    name: str
+    tensor: str
+    shape: tuple[int, ...]
+    dtype: str
+    trainable: bool
+    collections: tuple[str, ...]
+    initializer: dict[str, Any]
+    regularizer: dict[str, Any] | None
+    constraint: dict[str, Any] | None
+    local: bool
+    partitions: tuple[Partition, ...] | None
+    defined_at: Span | None
+    shared_at: tuple[Span, ...]
+    synchronization: str = "auto"
+    aggregation: str = "none"
+    read_dtype: str | None = None
+    caching_device: str | None = None
+    use_resource: bool | None = None
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "tensor": self.tensor,
+            "shape": list(self.shape),
+            "dtype": self.dtype,
+            "trainable": self.trainable,
+            "collections": list(self.collections),
+            "initializer": self.initializer,
+            "regularizer": self.regularizer,
+            "constraint": self.constraint,
+            "local": self.local,
+            "partitions": None
+            if self.partitions is None
+            else [{"name": p.name, "shape": list(p.shape), "offset": list(p.offset)}
+                  for p in self.partitions],
+            "defined_at": str(self.defined_at) if self.defined_at else None,
+            "shared_at": [str(s) for s in self.shared_at],
+            "synchronization": self.synchronization,
+            "aggregation": self.aggregation,
+        }
+        if self.read_dtype is not None:
+            out["read_dtype"] = self.read_dtype
+        if self.caching_device is not None:
+            out["caching_device"] = self.caching_device
+        if self.use_resource is not None:
+            out["use_resource"] = self.use_resource
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class VariableTable:
+    """The resolved spec: variables in creation order, ops, regularization losses."""
+
+    name: str
+    variables: tuple[Row, ...]
+    ops: tuple[str, ...]
+    regularization_losses: tuple[str, ...]
+    seed: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "specc": 1,
+            "name": self.name,
+            "variables": [r.to_json() for r in self.variables],
+            "ops": list(self.ops),
+            "regularization_losses": list(self.regularization_losses),
+        }
+
+    def dumps(self) -> str:
+        """The table's JSON text: one line per variable, stable and diff-friendly."""
+        obj = self.to_json()
+        lines = ["{", f'  "specc": 1,', f'  "name": {json.dumps(self.name)},']
+        rows = obj["variables"]
+        if rows:
+            lines.append('  "variables": [')
+            lines.extend(
+                "    " + json.dumps(r, ensure_ascii=False) + ("," if i < len(rows) - 1 else "")
+                for i, r in enumerate(rows)
+            )
+            lines.append("  ],")
+        else:
+            lines.append('  "variables": [],')
+        lines.append(f'  "ops": {json.dumps(obj["ops"], ensure_ascii=False)},')
+        lines.append(
+            f'  "regularization_losses": {json.dumps(obj["regularization_losses"])}'
+        )
+        lines.append("}")
+        return "\n".join(lines) + "\n"
+
+    def canonical_json(self) -> str:
+        """The canonical form whose sha256 identifies the table (sorted keys, no spaces,
+        no source positions)."""
+        obj = self.to_json()
+        for r in obj["variables"]:
+            r.pop("defined_at", None)
+            r.pop("shared_at", None)
+        return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    @property
+    def parameters(self) -> int:
+        return sum(r.size for r in self.variables)
+
+    @property
+    def bytes(self) -> int:
+        from specc.catalog.dtypes import DTYPES  # noqa: PLC0415 - tiny, avoids a cycle
+
+        return sum(r.size * DTYPES[r.dtype].itemsize for r in self.variables)
+
+
+def _row(var: Variable, partitioned: PartitionedVariable | None) -> Row:
+    if partitioned is not None:
+        parts: tuple[Partition, ...] | None = tuple(
+            Partition(p.name, p.shape, p.offset or ()) for p in partitioned.parts
+        )
+        name, shape, dtype = partitioned.name, partitioned.shape, partitioned.dtype
+        shared = tuple(partitioned.shared_at)
+    else:
+        parts = None
+        name, shape, dtype = var.name, var.shape, var.dtype
+        shared = tuple(var.shared_at)
+    return Row(
+        name=name,
+        tensor=var.tensor,
+        shape=shape,
+        dtype=dtype.name,
+        trainable=var.trainable,
+        collections=var.collections,
+        initializer=var.initializer.to_json(),
+        regularizer=var.regularizer.to_json() if var.regularizer else None,
+        constraint=var.constraint.to_json() if var.constraint else None,
+        local=var.local,
+        partitions=parts,
+        defined_at=var.defined_at,
+        shared_at=shared,
+        synchronization=var.synchronization,
+        aggregation=var.aggregation,
+        read_dtype=var.read_dtype.name if var.read_dtype else None,
+        caching_device=var.caching_device,
+        use_resource=var.use_resource,
+    )
+
+
+def build_table(engine: Engine, name: str, seed: int = 0) -> VariableTable:
+    """The table of a finished resolution, in TF's store order: a partitioned
+    variable appears where its first part was created."""
+    store = engine.store
+    rows: list[Row] = []
+    for var in store.vars.values():
+        if var.part_of is not None:
+            pv = store.partitioned.get(var.part_of)
+            if pv is None or pv.parts[0] is not var:
+                continue
+            rows.append(_row(var, pv))
+        else:
+            rows.append(_row(var, None))
+    return VariableTable(name, tuple(rows), tuple(engine.ops),
+                         tuple(store.regularization_losses), seed)
