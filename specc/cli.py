@@ -52,14 +52,30 @@ def _parse_define(text: str) -> tuple[str, Value]:
 
 def _add_spec_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("spec", help="the spec file (YAML)")
-    p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE",
-                   help="override a declared param; VALUE is read as a YAML scalar")
+    p.add_argument(
+        "-D",
+        dest="defines",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a declared param; VALUE is read as a YAML scalar",
+    )
     for name in Limits.field_names():
         default = getattr(Limits(), name)
-        p.add_argument(Limits.flag(name), dest=name, type=int, default=default,
-                       metavar="N", help=f"limit (default {default})")
-    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                   help="colour diagnostics on a terminal")
+        p.add_argument(
+            Limits.flag(name),
+            dest=name,
+            type=int,
+            default=default,
+            metavar="N",
+            help=f"limit (default {default})",
+        )
+    p.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour diagnostics on a terminal",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -123,8 +139,9 @@ def _report(opts: Options, comp: Compilation, *, as_json: bool) -> int:
     if as_json:
         print(errors_json(comp.diagnostics))
     else:
-        sys.stderr.write(render_all(comp.diagnostics, comp.sources,
-                                    color=_use_color(opts, sys.stderr)))
+        sys.stderr.write(
+            render_all(comp.diagnostics, comp.sources, color=_use_color(opts, sys.stderr))
+        )
     return EXIT_ERRORS
 
 
@@ -135,11 +152,21 @@ def cmd_check(opts: Options) -> int:
     assert comp.table is not None
     t = comp.table
     if opts.args.json:
-        print(json.dumps({"errors": [], "variables": len(t.variables),
-                          "parameters": t.parameters, "bytes": t.bytes}))
+        print(
+            json.dumps(
+                {
+                    "errors": [],
+                    "variables": len(t.variables),
+                    "parameters": t.parameters,
+                    "bytes": t.bytes,
+                }
+            )
+        )
     else:
-        print(f"{opts.args.spec}: ok: {len(t.variables)} variables, {t.parameters:,} "
-              f"parameters, {t.bytes:,} bytes")
+        print(
+            f"{opts.args.spec}: ok: {len(t.variables)} variables, {t.parameters:,} "
+            f"parameters, {t.bytes:,} bytes"
+        )
     return EXIT_OK
 
 

@@ -25,9 +25,7 @@ class UnknownParamError(Exception):
     """A `-D NAME=VALUE` names no declared param (a usage error)."""
 
     def __init__(self, name: str, known: list[str]) -> None:
-        super().__init__(
-            f"unknown param {name!r}; declared params: {', '.join(known) or 'none'}"
-        )
+        super().__init__(f"unknown param {name!r}; declared params: {', '.join(known) or 'none'}")
         self.name = name
 
 
@@ -101,5 +99,4 @@ def compile_text(
 ) -> Compilation:
     """Like `compile_file`, for spec text held in memory."""
     with gc_paused():
-        return compile_loaded(load_text(text, filename, limits, base_dir=base_dir), params,
-                              limits)
+        return compile_loaded(load_text(text, filename, limits, base_dir=base_dir), params, limits)

@@ -32,39 +32,75 @@ def _c(code: str, description: str) -> CodeInfo:
 CODES: Final[Mapping[str, CodeInfo]] = {
     c.code: c
     for c in (
-        _c("yaml-syntax", "the file is not valid YAML, uses a tab for indentation, a non-standard "
-           "tag, or repeats a mapping key"),
-        _c("schema", "the document does not match the spec language: a missing, unknown or "
-           "ill-typed key, an unknown catalog kind or argument, a bad dtype or dimension"),
-        _c("expression", "an expression names an unknown `$name`, mixes types, divides by zero "
-           "or is malformed"),
-        _c("variable-exists", "a `var` names a variable that already exists in a scope that "
-           "does not reuse (TF: 'Variable X already exists, disallowed')"),
-        _c("variable-missing", "a `var` in a reusing scope names a variable that does not exist "
-           "(TF: 'Variable X does not exist'), or a template instance's later call creates a "
-           "trainable variable"),
+        _c(
+            "yaml-syntax",
+            "the file is not valid YAML, uses a tab for indentation, a non-standard "
+            "tag, or repeats a mapping key",
+        ),
+        _c(
+            "schema",
+            "the document does not match the spec language: a missing, unknown or "
+            "ill-typed key, an unknown catalog kind or argument, a bad dtype or dimension",
+        ),
+        _c(
+            "expression",
+            "an expression names an unknown `$name`, mixes types, divides by zero or is malformed",
+        ),
+        _c(
+            "variable-exists",
+            "a `var` names a variable that already exists in a scope that "
+            "does not reuse (TF: 'Variable X already exists, disallowed')",
+        ),
+        _c(
+            "variable-missing",
+            "a `var` in a reusing scope names a variable that does not exist "
+            "(TF: 'Variable X does not exist'), or a template instance's later call creates a "
+            "trainable variable",
+        ),
         _c("shape-mismatch", "a shared variable is asked for with another shape"),
-        _c("dtype-mismatch", "a shared variable is asked for with another dtype, or a `value` "
-           "literal disagrees with an explicit dtype"),
+        _c(
+            "dtype-mismatch",
+            "a shared variable is asked for with another dtype, or a `value` "
+            "literal disagrees with an explicit dtype",
+        ),
         _c("shape-undefined", "a new variable has no shape and its initializer cannot supply one"),
-        _c("initializer-required", "a new variable of a dtype without a default initializer "
-           "(complex) has no initializer"),
-        _c("initializer-shape", "a literal `value` or `constant` does not fit the shape, or a "
-           "`value` is given together with `shape`"),
-        _c("initializer-dtype", "an initializer cannot produce the variable's dtype (a float "
-           "sampler on an integer variable)"),
-        _c("initializer-rank", "an initializer needs another rank (orthogonal needs at least "
-           "2 dimensions, identity exactly 2)"),
-        _c("reuse-without-name", "`reuse: true` or `reuse: auto` on a scope opened with "
-           "`scope: null` and a `default_name`"),
+        _c(
+            "initializer-required",
+            "a new variable of a dtype without a default initializer (complex) has no initializer",
+        ),
+        _c(
+            "initializer-shape",
+            "a literal `value` or `constant` does not fit the shape, or a "
+            "`value` is given together with `shape`",
+        ),
+        _c(
+            "initializer-dtype",
+            "an initializer cannot produce the variable's dtype (a float "
+            "sampler on an integer variable)",
+        ),
+        _c(
+            "initializer-rank",
+            "an initializer needs another rank (orthogonal needs at least "
+            "2 dimensions, identity exactly 2)",
+        ),
+        _c(
+            "reuse-without-name",
+            "`reuse: true` or `reuse: auto` on a scope opened with "
+            "`scope: null` and a `default_name`",
+        ),
         _c("partition-mismatch", "a partitioned variable is reused with another partitioning"),
         _c("partition-clash", "partitioned and unpartitioned versions of one name meet"),
-        _c("partition-invalid", "a partitioner cannot split the variable (zero shards, an axis "
-           "outside the rank, a non-positive size)"),
+        _c(
+            "partition-invalid",
+            "a partitioner cannot split the variable (zero shards, an axis "
+            "outside the rank, a non-positive size)",
+        ),
         _c("unknown-ref", "a `{ref}`, `use`, `values` entry or `capture` names nothing"),
         _c("invalid-name", "a variable, scope, name scope or op name breaks TF's naming rules"),
-        _c("include", "an include is absolute, leaves the spec's folder, is missing or forms "
-           "a cycle"),
+        _c(
+            "include",
+            "an include is absolute, leaves the spec's folder, is missing or forms a cycle",
+        ),
         _c("limit", "a resource limit was exceeded; the message names the flag that raises it"),
     )
 }
@@ -125,8 +161,9 @@ class SpecError(Exception):
         self.diagnostics = tuple(diagnostics)
         first = self.diagnostics[0] if self.diagnostics else None
         super().__init__(
-            f"{first.span}: {first.message}" if first and first.span else (
-                first.message if first else "spec error")
+            f"{first.span}: {first.message}"
+            if first and first.span
+            else (first.message if first else "spec error")
         )
 
 
@@ -182,8 +219,9 @@ def _snippet(span: Span, sources: Mapping[str, str]) -> list[str]:
 def render_human(diag: Diagnostic, sources: Mapping[str, str], *, color: bool = False) -> str:
     """Render like a compiler: location, code, message, snippet, notes, help."""
     where = f"{diag.span}: " if diag.span else ""
-    red, bold, cyan, reset = ("\x1b[31m", "\x1b[1m", "\x1b[36m", "\x1b[0m") if color else (
-        "", "", "", "")
+    red, bold, cyan, reset = (
+        ("\x1b[31m", "\x1b[1m", "\x1b[36m", "\x1b[0m") if color else ("", "", "", "")
+    )
     lines = [f"{bold}{where}{red}error[{diag.code}]{reset}{bold}: {diag.message}{reset}"]
     if diag.span:
         lines.extend(_snippet(diag.span, sources))
@@ -195,8 +233,9 @@ def render_human(diag: Diagnostic, sources: Mapping[str, str], *, color: bool = 
     return "\n".join(lines)
 
 
-def render_all(diags: Iterable[Diagnostic], sources: Mapping[str, str], *,
-               color: bool = False) -> str:
+def render_all(
+    diags: Iterable[Diagnostic], sources: Mapping[str, str], *, color: bool = False
+) -> str:
     items = list(diags)
     body = "\n".join(render_human(d, sources, color=color) for d in items)
     n = len(items)

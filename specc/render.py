@@ -44,8 +44,14 @@ def _columns(r: Row) -> list[str]:
         flags.append(f"{len(r.partitions)} parts")
     if r.shared_at:
         flags.append(f"shared x{len(r.shared_at)}")
-    return [r.name, "[" + ", ".join(map(str, r.shape)) + "]", r.dtype, f"{r.size:,}",
-            _init_text(r), " ".join(flags)]
+    return [
+        r.name,
+        "[" + ", ".join(map(str, r.shape)) + "]",
+        r.dtype,
+        f"{r.size:,}",
+        _init_text(r),
+        " ".join(flags),
+    ]
 
 
 HEADER = ["name", "shape", "dtype", "params", "initializer", "notes"]
@@ -57,8 +63,9 @@ def render_text(table: VariableTable) -> str:
     right = {3}
 
     def line(cells: list[str]) -> str:
-        return "  ".join(c.rjust(widths[i]) if i in right else c.ljust(widths[i])
-                         for i, c in enumerate(cells)).rstrip()
+        return "  ".join(
+            c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(cells)
+        ).rstrip()
 
     out = [line(HEADER), line(["-" * w for w in widths])]
     out.extend(line(r) for r in rows)
@@ -72,8 +79,10 @@ def render_text(table: VariableTable) -> str:
     out.append(f"{'scope'.ljust(sw)}  {'vars':>6}  {'params':>14}  {'bytes':>11}")
     for s, (n, p, b) in scopes.items():
         out.append(f"{s.ljust(sw)}  {n:>6}  {p:>14,}  {_fmt_bytes(b):>11}")
-    out.append(f"{'total'.ljust(sw)}  {len(table.variables):>6}  {table.parameters:>14,}  "
-               f"{_fmt_bytes(table.bytes):>11}")
+    out.append(
+        f"{'total'.ljust(sw)}  {len(table.variables):>6}  {table.parameters:>14,}  "
+        f"{_fmt_bytes(table.bytes):>11}"
+    )
     if table.ops:
         out.append("")
         out.append("ops: " + ", ".join(table.ops))
@@ -87,21 +96,47 @@ def render_markdown(table: VariableTable) -> str:
         cells[0] = f"`{cells[0]}`"
         out.append("| " + " | ".join(cells) + " |")
     out.append("")
-    out.append(f"**{len(table.variables)} variables, {table.parameters:,} parameters, "
-               f"{_fmt_bytes(table.bytes)}**")
+    out.append(
+        f"**{len(table.variables)} variables, {table.parameters:,} parameters, "
+        f"{_fmt_bytes(table.bytes)}**"
+    )
     return "\n".join(out) + "\n"
 
 
 def render_csv(table: VariableTable) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["name", "tensor", "shape", "dtype", "parameters", "bytes", "trainable",
-                "local", "initializer", "partitions", "collections"])
+    w.writerow(
+        [
+            "name",
+            "tensor",
+            "shape",
+            "dtype",
+            "parameters",
+            "bytes",
+            "trainable",
+            "local",
+            "initializer",
+            "partitions",
+            "collections",
+        ]
+    )
     for r in table.variables:
-        w.writerow([r.name, r.tensor, "x".join(map(str, r.shape)), r.dtype, r.size,
-                    _row_bytes(r), str(r.trainable).lower(), str(r.local).lower(),
-                    _init_text(r), len(r.partitions) if r.partitions else 0,
-                    " ".join(r.collections)])
+        w.writerow(
+            [
+                r.name,
+                r.tensor,
+                "x".join(map(str, r.shape)),
+                r.dtype,
+                r.size,
+                _row_bytes(r),
+                str(r.trainable).lower(),
+                str(r.local).lower(),
+                _init_text(r),
+                len(r.partitions) if r.partitions else 0,
+                " ".join(r.collections),
+            ]
+        )
     return buf.getvalue()
 
 

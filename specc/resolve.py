@@ -56,14 +56,21 @@ Env = Mapping[str, Value]
 class StmtError(Exception):
     """A located error found while executing one statement."""
 
-    def __init__(self, code: str, message: str, span: Span | None, *,
-                 variable: str | None = None, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        span: Span | None,
+        *,
+        variable: str | None = None,
+        hint: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.code, self.message, self.span = code, message, span
         self.variable, self.hint = variable, hint
 
 
-class Abort(Exception):
+class AbortError(Exception):
     """A limit was hit: stop the whole resolution."""
 
 
@@ -129,7 +136,7 @@ class Resolver:
                             self.body(doc.body, self.params, root)
                 else:
                     self.body(doc.body, self.params, root)
-        except Abort:
+        except AbortError:
             pass
         return Resolution(self.engine, self.diags, self.params, doc.seed or 0, self.spec)
 
@@ -142,13 +149,18 @@ class Resolver:
                 env[name] = self.overrides[name]
                 continue
             if isinstance(value, Compiled):
-                span = raw.value_spans.get(name) if hasattr(raw, "value_spans") else doc.span
+                spans = getattr(raw, "value_spans", None)
+                span = spans.get(name, doc.span) if spans else doc.span
                 try:
                     env[name] = value.evaluate(env)
                 except ExprError as e:
-                    self.diags.append(Diagnostic(
-                        "expression", f"param {name!r}: {e.message}", span,
-                    ))
+                    self.diags.append(
+                        Diagnostic(
+                            "expression",
+                            f"param {name!r}: {e.message}",
+                            span,
+                        )
+                    )
                     continue
             else:
                 env[name] = value
@@ -167,32 +179,42 @@ class Resolver:
             span = e.span or span
         for tname, site in reversed(frame.uses):
             notes.append(Note(f"in template {tname!r}, used here", site))
-        self.diags.append(Diagnostic(
-            code, message, span or Span(self.spec.path, 1, 1), variable=variable,
-            notes=tuple(notes), help=hint,
-        ))
+        self.diags.append(
+            Diagnostic(
+                code,
+                message,
+                span or Span(self.spec.path, 1, 1),
+                variable=variable,
+                notes=tuple(notes),
+                help=hint,
+            )
+        )
 
     # ------------------------------------------------------------------ execution
 
     def body(self, body: list[Any], env: Env, frame: Frame) -> None:
         if frame.depth > self.limits.max_depth:
-            self.diags.append(Diagnostic(
-                "limit",
-                f"statements nest more than {self.limits.max_depth} deep (a template that uses "
-                f"itself?); raise it with {Limits.flag('max_depth')}",
-                body[0].span if body else None,
-            ))
-            raise Abort
+            self.diags.append(
+                Diagnostic(
+                    "limit",
+                    f"statements nest more than {self.limits.max_depth} deep (a template that uses "
+                    f"itself?); raise it with {Limits.flag('max_depth')}",
+                    body[0].span if body else None,
+                )
+            )
+            raise AbortError
         for st in body:
             self.executed += 1
             if self.executed > self.limits.max_statements:
-                self.diags.append(Diagnostic(
-                    "limit",
-                    f"more than {self.limits.max_statements} statements executed (after "
-                    f"repeat and use); raise it with {Limits.flag('max_statements')}",
-                    st.span,
-                ))
-                raise Abort
+                self.diags.append(
+                    Diagnostic(
+                        "limit",
+                        f"more than {self.limits.max_statements} statements executed (after "
+                        f"repeat and use); raise it with {Limits.flag('max_statements')}",
+                        st.span,
+                    )
+                )
+                raise AbortError
             try:
                 if st.if_ is not None and not self.ev_bool(st.if_, env, st, "if"):
                     continue
@@ -200,7 +222,7 @@ class Resolver:
             except (StmtError, EngineError) as e:
                 if e.code == "limit":
                     self.report(e, frame, st.span)
-                    raise Abort from None
+                    raise AbortError from None
                 self.report(e, frame, st.span)
 
     def stmt(self, st: StatementBase, env: Env, frame: Frame) -> None:
@@ -236,8 +258,9 @@ class Resolver:
         regularizer = self.option(st.regularizer, env, st, "regularizer")
         constraint = self.option(st.constraint, env, st, "constraint")
         partitioner = self.option(st.partitioner, env, st, "partitioner")
-        trainable = self.ev_bool(st.trainable, env, st, "trainable") \
-            if st.trainable is not None else None
+        trainable = (
+            self.ev_bool(st.trainable, env, st, "trainable") if st.trainable is not None else None
+        )
         collections = None
         if st.collections is not None:
             collections = tuple(self.ev_name(c, env, st, "collections") for c in st.collections)
@@ -247,8 +270,9 @@ class Resolver:
         if st.use_resource is not None:
             kw["use_resource"] = self.ev_bool(st.use_resource, env, st, "use_resource")
         if st.synchronization is not None:
-            kw["synchronization"] = self.ev_choice(st.synchronization, SYNC_MODES, env, st,
-                                                   "synchronization")
+            kw["synchronization"] = self.ev_choice(
+                st.synchronization, SYNC_MODES, env, st, "synchronization"
+            )
         if st.aggregation is not None:
             kw["aggregation"] = self.ev_choice(st.aggregation, AGG_MODES, env, st, "aggregation")
         if st.validate_shape is not None:
@@ -256,9 +280,18 @@ class Resolver:
         local = self.ev_bool(st.local, env, st, "local") if st.local is not None else False
         try:
             self.engine.get_variable(
-                name, shape=shape, dtype=dtype, initializer=initializer,
-                regularizer=regularizer, constraint=constraint, partitioner=partitioner,
-                trainable=trainable, collections=collections, local=local, site=st.span, **kw,
+                name,
+                shape=shape,
+                dtype=dtype,
+                initializer=initializer,
+                regularizer=regularizer,
+                constraint=constraint,
+                partitioner=partitioner,
+                trainable=trainable,
+                collections=collections,
+                local=local,
+                site=st.span,
+                **kw,
             )
         except EngineError as e:
             if e.code != "limit":
@@ -277,18 +310,28 @@ class Resolver:
                 default_name = self.ev_name(st.default_name, env, st, "default_name")
         else:
             target = self.ev_name(st.scope, env, st, "scope")
-        aux = self.ev_bool(st.auxiliary_name_scope, env, st, "auxiliary_name_scope") \
-            if st.auxiliary_name_scope is not None else True
+        aux = (
+            self.ev_bool(st.auxiliary_name_scope, env, st, "auxiliary_name_scope")
+            if st.auxiliary_name_scope is not None
+            else True
+        )
         reuse = self.ev_reuse(st, env)
         if st.values is not None:
             for v in st.values:
                 ref = self.ev_name(v, env, st, "values")
                 if not self.engine.exists(ref):
-                    raise StmtError("unknown-ref", f"`values` entry {ref!r} names no variable or "
-                                    "op created so far", st.key_span("values"))
+                    raise StmtError(
+                        "unknown-ref",
+                        f"`values` entry {ref!r} names no variable or op created so far",
+                        st.key_span("values"),
+                    )
         with self.engine.variable_scope(
-            target, default_name=default_name, reuse=reuse, auxiliary_name_scope=aux,
-            options=options, origin=st.span,
+            target,
+            default_name=default_name,
+            reuse=reuse,
+            auxiliary_name_scope=aux,
+            options=options,
+            origin=st.span,
         ) as scope:
             if st.capture is not None:
                 self.captures[self.ev_name(st.capture, env, st, "capture")] = scope
@@ -343,8 +386,11 @@ class Resolver:
                 self.instances[inst] = (tname, self.engine.make_template(base, scope_target))
             owner, obj = self.instances[inst]
             if owner != tname:
-                raise StmtError("schema", f"instance {inst!r} belongs to template {owner!r}, "
-                                f"not {tname!r}", st.key_span("instance"))
+                raise StmtError(
+                    "schema",
+                    f"instance {inst!r} belongs to template {owner!r}, not {tname!r}",
+                    st.key_span("instance"),
+                )
             cm = self.engine.call_template(obj)
         elif scope_target is not None:
             cm = self.engine.variable_scope(scope_target, origin=st.span)
@@ -353,13 +399,13 @@ class Resolver:
         with cm:
             self.body(tmpl.body, tenv, inner)
 
-    def bind_args(self, tname: str, tmpl: TemplateDef, st: UseStmt, env: Env
-                  ) -> dict[str, Value]:
+    def bind_args(self, tname: str, tmpl: TemplateDef, st: UseStmt, env: Env) -> dict[str, Value]:
         out: dict[str, Value] = {}
         for key in st.with_:
             if key not in tmpl.args:
-                raise StmtError("schema", f"template {tname!r} has no argument {key!r}",
-                                st.key_span("with"))
+                raise StmtError(
+                    "schema", f"template {tname!r} has no argument {key!r}", st.key_span("with")
+                )
         for key, spec in tmpl.args.items():
             if key in st.with_:
                 raw, where = st.with_[key], env
@@ -369,8 +415,11 @@ class Resolver:
                 raise StmtError("schema", f"template {tname!r} needs argument {key!r}", st.span)
             value = raw.evaluate(where) if isinstance(raw, Compiled) else raw
             if not arg_type_ok(spec.type, value):
-                raise StmtError("schema", f"template {tname!r} argument {key!r} expects "
-                                f"{spec.type}, got {value!r}", st.key_span("with"))
+                raise StmtError(
+                    "schema",
+                    f"template {tname!r} argument {key!r} expects {spec.type}, got {value!r}",
+                    st.key_span("with"),
+                )
             out[key] = value
         return out
 
@@ -378,15 +427,19 @@ class Resolver:
         name = self.ev_name(ref.ref, env, st, "scope")
         scope = self.captures.get(name)
         if scope is None:
-            raise StmtError("unknown-ref", f"scope {name!r} has not been captured yet at this "
-                            "point of execution", ref.span or st.span,
-                            hint="a `capture:` must run before its `{ref}`")
+            raise StmtError(
+                "unknown-ref",
+                f"scope {name!r} has not been captured yet at this point of execution",
+                ref.span or st.span,
+                hint="a `capture:` must run before its `{ref}`",
+            )
         return scope
 
     # ------------------------------------------------------------------ options
 
-    def scope_options(self, st: ScopeOptionsModel, env: Env, *, at_key: bool = False
-                      ) -> ScopeOptions:
+    def scope_options(
+        self, st: ScopeOptionsModel, env: Env, *, at_key: bool = False
+    ) -> ScopeOptions:
         def where(key: str) -> Node:
             return st
 
@@ -397,15 +450,23 @@ class Resolver:
         constraint = self.option(st.constraint, env, st, "constraint", at_key=at_key)
         getter = self.option(st.custom_getter, env, st, "custom_getter", at_key=at_key)
         dtype = self.ev_dtype(st.dtype, env, st, "dtype") if st.dtype is not None else None
-        caching = self.ev_name(st.caching_device, env, st, "caching_device") \
-            if st.caching_device is not None else None
-        use_resource = self.ev_bool(st.use_resource, env, st, "use_resource") \
-            if st.use_resource is not None else None
-        return ScopeOptions(initializer, regularizer, partitioner, constraint, getter, dtype,
-                            caching, use_resource)
+        caching = (
+            self.ev_name(st.caching_device, env, st, "caching_device")
+            if st.caching_device is not None
+            else None
+        )
+        use_resource = (
+            self.ev_bool(st.use_resource, env, st, "use_resource")
+            if st.use_resource is not None
+            else None
+        )
+        return ScopeOptions(
+            initializer, regularizer, partitioner, constraint, getter, dtype, caching, use_resource
+        )
 
-    def init_option(self, ref: CatalogRef | None, env: Env, st: Node, key: str, *,
-                    at_key: bool = False) -> InitOption | None:
+    def init_option(
+        self, ref: CatalogRef | None, env: Env, st: Node, key: str, *, at_key: bool = False
+    ) -> InitOption | None:
         if ref is None:
             return None
         if ref.entry is None and "$kind" not in ref.raw_args:
@@ -418,10 +479,12 @@ class Resolver:
                 self._options[id(ref)] = cached
             assert isinstance(cached, LiteralValue)
             return cached
-        return self.option(ref, env, st, key, at_key=at_key)
+        opt: InitOption = self.option(ref, env, st, key, at_key=at_key)
+        return opt
 
-    def option(self, ref: CatalogRef | None, env: Env, st: Node, key: str, *,
-               at_key: bool = False) -> Any:
+    def option(
+        self, ref: CatalogRef | None, env: Env, st: Node, key: str, *, at_key: bool = False
+    ) -> Any:
         if ref is None:
             return None
         cached = self._options.get(id(ref))
@@ -436,8 +499,7 @@ class Resolver:
             entry = default_catalogs().registry(ref.catalog).get(kind)
             if entry is None:
                 known = ", ".join(default_catalogs().registry(ref.catalog).kinds())
-                raise StmtError("schema", f"unknown {ref.catalog} {kind!r} (kinds: {known})",
-                                span)
+                raise StmtError("schema", f"unknown {ref.catalog} {kind!r} (kinds: {known})", span)
             args = entry.args()
             dynamic = True
         elif ref.args is not None:
@@ -468,8 +530,9 @@ class Resolver:
             try:
                 return v.evaluate(env)
             except ExprError as e:
-                raise StmtError("expression", f"in {v.source!r}: {e.message}",
-                                st.key_span(key)) from None
+                raise StmtError(
+                    "expression", f"in {v.source!r}: {e.message}", st.key_span(key)
+                ) from None
         return v
 
     def _type_error(self, st: Node, key: str, what: str, got: object) -> NoReturn:
@@ -511,8 +574,9 @@ class Resolver:
         r = self.ev_name(v, env, st, key)
         d = parse_dtype(r)
         if d is None:
-            raise StmtError("schema", f"Cannot convert {r!r} to a TensorFlow DType",
-                            st.key_span(key))
+            raise StmtError(
+                "schema", f"Cannot convert {r!r} to a TensorFlow DType", st.key_span(key)
+            )
         return d
 
     def ev_shape(self, st: VarStmt, env: Env) -> tuple[int, ...]:
@@ -541,8 +605,11 @@ class Resolver:
         self._type_error(st, "reuse", "true, auto, false or null", r)
 
 
-def resolve(spec: ValidatedSpec, overrides: Mapping[str, Value] | None = None,
-            limits: Limits = DEFAULT_LIMITS) -> Resolution:
+def resolve(
+    spec: ValidatedSpec,
+    overrides: Mapping[str, Value] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Resolution:
     """Run phase 2 on a validated spec."""
     return Resolver(spec, overrides or {}, limits).run()
 

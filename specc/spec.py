@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NoReturn
 
 from pydantic import (
     BaseModel,
@@ -37,7 +37,7 @@ Expr = Compiled
 # --------------------------------------------------------------------------- value validators
 
 
-def _fail(message: str, *, code: str = "schema", sub: tuple[str | int, ...] = ()) -> Any:
+def _fail(message: str, *, code: str = "schema", sub: tuple[str | int, ...] = ()) -> NoReturn:
     raise PydanticCustomError(code, message, {"sub": sub})
 
 
@@ -138,9 +138,9 @@ def _v_choice(*choices: str) -> Callable[[object], str | Expr]:
     return check
 
 
-def _v_reuse(v: object) -> bool | str | None | Expr:
+def _v_reuse(v: object) -> bool | str | Expr | None:
     if v is None or isinstance(v, bool) or v == "auto":
-        return v  # type: ignore[return-value]
+        return v if not isinstance(v, str) else "auto"
     if isinstance(v, str) and "$" in v:
         return _expr(v)
     return _fail(f"reuse must be true, auto, false or null, got {_got(v)}")
@@ -212,8 +212,11 @@ ShapeValue = Annotated[
     tuple[int | Expr, ...],
     PlainValidator(_v_shape),
     WithJsonSchema(
-        {"type": "array", "items": _or_expr({"type": "integer", "minimum": 0}),
-         "description": "Dimensions: non-negative integers or expressions."}
+        {
+            "type": "array",
+            "items": _or_expr({"type": "integer", "minimum": 0}),
+            "description": "Dimensions: non-negative integers or expressions.",
+        }
     ),
 ]
 CollectionsValue = Annotated[
@@ -232,7 +235,7 @@ ScalarValue = Annotated[
     WithJsonSchema({"type": ["integer", "number", "boolean", "string"]}),
 ]
 ReuseValue = Annotated[
-    bool | str | None | Expr,
+    bool | str | Expr | None,
     PlainValidator(_v_reuse),
     WithJsonSchema(
         {
@@ -245,11 +248,13 @@ ReuseValue = Annotated[
 SYNC_MODES = ("auto", "none", "on_write", "on_read")
 AGG_MODES = ("none", "sum", "mean", "only_first_replica")
 SyncValue = Annotated[
-    str | Expr, PlainValidator(_v_choice(*SYNC_MODES)),
+    str | Expr,
+    PlainValidator(_v_choice(*SYNC_MODES)),
     WithJsonSchema(_or_expr({"enum": list(SYNC_MODES)})),
 ]
 AggValue = Annotated[
-    str | Expr, PlainValidator(_v_choice(*AGG_MODES)),
+    str | Expr,
+    PlainValidator(_v_choice(*AGG_MODES)),
     WithJsonSchema(_or_expr({"enum": list(AGG_MODES)})),
 ]
 
@@ -305,8 +310,12 @@ def args_error_message(entry: Entry, err: ValidationError) -> tuple[str, tuple[s
     if e["type"] in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         ctx = e.get("ctx") or {}
         bound = next(iter(ctx.values()), "")
-        rel = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<",
-               "less_than_equal": "<="}[e["type"]]
+        rel = {
+            "greater_than": ">",
+            "greater_than_equal": ">=",
+            "less_than": "<",
+            "less_than_equal": "<=",
+        }[e["type"]]
         return (f"{entry.kind} argument {field!r} must be {rel} {bound}, got {got!r}", loc[:1])
     return (f"{entry.kind} argument {field!r} expects {expected}, got {_got(got)}", loc[:1])
 
@@ -317,8 +326,14 @@ def _describe_annotation(ann: object) -> str:
         inner = text[text.index("Literal[") + 8 : text.index("]")]
         return "one of " + inner.replace("'", "")
     parts = []
-    for name, phrase in (("bool", "a boolean"), ("int", "an integer"), ("float", "a number"),
-                         ("str", "a string"), ("list", "a list"), ("None", "null")):
+    for name, phrase in (
+        ("bool", "a boolean"),
+        ("int", "an integer"),
+        ("float", "a number"),
+        ("str", "a string"),
+        ("list", "a list"),
+        ("None", "null"),
+    ):
         if name in text:
             parts.append(phrase)
     return " or ".join(dict.fromkeys(parts)) or "a valid value"
@@ -332,6 +347,7 @@ def validate_args(entry: Entry, raw: Mapping[str, Any]) -> Args:
 def _catalog_validator(catalog: str) -> Callable[[object], CatalogRef]:
     def check(v: object) -> CatalogRef:
         registry = default_catalogs().registry(catalog)
+        args: Any
         if isinstance(v, str):
             if "$" in v:
                 # a kind given by a template argument: resolved when evaluated
@@ -351,8 +367,9 @@ def _catalog_validator(catalog: str) -> Callable[[object], CatalogRef]:
             if _contains_expr(args):
                 return _fail("a value literal cannot contain expressions", sub=("value",))
             if isinstance(args, dict):
-                return _fail("a value literal is a number, boolean, string or nested list",
-                             sub=("value",))
+                return _fail(
+                    "a value literal is a number, boolean, string or nested list", sub=("value",)
+                )
             return CatalogRef(catalog, None, {}, None, literal=args)
         entry = registry.get(kind)
         if entry is None:
@@ -406,32 +423,58 @@ def _catalog_schema(catalog: str) -> dict[str, Any]:
         }
         schema["description"] = f"{entry.doc} (TF: {entry.tf_api})"
         if not schema["properties"]:
-            schema = {"type": ["object", "null"], "maxProperties": 0,
-                      "description": schema["description"]}
+            schema = {
+                "type": ["object", "null"],
+                "maxProperties": 0,
+                "description": schema["description"],
+            }
         props[kind] = schema
     if catalog == "initializer":
         props["value"] = {
             "description": "A literal (number, boolean, string or nested list): the variable's "
             "value, shape and dtype (ints make int32, floats float32); no `shape:` beside it.",
         }
-    forms.append({"type": "object", "minProperties": 1, "maxProperties": 1,
-                  "properties": props, "additionalProperties": False})
+    forms.append(
+        {
+            "type": "object",
+            "minProperties": 1,
+            "maxProperties": 1,
+            "properties": props,
+            "additionalProperties": False,
+        }
+    )
     return {"anyOf": forms, "description": f"An {catalog}: a kind name or {{kind: {{args}}}}."}
 
 
-def _catalog_type(catalog: str) -> Any:
-    return Annotated[
-        CatalogRef,
-        PlainValidator(_catalog_validator(catalog)),
-        WithJsonSchema(_catalog_schema(catalog)),
-    ]
+InitializerValue = Annotated[
+    CatalogRef,
+    PlainValidator(_catalog_validator("initializer")),
+    WithJsonSchema(_catalog_schema("initializer")),
+]
 
+RegularizerValue = Annotated[
+    CatalogRef,
+    PlainValidator(_catalog_validator("regularizer")),
+    WithJsonSchema(_catalog_schema("regularizer")),
+]
 
-InitializerValue = _catalog_type("initializer")
-RegularizerValue = _catalog_type("regularizer")
-PartitionerValue = _catalog_type("partitioner")
-ConstraintValue = _catalog_type("constraint")
-CustomGetterValue = _catalog_type("custom_getter")
+PartitionerValue = Annotated[
+    CatalogRef,
+    PlainValidator(_catalog_validator("partitioner")),
+    WithJsonSchema(_catalog_schema("partitioner")),
+]
+
+ConstraintValue = Annotated[
+    CatalogRef,
+    PlainValidator(_catalog_validator("constraint")),
+    WithJsonSchema(_catalog_schema("constraint")),
+]
+
+CustomGetterValue = Annotated[
+    CatalogRef,
+    PlainValidator(_catalog_validator("custom_getter")),
+    WithJsonSchema(_catalog_schema("custom_getter")),
+]
 
 # --------------------------------------------------------------------------- models
 
@@ -504,23 +547,25 @@ class VarStmt(StatementBase):
     var: NameValue = Field(description="Name inside the current variable scope.")
     shape: ShapeValue | None = Field(None, description="The shape; optional when shared.")
     dtype: DTypeValue | None = Field(None, description="Default: the scope's dtype.")
-    initializer: InitializerValue | None = Field(None, description="Default: the scope's, "
-                                                 "else glorot_uniform (floats) or zeros.")
+    initializer: InitializerValue | None = Field(
+        None, description="Default: the scope's, else glorot_uniform (floats) or zeros."
+    )
     regularizer: RegularizerValue | None = Field(None, description="Adds a regularization loss.")
     constraint: ConstraintValue | None = Field(None, description="Recorded for the module.")
     partitioner: PartitionerValue | None = Field(None, description="Split into parts.")
-    trainable: BoolValue | None = Field(None, description="Default true (false when local "
-                                        "or synchronization on_read).")
+    trainable: BoolValue | None = Field(
+        None, description="Default true (false when local or synchronization on_read)."
+    )
     collections: CollectionsValue | None = Field(
         None, description="Replaces the default [variables]."
     )
-    local: BoolValue | None = Field(None, description="`get_local_variable`: not trainable, "
-                                    "in local_variables.")
+    local: BoolValue | None = Field(
+        None, description="`get_local_variable`: not trainable, in local_variables."
+    )
     caching_device: NameValue | None = Field(None, description="Carried into the table.")
     use_resource: BoolValue | None = Field(None, description="Carried into the table.")
     synchronization: SyncValue | None = Field(None, description="auto, none, on_write, on_read.")
-    aggregation: AggValue | None = Field(None, description="none, sum, mean, "
-                                         "only_first_replica.")
+    aggregation: AggValue | None = Field(None, description="none, sum, mean, only_first_replica.")
     validate_shape: BoolValue | None = Field(None, description="Carried into the table.")
 
 
@@ -655,7 +700,7 @@ def _v_arg_spec(v: object) -> ArgSpec:
     if isinstance(v, str):
         if v not in ("int", "float", "bool", "str"):
             return _fail(f"argument type must be int, float, bool or str, got {v!r}")
-        return ArgSpec(type=v)  # type: ignore[arg-type]
+        return ArgSpec.model_validate({"type": v})
     if isinstance(v, dict):
         spec = ArgSpec.model_validate(v)
         spec._node = v
@@ -694,8 +739,7 @@ class TemplateDef(Node):
     default_name: NameValue | None = Field(
         None, description="The scope a `use` opens (made unique); default: the template name."
     )
-    doc: str | None = Field(None, description="What the template builds and the TF API it "
-                            "mirrors.")
+    doc: str | None = Field(None, description="What the template builds and the TF API it mirrors.")
     body: Body = Field(default_factory=list)
 
 
@@ -711,8 +755,7 @@ class SpecDocument(Node):
     )
 
     specc: Literal[1] = Field(description="The language version: 1.")
-    name: str = Field(description="The model's name, a Python identifier.",
-                      examples=["translator"])
+    name: str = Field(description="The model's name, a Python identifier.", examples=["translator"])
     seed: int | None = Field(None, ge=0, lt=2**64, description="Default seed of the module.")
     params: dict[str, ScalarValue] = Field(
         default_factory=dict,
@@ -720,8 +763,8 @@ class SpecDocument(Node):
         "params declared before it.",
     )
     include: list[str] = Field(
-        default_factory=list, description="Files whose templates are merged in; `std` is the "
-        "bundled layer library."
+        default_factory=list,
+        description="Files whose templates are merged in; `std` is the bundled layer library.",
     )
     defaults: Defaults | None = Field(None, description="Options of the root variable scope.")
     templates: dict[str, TemplateDef] = Field(default_factory=dict)
@@ -731,8 +774,7 @@ class SpecDocument(Node):
 class IncludedDocument(Node):
     """An included file: it contributes `templates` (and may include others)."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True,
-                              arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, arbitrary_types_allowed=True)
 
     specc: Literal[1] | None = None
     name: str | None = None
@@ -740,9 +782,22 @@ class IncludedDocument(Node):
     templates: dict[str, TemplateDef] = Field(default_factory=dict)
 
 
-for _m in (ScopeStmt, NameScopeStmt, RepeatStmt, ThreadStmt, TemplateDef, SpecDocument,
-           VarStmt, UseStmt, ReuseVariablesStmt, OpStmt, Ref, ArgSpec, Defaults,
-           IncludedDocument):
+for _m in (
+    ScopeStmt,
+    NameScopeStmt,
+    RepeatStmt,
+    ThreadStmt,
+    TemplateDef,
+    SpecDocument,
+    VarStmt,
+    UseStmt,
+    ReuseVariablesStmt,
+    OpStmt,
+    Ref,
+    ArgSpec,
+    Defaults,
+    IncludedDocument,
+):
     _m.model_rebuild()
 
 ALL_STATEMENT_KEYS: dict[str, frozenset[str]] = {

@@ -63,8 +63,10 @@ class Row:
             "local": self.local,
             "partitions": None
             if self.partitions is None
-            else [{"name": p.name, "shape": list(p.shape), "offset": list(p.offset)}
-                  for p in self.partitions],
+            else [
+                {"name": p.name, "shape": list(p.shape), "offset": list(p.offset)}
+                for p in self.partitions
+            ],
             "defined_at": str(self.defined_at) if self.defined_at else None,
             "shared_at": [str(s) for s in self.shared_at],
             "synchronization": self.synchronization,
@@ -101,7 +103,7 @@ class VariableTable:
     def dumps(self) -> str:
         """The table's JSON text: one line per variable, stable and diff-friendly."""
         obj = self.to_json()
-        lines = ["{", f'  "specc": 1,', f'  "name": {json.dumps(self.name)},']
+        lines = ["{", '  "specc": 1,', f'  "name": {json.dumps(self.name)},']
         rows = obj["variables"]
         if rows:
             lines.append('  "variables": [')
@@ -113,9 +115,7 @@ class VariableTable:
         else:
             lines.append('  "variables": [],')
         lines.append(f'  "ops": {json.dumps(obj["ops"], ensure_ascii=False)},')
-        lines.append(
-            f'  "regularization_losses": {json.dumps(obj["regularization_losses"])}'
-        )
+        lines.append(f'  "regularization_losses": {json.dumps(obj["regularization_losses"])}')
         lines.append("}")
         return "\n".join(lines) + "\n"
 
@@ -185,5 +185,6 @@ def build_table(engine: Engine, name: str, seed: int = 0) -> VariableTable:
             rows.append(_row(var, pv))
         else:
             rows.append(_row(var, None))
-    return VariableTable(name, tuple(rows), tuple(engine.ops),
-                         tuple(store.regularization_losses), seed)
+    return VariableTable(
+        name, tuple(rows), tuple(engine.ops), tuple(store.regularization_losses), seed
+    )

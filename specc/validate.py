@@ -37,7 +37,6 @@ from specc.spec import (
     TemplateDef,
     ThreadStmt,
     UseStmt,
-    VarStmt,
 )
 
 _GENERIC_KEYS = frozenset(
@@ -86,9 +85,7 @@ def _span_of(node: Any) -> Span | None:
 def _child_span(container: Any, key: Any) -> Span | None:
     if isinstance(container, LocDict):
         return container.value_spans.get(key, container.span)
-    if isinstance(container, LocList) and isinstance(key, int) and key < len(
-        container.item_spans
-    ):
+    if isinstance(container, LocList) and isinstance(key, int) and key < len(container.item_spans):
         return container.item_spans[key]
     return _span_of(container)
 
@@ -101,9 +98,9 @@ def _walk(root: Any, loc: Iterable[Any]) -> tuple[Any, Any, Any]:
     for part in loc:
         if isinstance(part, str) and part.endswith(TAG_SUFFIX):
             continue
-        if isinstance(cur, dict) and part in cur:
-            parent, key, cur = cur, part, cur[part]
-        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+        in_dict = isinstance(cur, dict) and part in cur
+        in_list = isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur)
+        if in_dict or in_list:
             parent, key, cur = cur, part, cur[part]
         else:
             break
@@ -198,17 +195,25 @@ def translate_errors(err: ValidationError, root: Any, file: str) -> list[Diagnos
             if etype in ("schema", "expression"):
                 message = e["msg"]
             elif etype == "literal_error":
-                message = f"expected {ctx.get('expected', 'one of the allowed values')}, got " \
-                          f"{_kind_of(e.get('input'))}"
+                message = (
+                    f"expected {ctx.get('expected', 'one of the allowed values')}, got "
+                    f"{_kind_of(e.get('input'))}"
+                )
                 if loc and loc[-1] == "specc":
-                    message = f"unsupported language version {e.get('input')!r}; this specc " \
-                              "reads `specc: 1`"
+                    message = (
+                        f"unsupported language version {e.get('input')!r}; this specc "
+                        "reads `specc: 1`"
+                    )
             elif etype in _TYPE_PHRASES:
                 message = f"expected {_TYPE_PHRASES[etype]}, got {_kind_of(e.get('input'))}"
             elif etype in ("greater_than_equal", "less_than", "greater_than", "less_than_equal"):
                 bound = next(iter(ctx.values()), "")
-                rel = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<",
-                       "less_than_equal": "<="}[etype]
+                rel = {
+                    "greater_than": ">",
+                    "greater_than_equal": ">=",
+                    "less_than": "<",
+                    "less_than_equal": "<=",
+                }[etype]
                 message = f"must be {rel} {bound}, got {_kind_of(e.get('input'))}"
             else:
                 message = f"invalid value {_kind_of(e.get('input'))} ({etype.replace('_', ' ')})"
@@ -225,8 +230,11 @@ def translate_errors(err: ValidationError, root: Any, file: str) -> list[Diagnos
 
 
 def _loc_text(loc: tuple[Any, ...]) -> str:
-    parts = [p for p in loc if not (isinstance(p, str) and p.endswith(TAG_SUFFIX))
-             and not isinstance(p, int)]
+    parts = [
+        p
+        for p in loc
+        if not (isinstance(p, str) and p.endswith(TAG_SUFFIX)) and not isinstance(p, int)
+    ]
     return str(parts[-1]) if parts else ""
 
 
@@ -319,15 +327,22 @@ class _StaticChecker:
     def run(self) -> list[Diagnostic]:
         doc = self.spec.document
         if not doc.name.isidentifier():
-            self.error("schema", f"model name {doc.name!r} is not a Python identifier",
-                       doc.key_span("name"), help="use letters, digits and _, not starting "
-                       "with a digit")
+            self.error(
+                "schema",
+                f"model name {doc.name!r} is not a Python identifier",
+                doc.key_span("name"),
+                help="use letters, digits and _, not starting with a digit",
+            )
         params: set[str] = set()
         raw_params = doc.params
         for pname, value in raw_params.items():
             for ex in _expressions(value):
-                self.check_names(ex, params, doc.node.value_spans.get("params")
-                                 if doc.node is not None else None, _param_span(doc, pname))
+                self.check_names(
+                    ex,
+                    params,
+                    doc.node.value_spans.get("params") if doc.node is not None else None,
+                    _param_span(doc, pname),
+                )
             params.add(pname)
         for tname, tmpl in self.spec.templates.items():
             env = set(params)
@@ -340,8 +355,9 @@ class _StaticChecker:
         self.body(doc.body, frozenset(params), None)
         return self.diags
 
-    def check_names(self, ex: Compiled, env: Iterable[str], _unused: Any,
-                    span: Span | None) -> None:
+    def check_names(
+        self, ex: Compiled, env: Iterable[str], _unused: Any, span: Span | None
+    ) -> None:
         env_set = set(env)
         missing = sorted(n for n in ex.names if n not in env_set)
         if missing:
@@ -349,8 +365,12 @@ class _StaticChecker:
             close = difflib.get_close_matches(name, sorted(env_set), n=1)
             hint = f"; did you mean ${close[0]}?" if close else ""
             known = ", ".join(f"${n}" for n in sorted(env_set)) or "none"
-            self.error("expression", f"unknown name ${name} in {ex.source!r}{hint}", span,
-                       help=f"names in scope here: {known}")
+            self.error(
+                "expression",
+                f"unknown name ${name} in {ex.source!r}{hint}",
+                span,
+                help=f"names in scope here: {known}",
+            )
 
     def body(self, body: list[Any], env: frozenset[str], where: str | None) -> None:
         for st in body:
@@ -366,8 +386,12 @@ class _StaticChecker:
                 self.check_names(ex, env, None, st.key_span(alias))
         if isinstance(st, ScopeStmt):
             if st.scope is None and st.default_name is None:
-                self.error("schema", "If default_name is None then name_or_scope is required: "
-                           "`scope: null` needs a `default_name`", st.span)
+                self.error(
+                    "schema",
+                    "If default_name is None then name_or_scope is required: "
+                    "`scope: null` needs a `default_name`",
+                    st.span,
+                )
             self.ref(st.scope, st)
         elif isinstance(st, NameScopeStmt):
             self.ref(st.name_scope, st)
@@ -381,13 +405,20 @@ class _StaticChecker:
             self.body(st.body, env, where)
 
     def ref(self, target: Any, st: StatementBase) -> None:
-        if isinstance(target, Ref) and isinstance(target.ref, str) and \
-                target.ref not in self.captures and not self.dynamic_captures:
+        if (
+            isinstance(target, Ref)
+            and isinstance(target.ref, str)
+            and target.ref not in self.captures
+            and not self.dynamic_captures
+        ):
             close = difflib.get_close_matches(target.ref, sorted(self.captures), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            self.error("unknown-ref", f"no scope is captured as {target.ref!r}{hint}",
-                       target.span or st.span,
-                       help="capture a scope with `capture: NAME` on a `scope` statement")
+            self.error(
+                "unknown-ref",
+                f"no scope is captured as {target.ref!r}{hint}",
+                target.span or st.span,
+                help="capture a scope with `capture: NAME` on a `scope` statement",
+            )
 
     def use(self, st: UseStmt) -> None:
         if not isinstance(st.use, str):
@@ -397,8 +428,12 @@ class _StaticChecker:
             close = difflib.get_close_matches(st.use, sorted(self.spec.templates), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             known = ", ".join(sorted(self.spec.templates)) or "none"
-            self.error("unknown-ref", f"no template named {st.use!r}{hint}", st.key_span("use"),
-                       help=f"templates: {known}")
+            self.error(
+                "unknown-ref",
+                f"no template named {st.use!r}{hint}",
+                st.key_span("use"),
+                help=f"templates: {known}",
+            )
             return
         if isinstance(st.instance, str):
             first = self.instances.setdefault(st.instance, (st.use, st.span))
@@ -414,17 +449,26 @@ class _StaticChecker:
             if spec is None:
                 close = difflib.get_close_matches(key, list(tmpl.args), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                self.error("schema", f"template {st.use!r} has no argument {key!r}{hint}",
-                           _key_span(st, "with", key),
-                           help=f"arguments: {', '.join(tmpl.args) or 'none'}")
+                self.error(
+                    "schema",
+                    f"template {st.use!r} has no argument {key!r}{hint}",
+                    _key_span(st, "with", key),
+                    help=f"arguments: {', '.join(tmpl.args) or 'none'}",
+                )
                 continue
             if not isinstance(value, Compiled) and not arg_type_ok(spec.type, value):
-                self.error("schema", f"template {st.use!r} argument {key!r} expects {spec.type},"
-                           f" got {value!r}", _value_span(st, "with", key))
+                self.error(
+                    "schema",
+                    f"template {st.use!r} argument {key!r} expects {spec.type}, got {value!r}",
+                    _value_span(st, "with", key),
+                )
         for key, spec in tmpl.args.items():
             if key not in st.with_ and not spec.has_default:
-                self.error("schema", f"template {st.use!r} needs argument {key!r}",
-                           st.key_span("with") if "with" in (st.node or {}) else st.span)
+                self.error(
+                    "schema",
+                    f"template {st.use!r} needs argument {key!r}",
+                    st.key_span("with") if "with" in (st.node or {}) else st.span,
+                )
 
 
 def arg_type_ok(typ: str, value: Any) -> bool:
@@ -462,8 +506,9 @@ def _value_span(st: Node, key: str, sub: str) -> Span | None:
 # --------------------------------------------------------------------------- entry point
 
 
-def _validate_model(model: type[BaseModel], raw: LocDict, file: str
-                    ) -> tuple[Any, list[Diagnostic]]:
+def _validate_model(
+    model: type[BaseModel], raw: LocDict, file: str
+) -> tuple[Any, list[Diagnostic]]:
     try:
         return model.model_validate(raw), []
     except ValidationError as err:
@@ -498,12 +543,15 @@ def validate(loaded: LoadResult) -> tuple[ValidatedSpec | None, list[Diagnostic]
         for name, tmpl in idoc.templates.items():
             site = _template_key_span(inc.document, name)
             if name in templates:
-                diags.append(Diagnostic(
-                    "schema", f"template {name!r} is defined twice",
-                    site or Span(inc.path, 1, 1),
-                    notes=(Note("first defined here", first_site.get(name)),),
-                    help="rename one of them",
-                ))
+                diags.append(
+                    Diagnostic(
+                        "schema",
+                        f"template {name!r} is defined twice",
+                        site or Span(inc.path, 1, 1),
+                        notes=(Note("first defined here", first_site.get(name)),),
+                        help="rename one of them",
+                    )
+                )
                 continue
             templates[name] = tmpl
             template_files[name] = inc.path

@@ -49,7 +49,7 @@ __all__ = [
     "InitializerEntry",
     "NoArgs",
     "PartitionerEntry",
-    "RegularizerEntry",
     "Registry",
+    "RegularizerEntry",
     "default_catalogs",
 ]

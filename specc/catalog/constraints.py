@@ -53,7 +53,10 @@ CONSTRAINTS: Registry[ConstraintEntry] = Registry(
             "w · (rate·clip(n, min, max) + (1-rate)·n) / (1e-7 + n)",
         ),
         ConstraintEntry(
-            "non_neg", NoArgs, "Clamp negative values to zero.", "tf.keras.constraints.NonNeg",
+            "non_neg",
+            NoArgs,
+            "Clamp negative values to zero.",
+            "tf.keras.constraints.NonNeg",
             "max(w, 0)",
         ),
         ConstraintEntry(
