@@ -194,10 +194,13 @@ def yaml_scalar(text: str) -> Any:
 
     Used for `-D NAME=VALUE`: `16000` -> 16000, `1e-4` -> 0.0001, `true` -> True,
     `null` or the empty string -> None, `on` -> "on", anything else -> the text.
-    The text is taken as is (no stripping, no quote removal). Raises `ValueError`
-    for an integer too long for Python to convert (more than 4300 digits).
+    The text is taken as is (no stripping, no quote removal). Never raises: an
+    integer too long for Python to convert (over 4300 digits) stays text.
     """
-    return _resolve_plain(text)
+    try:
+        return _resolve_plain(text)
+    except ValueError:
+        return text
 
 
 _CORE_PREFIX: Final = "tag:yaml.org,2002:"
@@ -266,6 +269,7 @@ class _FatalError(Exception):
 _NO_KEY: Final = object()  # the next node is a key
 _BAD_KEY: Final = object()  # the key was rejected; drop the value that follows
 _MERGE: Final = object()  # the key was `<<`
+_MISSING: Final = object()
 
 
 def _slot_setter(name: str) -> Callable[[Span, Any], None]:
@@ -357,7 +361,7 @@ def _syntax_diagnostic(
             lines = text.split("\n", mark.line + 1)
             if mark.line < len(lines):
                 at_tab = lines[mark.line][mark.column : mark.column + 1] == "\t"
-        if at_tab or "\t" in problem or "tab" in problem:
+        if at_tab or "\t" in problem or re.search(r"\btab\b", problem):
             problem = problem.replace("\t", "\\t") + f" ({_TAB_HINT})"
         return Diagnostic("yaml-syntax", problem, span, notes=notes)
     return Diagnostic("yaml-syntax", str(exc) or "invalid YAML", None)
@@ -377,8 +381,11 @@ def _tag_span(filename: str, text: str, ev: Any) -> Span:
 
 def _compose(  # noqa: C901 - the hot loop is inlined on purpose
     text: str, filename: str, limits: Limits, budget: _Budget
-) -> tuple[Any, list[Diagnostic]]:
+) -> tuple[Any, Span | None, list[Diagnostic]]:
     """Build one document's located tree from parse events, without recursion.
+
+    Returns the root value, where it starts (a scalar root has no `span` of its
+    own) and the diagnostics.
 
     The loop keeps the innermost open collection in locals and the outer ones
     on `stack`; it is the hot path of the whole compiler, hence the inlining.
@@ -406,6 +413,7 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
     merge: list[Any] | None = None  # [span of the `<<` key, mapping, mapping, ...]
 
     root: Any = None
+    root_span: Span | None = None
     documents = 0
     sp: Span
     # Hot-loop constants as locals; specs repeat their numbers (`512`, `0.02`)
@@ -414,7 +422,7 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
     words = _WORDS
     number_start = _NUMBER_START
     numbers: dict[str, Any] = {}
-    missing = _NO_KEY
+    missing = _MISSING
 
     def too_many_nodes(at: Span) -> _FatalError:
         flag = Limits.flag("max_nodes")
@@ -662,7 +670,7 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
 
             # Attach the finished node `v` (at `sp`) to the open collection.
             if cur is None:
-                root = v
+                root, root_span = v, sp
             elif not is_map:
                 cur.append(v)
                 item_spans.append(sp)
@@ -680,11 +688,11 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
 
     except _FatalError:
         budget.used = count
-        return None, diags
+        return None, None, diags
     except yaml.YAMLError as exc:
         budget.used = count
         diags.append(_syntax_diagnostic(exc, filename, text, in_bytes, limits))
-        return None, diags
+        return None, None, diags
     except UnicodeEncodeError as exc:
         # A `str` with lone surrogates cannot be handed to libyaml.
         line, col = _line_col(text, exc.start, in_bytes=False)
@@ -695,9 +703,9 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
                 Span(filename, line, col),
             )
         )
-        return None, diags
+        return None, None, diags
     budget.used = count
-    return root, diags
+    return root, root_span, diags
 
 
 def _key_anchor_value(ev: Any) -> Any:
@@ -756,7 +764,7 @@ def parse_yaml(
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        root, diags = _compose(text, filename, limits, _Budget())
+        root, _, diags = _compose(text, filename, limits, _Budget())
     finally:
         if was_enabled:
             gc.enable()
@@ -865,7 +873,7 @@ class _Loader:
         if bad is not None:
             diags.append(bad)
         else:
-            root, found = _compose(text, display, self.limits, self.budget)
+            root, root_span, found = _compose(text, display, self.limits, self.budget)
             diags.extend(found)
             fatal = any(
                 d.code == "limit" or (root is None and d.code == "yaml-syntax") for d in found
@@ -873,7 +881,7 @@ class _Loader:
             if isinstance(root, LocDict):
                 document = root
             elif not fatal:
-                span = getattr(root, "span", None) or Span(display, 1, 1)
+                span = root_span or Span(display, 1, 1)
                 diags.append(Diagnostic("schema", _TOP_MESSAGE if top else _INCLUDED_MESSAGE, span))
         return _File(key, display, logical, SourceFile(display, text, document), diags)
 
