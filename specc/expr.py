@@ -81,12 +81,11 @@ class ExprError(Exception):
 def to_text(v: Value) -> str:
     """Write a value into a string: ints as digits, floats as `repr`, booleans as
     `true`/`false`, strings as they are."""
-    t = type(v)
-    if t is str:
-        return v  # type: ignore[return-value]
-    if t is bool:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
         return "true" if v else "false"
-    if t is float:
+    if isinstance(v, float):
         return repr(v)
     return str(v)
 
@@ -913,7 +912,7 @@ def _interpolation(text: str) -> Compiled:
     parts = tuple(pieces)
 
     def interpolate(env: Env) -> Value:
-        out = "".join([p if type(p) is str else to_text(p(env)) for p in parts])  # type: ignore[operator]
+        out = "".join([p if isinstance(p, str) else to_text(p(env)) for p in parts])
         if len(out) > MAX_STR_LEN:
             raise ExprError(f"the string is longer than {MAX_STR_LEN} characters", 0)
         return out

@@ -940,14 +940,30 @@ def flat_comparison(draw: st.DrawFn) -> Gen:
     return Gen(text, text, 0)
 
 
-@settings(max_examples=600, deadline=None)
+@st.composite
+def flat_logic(draw: st.DrawFn) -> Gen:
+    """Booleans (literals or comparisons, maybe under `not`) joined by and/or."""
+    text = ""
+    for k in range(draw(st.integers(1, 6))):
+        if k:
+            text += f" {draw(st.sampled_from(['and', 'or']))} "
+        text += draw(st.sampled_from(["", "", "not ", "not not "]))
+        if draw(st.booleans()):
+            text += draw(st.sampled_from(["true", "false"]))
+        else:
+            left, right = draw(flat_arithmetic()), draw(flat_arithmetic())
+            text += f"{left.specc} {draw(st.sampled_from(CMP_OPS))} {right.specc}"
+    return Gen(text, text.replace("true", "True").replace("false", "False"), 0)
+
+
+@settings(max_examples=800, deadline=None)
 @given(
-    flat_comparison(),
+    st.one_of(flat_comparison(), flat_logic()),
     st.fixed_dictionaries(
         {"p": st.integers(-20, 20), "q": st.integers(-20, 20), "r": st.integers(-3, 3)}
     ),
 )
-def test_flat_arithmetic_agrees_with_python(e: Gen, env: dict[str, int]) -> None:
+def test_flat_expressions_agree_with_python(e: Gen, env: dict[str, int]) -> None:
     oracle = python_oracle(e.python, env)
     try:
         expected = oracle()
