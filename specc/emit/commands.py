@@ -1,0 +1,217 @@
+"""The `compile` and `init` commands (DESIGN section 8).
+
+`specc.cli` calls `add_parsers` and dispatches to `run_compile` / `run_init`.
+This module imports neither NumPy nor jinja2 at import time: `specc check` loads
+the CLI and must stay light.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from specc.cli import Options
+    from specc.table import VariableTable
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `compile` and `init` to the CLI's subcommands."""
+    from specc.cli import _add_spec_args  # noqa: PLC0415 - avoids an import cycle
+
+    p = sub.add_parser("compile", help="generate the standalone NumPy module of a spec")
+    _add_spec_args(p)
+    p.add_argument("-o", "--output", help="the module to write (default: SPEC with .py)")
+    p.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 if OUT is stale and say what changed")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite OUT even if it is not a specc-generated file")
+
+    p = sub.add_parser("init", help="materialize initial values into .npz or .safetensors")
+    _add_spec_args(p)
+    p.add_argument("-o", "--output", required=True,
+                   help="params.npz or params.safetensors")
+    p.add_argument("--seed", type=int, default=None,
+                   help="the seed (default: the spec's seed, else 0)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="threads filling blocks (default: CPU count; values do not depend "
+                   "on it)")
+
+
+def _usage(message: str) -> Exception:
+    from specc.cli import UsageError  # noqa: PLC0415
+
+    return UsageError(message)
+
+
+def _table(opts: Options) -> tuple[VariableTable | None, int]:
+    from specc.cli import _compile, _report  # noqa: PLC0415
+
+    comp = _compile(opts)
+    if not comp.ok:
+        return None, _report(opts, comp, as_json=False)
+    assert comp.table is not None
+    return comp.table, EXIT_OK
+
+
+def _render(table: VariableTable, spec: str, out: str) -> str | None:
+    from specc.emit import EmitError, render_module  # noqa: PLC0415
+
+    try:
+        return render_module(table, spec, out)
+    except EmitError as e:
+        sys.stderr.write(f"{spec}: error: {e}\n")
+        return None
+
+
+def describe_changes(old_source: str, new_source: str) -> list[str]:
+    """What differs between two generated modules, most useful first."""
+    from specc.emit import embedded_table  # noqa: PLC0415
+
+    old, new = embedded_table(old_source), embedded_table(new_source)
+    if old is None or new is None:
+        return ["generated code differs"]
+
+    def rows(t: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
+        inits = t["initializers"]
+        return {r[0]: (r[1], r[2], inits[r[6]], r[5]) for r in t["variables"]}
+
+    a, b = rows(old), rows(new)
+    changes = [f"variable added: {n}" for n in b if n not in a]
+    changes += [f"variable removed: {n}" for n in a if n not in b]
+    for n in b:
+        if n not in a:
+            continue
+        (s0, d0, i0, p0), (s1, d1, i1, p1) = a[n], b[n]
+        if s0 != s1:
+            changes.append(f"variable reshaped: {n} {s0} -> {s1}")
+        if d0 != d1:
+            changes.append(f"variable dtype changed: {n} {d0} -> {d1}")
+        if i0 != i1:
+            changes.append(f"initializer changed: {n}")
+        if p0 != p1:
+            changes.append(f"partitions changed: {n}")
+    if not changes and old != new:
+        changes.append("variable table differs (names, options or order)")
+    return changes or ["generated code differs"]
+
+
+def run_compile(opts: Options) -> int:
+    """`specc compile SPEC [-o OUT.py] [--check] [--force]`."""
+    from specc.emit import HEADER_PREFIX, default_output  # noqa: PLC0415
+
+    args = opts.args
+    out = args.output or default_output(args.spec)
+    table, code = _table(opts)
+    if table is None:
+        return code
+    source = _render(table, args.spec, out)
+    if source is None:
+        return EXIT_ERRORS
+    existing: str | None = None
+    if os.path.exists(out):
+        try:
+            with open(out, encoding="utf-8") as f:
+                existing = f.read()
+        except (OSError, UnicodeDecodeError):
+            existing = ""
+    if args.check:
+        if existing is None:
+            sys.stderr.write(f"{out}: stale: the file does not exist\n")
+            return EXIT_ERRORS
+        if existing == source:
+            print(f"{out}: up to date")
+            return EXIT_OK
+        sys.stderr.write(f"{out}: stale:\n")
+        for line in describe_changes(existing, source):
+            sys.stderr.write(f"  {line}\n")
+        return EXIT_ERRORS
+    if existing is not None and not existing.startswith(HEADER_PREFIX) and not args.force:
+        raise _usage(f"{out} exists and was not generated by specc; pass --force to "
+                     "overwrite it")
+    if existing == source:
+        print(f"{out}: up to date")
+        return EXIT_OK
+    from specc.files import write_atomic  # noqa: PLC0415
+
+    write_atomic(out, source)
+    print(f"{out}: {len(table.variables)} variables, {table.parameters:,} parameters")
+    return EXIT_OK
+
+
+def _fmt_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GiB"
+
+
+class Progress:
+    """A one-line progress bar on a terminal's stderr: bytes, rate, ETA."""
+
+    def __init__(self, total: int, stream: Any = None) -> None:
+        self.total = total
+        self.stream = stream if stream is not None else sys.stderr
+        self.start = time.monotonic()
+        self.last = 0.0
+
+    def __call__(self, done: int) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.1 and done < self.total:
+            return
+        self.last = now
+        elapsed = max(now - self.start, 1e-9)
+        rate = done / elapsed
+        frac = done / self.total if self.total else 1.0
+        eta = (self.total - done) / rate if rate > 0 else 0.0
+        width = 30
+        bar = "#" * int(frac * width)
+        self.stream.write(
+            f"\r[{bar:<{width}}] {_fmt_bytes(done)} / {_fmt_bytes(self.total)} "
+            f"{_fmt_bytes(rate)}/s ETA {eta:4.0f}s"
+        )
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+def run_init(opts: Options) -> int:
+    """`specc init SPEC -o params.npz|params.safetensors [--seed N] [--threads N]`."""
+    args = opts.args
+    out: str = args.output
+    if not out.endswith((".npz", ".safetensors")):
+        raise _usage(f"-o {out}: expected a .npz or .safetensors file")
+    if args.seed is not None and not 0 <= args.seed < 2**64:
+        raise _usage(f"--seed {args.seed}: expected an integer in [0, 2**64)")
+    if args.threads is not None and args.threads < 1:
+        raise _usage(f"--threads {args.threads}: expected at least 1")
+    table, code = _table(opts)
+    if table is None:
+        return code
+    from specc.emit import default_output, load_module  # noqa: PLC0415
+
+    module_path = default_output(args.spec)
+    source = _render(table, args.spec, module_path)
+    if source is None:
+        return EXIT_ERRORS
+    module = load_module(source, module_path)
+    progress = Progress(table.bytes) if sys.stderr.isatty() else None
+    try:
+        module.init_file(out, args.seed, threads=args.threads, progress=progress)
+    except (OSError, ValueError, KeyError) as e:
+        if progress is not None:
+            progress.close()
+        sys.stderr.write(f"specc: error: {e}\n")
+        return EXIT_ERRORS
+    if progress is not None:
+        progress.close()
+    print(f"{out}: {len(table.variables)} variables, {table.bytes:,} bytes")
+    return EXIT_OK
