@@ -37,8 +37,13 @@ Expr = Compiled
 # --------------------------------------------------------------------------- value validators
 
 
-def _fail(message: str, *, code: str = "schema", sub: tuple[str | int, ...] = ()) -> NoReturn:
-    raise PydanticCustomError(code, message, {"sub": sub})
+def _fail(
+    message: str, *, code: str = "schema", sub: tuple[str | int, ...] = (), at_key: bool = False
+) -> NoReturn:
+    """Reject a value. `sub` leads from the value to the part at fault; with
+    `at_key` the diagnostic points at the last key of that path (an unknown
+    catalog kind or argument), not at its value."""
+    raise PydanticCustomError(code, message, {"sub": sub, "at_key": at_key})
 
 
 def _expr(text: str) -> Expr:
@@ -379,6 +384,7 @@ def _catalog_validator(catalog: str) -> Callable[[object], CatalogRef]:
             return _fail(
                 f"unknown {catalog} {kind!r}{hint} (kinds: {', '.join(registry.kinds())}{extra})",
                 sub=(kind,) if isinstance(v, dict) else (),
+                at_key=True,
             )
         if not isinstance(args, dict):
             return _fail(f"{kind}: arguments must be a mapping, got {_got(args)}", sub=(kind,))
@@ -392,6 +398,7 @@ def _catalog_validator(catalog: str) -> Callable[[object], CatalogRef]:
                 f"{kind} has no argument {unknown[0]!r}{hint} "
                 f"(arguments: {', '.join(fields) or 'none'})",
                 sub=(kind, unknown[0]),
+                at_key=True,
             )
         if any(isinstance(a, Compiled) for a in compiled.values()):
             return CatalogRef(catalog, entry, compiled, None)

@@ -189,9 +189,12 @@ def translate_errors(err: ValidationError, root: Any, file: str) -> list[Diagnos
             help_ = None
         else:
             parent, key, node = _walk(root, full)
-            if sub and node is None:
-                parent, key, node = _walk(root, loc)
-            span = _child_span(parent, key) if parent is not None else _span_of(root)
+            if ctx.get("at_key") and sub and key == sub[-1] and isinstance(parent, LocDict):
+                span = parent.key_spans.get(key)
+            else:
+                if sub and node is None:
+                    parent, key, node = _walk(root, loc)
+                span = _child_span(parent, key) if parent is not None else _span_of(root)
             if etype in ("schema", "expression"):
                 message = e["msg"]
             elif etype == "literal_error":
@@ -303,6 +306,41 @@ def _expressions(value: Any) -> Iterator[Compiled]:
         yield from _expressions(value.ref)
 
 
+def _located_expressions(
+    value: Any, raw: Any, span: Span | None
+) -> Iterator[tuple[Compiled, Span | None]]:
+    """`_expressions` with where each one is written: `raw` is the located YAML the
+    value was validated from and `span` its position, so an expression inside a
+    list or a mapping (`shape: [3, $hiden]`) is blamed on its own item."""
+    if isinstance(value, Compiled):
+        if not value.is_literal:
+            yield value, span
+    elif isinstance(value, tuple | list):
+        items = raw if isinstance(raw, LocList) and len(raw) == len(value) else None
+        for i, v in enumerate(value):
+            if items is None:
+                yield from _located_expressions(v, None, span)
+            else:
+                yield from _located_expressions(v, items[i], items.item_spans[i])
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(raw, LocDict) and k in raw:
+                yield from _located_expressions(v, raw[k], raw.value_spans.get(k, span))
+            else:
+                yield from _located_expressions(v, None, span)
+    elif isinstance(value, CatalogRef):
+        inner: Any = None
+        if isinstance(raw, LocDict) and len(raw) == 1:
+            ((kind, inner),) = raw.items()
+            span = raw.value_spans.get(kind, span)
+        yield from _located_expressions(dict(value.raw_args), inner, span)
+    elif isinstance(value, Ref):
+        if isinstance(raw, LocDict) and "ref" in raw:
+            yield from _located_expressions(value.ref, raw["ref"], raw.value_spans["ref"])
+        else:
+            yield from _located_expressions(value.ref, None, span)
+
+
 class _StaticChecker:
     def __init__(self, spec: ValidatedSpec) -> None:
         self.spec = spec
@@ -337,19 +375,14 @@ class _StaticChecker:
         raw_params = doc.params
         for pname, value in raw_params.items():
             for ex in _expressions(value):
-                self.check_names(
-                    ex,
-                    params,
-                    doc.node.value_spans.get("params") if doc.node is not None else None,
-                    _param_span(doc, pname),
-                )
+                self.check_names(ex, params, None, _param_span(doc, pname))
             params.add(pname)
         for tname, tmpl in self.spec.templates.items():
             env = set(params)
             for aname, aspec in tmpl.args.items():
                 if aspec.has_default:
                     for ex in _expressions(aspec.default):
-                        self.check_names(ex, env, None, aspec.span or tmpl.span)
+                        self.check_names(ex, env, None, aspec.key_span("default") or tmpl.span)
                 env.add(aname)
             self.body(tmpl.body, frozenset(env), f"template {tname!r}")
         self.body(doc.body, frozenset(params), None)
@@ -382,8 +415,9 @@ class _StaticChecker:
                 continue
             value = getattr(st, fname)
             alias = type(st).model_fields[fname].alias or fname
-            for ex in _expressions(value):
-                self.check_names(ex, env, None, st.key_span(alias))
+            raw = st.node.get(alias) if isinstance(st.node, dict) else None
+            for ex, at in _located_expressions(value, raw, st.key_span(alias)):
+                self.check_names(ex, env, None, at)
         if isinstance(st, ScopeStmt):
             if st.scope is None and st.default_name is None:
                 self.error(
