@@ -114,6 +114,7 @@ class Resolver:
         self.failed: set[str] = set()
         self.executed = 0
         self._options: dict[int, Any] = {}
+        self._static_vars: dict[int, dict[str, Any]] = {}
 
     # ------------------------------------------------------------------ driver
 
@@ -252,19 +253,41 @@ class Resolver:
         full = self.engine.full_name(name)
         if full in self.failed:
             return
-        shape = self.ev_shape(st, env) if st.shape is not None else None
-        dtype = self.ev_dtype(st.dtype, env, st, "dtype") if st.dtype is not None else None
-        initializer = self.init_option(st.initializer, env, st, "initializer")
-        regularizer = self.option(st.regularizer, env, st, "regularizer")
-        constraint = self.option(st.constraint, env, st, "constraint")
-        partitioner = self.option(st.partitioner, env, st, "partitioner")
-        trainable = (
-            self.ev_bool(st.trainable, env, st, "trainable") if st.trainable is not None else None
-        )
-        collections = None
-        if st.collections is not None:
-            collections = tuple(self.ev_name(c, env, st, "collections") for c in st.collections)
+        kw = self._static_vars.get(id(st))
+        if kw is None:
+            kw = self.var_kwargs(st, env)
+            if _is_static(st):
+                # options with no expression evaluate the same on every run of the
+                # statement (repeat bodies, templates): evaluate them once
+                self._static_vars[id(st)] = kw
+        try:
+            self.engine.get_variable(name, site=st.span, **kw)
+        except EngineError as e:
+            if e.code != "limit":
+                self.failed.add(e.variable or full)
+            raise
+
+    def var_kwargs(self, st: VarStmt, env: Env) -> dict[str, Any]:
+        """The keyword arguments of `get_variable`, evaluated in TF's order."""
         kw: dict[str, Any] = {}
+        if st.shape is not None:
+            kw["shape"] = self.ev_shape(st, env)
+        if st.dtype is not None:
+            kw["dtype"] = self.ev_dtype(st.dtype, env, st, "dtype")
+        if st.initializer is not None:
+            kw["initializer"] = self.init_option(st.initializer, env, st, "initializer")
+        if st.regularizer is not None:
+            kw["regularizer"] = self.option(st.regularizer, env, st, "regularizer")
+        if st.constraint is not None:
+            kw["constraint"] = self.option(st.constraint, env, st, "constraint")
+        if st.partitioner is not None:
+            kw["partitioner"] = self.option(st.partitioner, env, st, "partitioner")
+        if st.trainable is not None:
+            kw["trainable"] = self.ev_bool(st.trainable, env, st, "trainable")
+        if st.collections is not None:
+            kw["collections"] = tuple(
+                self.ev_name(c, env, st, "collections") for c in st.collections
+            )
         if st.caching_device is not None:
             kw["caching_device"] = self.ev_name(st.caching_device, env, st, "caching_device")
         if st.use_resource is not None:
@@ -277,26 +300,9 @@ class Resolver:
             kw["aggregation"] = self.ev_choice(st.aggregation, AGG_MODES, env, st, "aggregation")
         if st.validate_shape is not None:
             kw["validate_shape"] = self.ev_bool(st.validate_shape, env, st, "validate_shape")
-        local = self.ev_bool(st.local, env, st, "local") if st.local is not None else False
-        try:
-            self.engine.get_variable(
-                name,
-                shape=shape,
-                dtype=dtype,
-                initializer=initializer,
-                regularizer=regularizer,
-                constraint=constraint,
-                partitioner=partitioner,
-                trainable=trainable,
-                collections=collections,
-                local=local,
-                site=st.span,
-                **kw,
-            )
-        except EngineError as e:
-            if e.code != "limit":
-                self.failed.add(e.variable or full)
-            raise
+        if st.local is not None:
+            kw["local"] = self.ev_bool(st.local, env, st, "local")
+        return kw
 
     def do_scope(self, st: ScopeStmt, env: Env, frame: Frame) -> None:
         options = self.scope_options(st, env)
@@ -603,6 +609,23 @@ class Resolver:
         if r is False or r is None:
             return Reuse.INHERIT
         self._type_error(st, "reuse", "true, auto, false or null", r)
+
+
+_VAR_OPTION_FIELDS = tuple(n for n in VarStmt.model_fields if n not in ("var", "if_"))
+
+
+def _is_static(st: VarStmt) -> bool:
+    """Whether none of a `var` statement's options (its name aside) is an expression."""
+    values = st.__dict__
+    for name in _VAR_OPTION_FIELDS:
+        v = values[name]
+        if isinstance(v, Compiled):
+            return False
+        if isinstance(v, tuple) and any(isinstance(x, Compiled) for x in v):
+            return False
+        if isinstance(v, CatalogRef) and v.args is None and v.raw_args:
+            return False
+    return True
 
 
 def resolve(

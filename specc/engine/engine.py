@@ -34,6 +34,27 @@ class ThreadState:
 
     current: VariableScope = field(default_factory=lambda: VariableScope(Reuse.NO))
     counts: dict[str, int] = field(default_factory=dict)
+    #: every count key under each scope-name prefix, so closing a scope resets its
+    #: sub-scopes without scanning all counts (TF scans: quadratic in scopes)
+    under: dict[str, list[str]] = field(default_factory=dict)
+
+    def open_scope(self, name: str) -> None:
+        """`_VariableScopeStore.open_variable_scope`."""
+        counts = self.counts
+        if name not in counts:
+            i = name.find("/")
+            while i >= 0:
+                self.under.setdefault(name[:i], []).append(name)
+                i = name.find("/", i + 1)
+        counts[name] = counts.get(name, 0) + 1
+
+    def close_subscopes(self, name: str) -> None:
+        """`_VariableScopeStore.close_variable_subscopes`: zero the counts of every
+        scope name below `name`."""
+        counts = self.counts
+        for key in self.under.get(name, ()):
+            if key in counts:
+                counts[key] = 0
     name_stack: str = ""
 
 
@@ -213,7 +234,7 @@ class Engine:
                 use_resource=src.use_resource,
                 origin=origin if origin is not None else src.origin,
             ).with_options(options)
-            ts.counts[src.name] = ts.counts.get(src.name, 0) + 1
+            ts.open_scope(src.name)
             snapshot = dict(ts.counts)
             ts.current = scope
             try:
@@ -237,15 +258,12 @@ class Engine:
                 use_resource=old.use_resource,
                 origin=origin,
             ).with_options(options)
-            ts.counts[new_name] = ts.counts.get(new_name, 0) + 1
+            ts.open_scope(new_name)
             ts.current = scope
             try:
                 yield scope
             finally:
-                prefix = new_name + "/"
-                for key in ts.counts:
-                    if key.startswith(prefix):
-                        ts.counts[key] = 0
+                ts.close_subscopes(new_name)
                 ts.current = old
 
     def reuse_variables(self) -> None:

@@ -3,7 +3,7 @@ and literal `value` initializers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from specc.catalog.base import Args, Entry
@@ -20,13 +20,21 @@ class Option(Generic[E]):
 
     entry: E
     args: Args
+    _json: dict[str, Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # computed once: an option object is shared by every variable it configures
+        object.__setattr__(
+            self, "_json", {"kind": self.entry.kind, "args": self.args.model_dump(mode="json")}
+        )
 
     @property
     def kind(self) -> str:
         return self.entry.kind
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.entry.kind, "args": self.args.model_dump(mode="json")}
+        """`{"kind": ..., "args": {...}}` (shared: do not mutate)."""
+        return self._json
 
 
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
