@@ -19,13 +19,15 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     PlainValidator,
     PrivateAttr,
     Tag,
     ValidationError,
     WithJsonSchema,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, core_schema
 
 from specc.catalog import CATALOG_NAMES, Args, Catalogs, Entry, default_catalogs
 from specc.catalog.dtypes import DType, dtype_names, parse_dtype
@@ -453,35 +455,33 @@ def _catalog_schema(catalog: str) -> dict[str, Any]:
     return {"anyOf": forms, "description": f"An {catalog}: a kind name or {{kind: {{args}}}}."}
 
 
-InitializerValue = Annotated[
-    CatalogRef,
-    PlainValidator(_catalog_validator("initializer")),
-    WithJsonSchema(_catalog_schema("initializer")),
-]
+class CatalogOption:
+    """The pydantic type of a catalog option: a plain validator, and a JSON Schema
+    built from the registry only when a schema is asked for (not at import)."""
 
-RegularizerValue = Annotated[
-    CatalogRef,
-    PlainValidator(_catalog_validator("regularizer")),
-    WithJsonSchema(_catalog_schema("regularizer")),
-]
+    def __init__(self, catalog: str) -> None:
+        self.catalog = catalog
 
-PartitionerValue = Annotated[
-    CatalogRef,
-    PlainValidator(_catalog_validator("partitioner")),
-    WithJsonSchema(_catalog_schema("partitioner")),
-]
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(_catalog_validator(self.catalog))
 
-ConstraintValue = Annotated[
-    CatalogRef,
-    PlainValidator(_catalog_validator("constraint")),
-    WithJsonSchema(_catalog_schema("constraint")),
-]
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        return _catalog_schema(self.catalog)
 
-CustomGetterValue = Annotated[
-    CatalogRef,
-    PlainValidator(_catalog_validator("custom_getter")),
-    WithJsonSchema(_catalog_schema("custom_getter")),
-]
+
+InitializerValue = Annotated[CatalogRef, CatalogOption("initializer")]
+
+RegularizerValue = Annotated[CatalogRef, CatalogOption("regularizer")]
+
+PartitionerValue = Annotated[CatalogRef, CatalogOption("partitioner")]
+
+ConstraintValue = Annotated[CatalogRef, CatalogOption("constraint")]
+
+CustomGetterValue = Annotated[CatalogRef, CatalogOption("custom_getter")]
 
 # --------------------------------------------------------------------------- models
 
@@ -495,15 +495,18 @@ class Node(BaseModel):
     @property
     def node(self) -> Any:
         """The located YAML mapping this came from (`specc.source.LocDict`), or None."""
-        return self._node
+        # read the private slot directly: pydantic's __getattr__ path is slow, and
+        # the resolver asks for spans of every statement it runs
+        return self.__pydantic_private__["_node"]  # type: ignore[index]
 
     @property
     def span(self) -> Span | None:
-        return getattr(self._node, "span", None)
+        return getattr(self.__pydantic_private__["_node"], "span", None)  # type: ignore[index]
 
     def key_span(self, key: str) -> Span | None:
         """Where the value of `key` is written (the statement when unknown)."""
-        spans = getattr(self._node, "value_spans", None)
+        node = self.__pydantic_private__["_node"]  # type: ignore[index]
+        spans = getattr(node, "value_spans", None)
         if spans and key in spans:
             found: Span = spans[key]
             return found

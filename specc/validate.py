@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from specc.catalog.dtypes import DType
 from specc.diagnostics import Diagnostic, Note, source_order
 from specc.expr import Compiled
 from specc.source import LoadResult, LocDict, LocList
@@ -290,6 +291,35 @@ def iter_statements(body: Iterable[StatementBase]) -> Iterator[StatementBase]:
             stack.extend(reversed(sub))
 
 
+_FIELD_ALIASES: dict[type[BaseModel], tuple[tuple[str, str], ...]] = {}
+_PLAIN_TYPES = (type(None), str, int, bool, float)
+
+
+def _field_aliases(cls: type[BaseModel]) -> tuple[tuple[str, str], ...]:
+    """(field, YAML key) of a statement class, without `body` (cached: the static
+    check visits every statement)."""
+    found = _FIELD_ALIASES.get(cls)
+    if found is None:
+        found = tuple(
+            (name, f.alias or name) for name, f in cls.model_fields.items() if name != "body"
+        )
+        _FIELD_ALIASES[cls] = found
+    return found
+
+
+def _may_hold_expression(value: Any) -> bool:
+    """A fast filter before `_expressions`: plain values and fully validated catalog
+    options hold none."""
+    t = type(value)
+    if t in _PLAIN_TYPES:
+        return False
+    if t is tuple:
+        return any(type(v) is not int for v in value)
+    if t is CatalogRef:
+        return value.args is None and bool(value.raw_args)
+    return t is not DType
+
+
 def _expressions(value: Any) -> Iterator[Compiled]:
     if isinstance(value, Compiled):
         if not value.is_literal:
@@ -410,11 +440,11 @@ class _StaticChecker:
             self.stmt(st, env, where)
 
     def stmt(self, st: StatementBase, env: frozenset[str], where: str | None) -> None:
-        for fname in type(st).model_fields:
-            if fname == "body":
+        values = st.__dict__
+        for fname, alias in _field_aliases(type(st)):
+            value = values[fname]
+            if not _may_hold_expression(value):
                 continue
-            value = getattr(st, fname)
-            alias = type(st).model_fields[fname].alias or fname
             raw = st.node.get(alias) if isinstance(st.node, dict) else None
             for ex, at in _located_expressions(value, raw, st.key_span(alias)):
                 self.check_names(ex, env, None, at)
