@@ -3,12 +3,17 @@ exactly the variables written out below (names in creation order, some shapes)."
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
+from specc.catalog import CATALOG_NAMES, default_catalogs
 from specc.cli import main
-from specc.compiler import Compilation, compile_file
+from specc.compiler import Compilation, compile_file, compile_text
+from specc.diagnostics import CODES
+from specc.limits import Limits
+from specc.spec import ALL_STATEMENT_KEYS, TOP_KEYS
 from specc.table import Row
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -360,3 +365,69 @@ def test_transformer_layers_param() -> None:
     rows = _rows("transformer.yaml", layers=2, hidden=64)
     # ffn follows hidden (4 * $hidden), a param computed from an overridden one
     assert rows["transformer/layer_1/ffn/intermediate/kernel"].shape == (64, 256)
+
+
+# --------------------------------------------------------------------------- docs
+
+DOCS = EXAMPLES.parent / "docs"
+CASES = EXAMPLES.parent / "tests" / "conformance" / "cases"
+_FENCE = re.compile(r"```yaml\n(.*?)```", re.S)
+_EXPECTED_ERROR = re.compile(r"# error\[([a-z-]+)\]")
+
+
+def _doc_specs(page: str) -> list[str]:
+    """The YAML blocks of a docs page that are whole specs."""
+    text = (DOCS / page).read_text(encoding="utf-8")
+    return [b for b in _FENCE.findall(text) if re.search(r"^specc: 1$", b, re.M)]
+
+
+@pytest.mark.parametrize("page", ["tutorial.md", "language.md"])
+def test_docs_specs_compile(page: str) -> None:
+    specs = _doc_specs(page)
+    if page == "tutorial.md":
+        assert len(specs) >= 5
+    for spec in specs:
+        comp = compile_text(spec, page)
+        expected = _EXPECTED_ERROR.search(spec)
+        if expected:
+            assert comp.diagnostics, spec
+            assert comp.diagnostics[0].code == expected.group(1), spec
+        else:
+            assert comp.ok, (spec, [d.message for d in comp.diagnostics])
+
+
+def test_tf_parity_shows_every_docstring_case_verbatim() -> None:
+    text = (DOCS / "tf-parity.md").read_text(encoding="utf-8")
+    cases = sorted(CASES.glob("doc_*.yaml"))
+    assert len(cases) == 12
+    for case in cases:
+        assert "```yaml\n" + case.read_text(encoding="utf-8") + "```" in text, case.name
+        assert f"Case `{case.stem}`." in text
+
+
+def test_tf_parity_names_only_existing_cases() -> None:
+    text = (DOCS / "tf-parity.md").read_text(encoding="utf-8")
+    known = {p.stem for p in CASES.glob("*.yaml")}
+    mentioned = set(re.findall(r"`([a-z0-9_]+)`", text))
+    cited = {m for m in mentioned if m.startswith(("doc_", "thread_", "value_", "partition",
+                                                   "capture_", "template_", "default_name_",
+                                                   "constraint_", "collections_"))}
+    cited -= {"default_name"}
+    assert cited <= known | {"thread_"}, sorted(cited - known)
+
+
+def test_language_reference_covers_the_language() -> None:
+    text = (DOCS / "language.md").read_text(encoding="utf-8")
+    for key in TOP_KEYS:
+        assert f"`{key}`" in text, key
+    for kind, keys in ALL_STATEMENT_KEYS.items():
+        assert f"### `{kind}`" in text, kind
+        for key in keys:
+            assert f"`{key}`" in text, (kind, key)
+    for catalog in CATALOG_NAMES:
+        for kind in default_catalogs().registry(catalog).kinds():
+            assert f"`{kind}`" in text, (catalog, kind)
+    for name in Limits.field_names():
+        assert f"`{Limits.flag(name)}`" in text, name
+    for code in CODES:
+        assert code in (DOCS / "diagnostics.md").read_text(encoding="utf-8")
