@@ -209,10 +209,18 @@ def cmd_explain_code(opts: Options) -> int:
 
     example = EXAMPLES.get(code)
     if example:
+
+        def indent(text: str) -> str:
+            return "\n".join("    " + line for line in text.rstrip().splitlines())
+
         print("\nA spec that fails with it:\n")
-        print("\n".join("    " + line for line in example.failing.rstrip().splitlines()))
+        print(indent(example.failing))
+        for name, text in example.files:
+            print(f"\nwith {name} beside it:\n")
+            print(indent(text))
         print("\nThe fix:\n")
-        print("\n".join("    " + line for line in example.fixed.rstrip().splitlines()))
+        print(indent(example.fixed))
+        print("\nWhy:", example.explanation.strip())
     return EXIT_OK
 
 

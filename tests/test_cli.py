@@ -1,0 +1,149 @@
+"""The command line: exit codes, output forms, -D overrides, diagnostics."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from specc.cli import main
+
+SPEC = """\
+specc: 1
+name: tiny
+params: {hidden: 4, wide: $hidden * 2}
+body:
+  - scope: foo
+    body:
+      - var: v
+        shape: [$hidden, $wide]
+      - var: b
+        shape: [$wide]
+        initializer: zeros
+"""
+
+BAD = """\
+specc: 1
+name: bad
+body:
+  - scope: foo
+    body:
+      - var: v
+        shape: [1]
+  - scope: foo
+    body:
+      - var: v
+        shape: [1]
+"""
+
+
+@pytest.fixture
+def spec(tmp_path: Path) -> Path:
+    p = tmp_path / "tiny.yaml"
+    p.write_text(SPEC)
+    return p
+
+
+@pytest.fixture
+def bad(tmp_path: Path) -> Path:
+    p = tmp_path / "bad.yaml"
+    p.write_text(BAD)
+    return p
+
+
+def test_check_json_success_counts(spec: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(spec), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out == {"errors": [], "variables": 2, "parameters": 4 * 8 + 8, "bytes": 160}
+
+
+def test_define_overrides_a_param_and_dependents(
+    spec: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["table", str(spec), "--json", "-D", "hidden=16"]) == 0
+    rows = json.loads(capsys.readouterr().out)["variables"]
+    assert [r["shape"] for r in rows] == [[16, 32], [32]]
+
+
+def test_unknown_define_missing_file_and_bad_flags_exit_2(
+    spec: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check", str(spec), "-D", "nope=1"]) == 2
+    assert "unknown param 'nope'" in capsys.readouterr().err
+    assert main(["check", str(spec.parent / "missing.yaml")]) == 2
+    assert main(["check", str(spec), "-D", "novalue"]) == 2
+    assert main(["frobnicate"]) == 2
+
+
+def test_error_json_is_located(bad: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(bad), "--json"]) == 1
+    (err,) = json.loads(capsys.readouterr().out)["errors"]
+    assert (err["code"], err["line"], err["column"], err["variable"]) == (
+        "variable-exists",
+        10,
+        9,
+        "foo/v",
+    )
+    assert err["file"] == str(bad)
+    assert err["notes"] == [{"message": "first created here", "at": f"{bad}:6:9"}]
+
+
+def test_human_diagnostic_has_snippet_caret_note_and_help(
+    bad: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check", str(bad), "--color", "never"]) == 1
+    err = capsys.readouterr().err
+    assert err == (
+        f"{bad}:10:9: error[variable-exists]: Variable foo/v already exists, disallowed. "
+        "Did you mean to set reuse=True or reuse=tf.AUTO_REUSE in VarScope?\n"
+        "  10 |       - var: v\n"
+        "     |         ^\n"
+        f"  note: first created here at {bad}:6:9\n"
+        "  help: set `reuse: true` or `reuse: auto` on the enclosing scope\n"
+        "found 1 error\n"
+    )
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "csv"])
+def test_table_formats(spec: Path, fmt: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["table", str(spec), "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    assert "foo/v" in out and "foo/b" in out
+    if fmt == "text":
+        assert "foo" in out.split("scope", 1)[1] and "total" in out and "160 B" in out
+    if fmt == "csv":
+        assert out.splitlines()[1].startswith("foo/v,foo/v:0,4x8,float32,32,128,")
+
+
+def test_schema_command_prints_the_committed_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema"]) == 0
+    committed = Path(__file__).resolve().parents[1] / "schemas" / "specc.schema.json"
+    assert capsys.readouterr().out == committed.read_text()
+
+
+def test_explain_code(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain-code", "variable-exists"]) == 0
+    assert "The fix" in capsys.readouterr().out
+    assert main(["explain-code", "no-such-code"]) == 2
+
+
+def test_check_and_table_import_neither_numpy_nor_jinja2(spec: Path) -> None:
+    code = (
+        "import sys\n"
+        "from specc.cli import main\n"
+        f"assert main(['check', {str(spec)!r}]) == 0\n"
+        f"assert main(['table', {str(spec)!r}]) == 0\n"
+        "bad = [m for m in ('numpy', 'jinja2') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_python_dash_m_and_version() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "specc", "--version"], check=True, capture_output=True, text=True
+    )
+    assert out.stdout.startswith("specc ")

@@ -1,0 +1,166 @@
+"""The scope engine driven from Python alone: no YAML anywhere."""
+
+from __future__ import annotations
+
+import pytest
+
+from specc.catalog import default_catalogs
+from specc.catalog.dtypes import DTYPES
+from specc.engine.engine import Engine
+from specc.engine.errors import EngineError
+from specc.engine.options import LiteralValue, Option
+from specc.engine.scopes import Reuse, ScopeOptions
+
+
+def _partitioner(kind: str, **args: object) -> Option:  # type: ignore[type-arg]
+    entry = default_catalogs().partitioner[kind]
+    return Option(entry, entry.args.model_validate(args))
+
+
+def test_reuse_true_shares_and_name_scopes_are_made_unique() -> None:
+    eng = Engine()
+    with eng.variable_scope("foo"):
+        v1 = eng.get_variable("v", shape=(1,))
+        eng.op("mult")
+    with eng.variable_scope("foo", reuse=Reuse.YES):
+        v2 = eng.get_variable("v", shape=(1,))
+        eng.op("mult")
+    assert v1 is v2
+    assert list(eng.store.vars) == ["foo/v"]
+    assert eng.ops == ["foo/mult", "foo_1/mult"]
+
+
+def test_variable_exists_names_the_first_definition_and_the_fix() -> None:
+    eng = Engine()
+    with eng.variable_scope("foo"):
+        eng.get_variable("v", shape=(1,))
+        with pytest.raises(EngineError) as e:
+            eng.get_variable("v", shape=(1,))
+    assert e.value.code == "variable-exists"
+    assert e.value.variable == "foo/v"
+    assert "reuse" in (e.value.hint or "")
+
+
+def test_default_names_count_per_parent_and_reset_when_the_parent_closes() -> None:
+    eng = Engine()
+    names = []
+    for _ in range(2):
+        with eng.variable_scope("outer"):
+            for _ in range(2):
+                with eng.variable_scope(None, default_name="layer") as s:
+                    names.append(s.name)
+    assert names == ["outer/layer", "outer/layer_1", "outer/layer", "outer/layer_1"]
+
+
+def test_auto_reuse_creates_then_shares_and_inherited_true_is_relaxed_by_auto() -> None:
+    eng = Engine()
+    with eng.variable_scope("a", reuse=Reuse.AUTO):
+        first = eng.get_variable("w", shape=(2,))
+    with eng.variable_scope("a", reuse=Reuse.AUTO):
+        assert eng.get_variable("w", shape=(2,)) is first
+    with eng.variable_scope("b", reuse=Reuse.YES):
+        with pytest.raises(EngineError) as e:
+            eng.get_variable("x", shape=(1,))
+        assert e.value.code == "variable-missing"
+        with eng.variable_scope("c", reuse=Reuse.AUTO):
+            eng.get_variable("x", shape=(1,))
+    assert "b/c/x" in eng.store.vars
+
+
+def test_shape_and_dtype_mismatch_on_share() -> None:
+    eng = Engine()
+    with eng.variable_scope("s"):
+        eng.get_variable("w", shape=(2, 3))
+    with eng.variable_scope("s", reuse=Reuse.YES):
+        with pytest.raises(EngineError) as e:
+            eng.get_variable("w", shape=(3, 2))
+        assert e.value.code == "shape-mismatch"
+        assert "(3, 2)" in e.value.message and "(2, 3)" in e.value.message
+        with pytest.raises(EngineError) as e:
+            eng.get_variable("w", dtype=DTYPES["float64"])
+        assert e.value.code == "dtype-mismatch"
+
+
+def test_captured_scope_reentry_restores_defaults_but_not_constraint() -> None:
+    eng = Engine()
+    inits = default_catalogs().initializer
+    ones = Option(inits["ones"], inits["ones"].args())
+    cons = default_catalogs().constraint["non_neg"]
+    with eng.variable_scope(
+        "enc", options=ScopeOptions(initializer=ones, constraint=Option(cons, cons.args()))
+    ) as enc:
+        a = eng.get_variable("a", shape=(1,))
+    with eng.variable_scope("other"), eng.variable_scope(enc):
+        b = eng.get_variable("b", shape=(1,))
+        eng.op("op")
+    assert a.constraint is not None and b.constraint is None
+    assert b.initializer is ones
+    assert b.name == "enc/b"
+    assert eng.ops == ["other/enc/op"]
+
+
+def test_graph_names_are_case_insensitive_and_rename_tensors_not_variables() -> None:
+    eng = Engine()
+    eng.op("layer/w")
+    with eng.variable_scope("Layer"):
+        v = eng.get_variable("w", shape=(1,))
+    assert v.name == "Layer/w"
+    assert v.tensor == "Layer/w_1:0"
+
+
+def test_partitioned_variable_parts_and_offsets() -> None:
+    eng = Engine()
+    pv = eng.get_variable(
+        "emb", shape=(10, 4), partitioner=_partitioner("fixed_size", num_shards=3)
+    )
+    assert [p.name for p in pv.parts] == ["emb/part_0", "emb/part_1", "emb/part_2"]  # type: ignore[union-attr]
+    assert [p.shape for p in pv.parts] == [(4, 4), (3, 4), (3, 4)]  # type: ignore[union-attr]
+    assert [p.offset for p in pv.parts] == [(0, 0), (4, 0), (7, 0)]  # type: ignore[union-attr]
+    with pytest.raises(EngineError) as e:
+        eng.get_variable("emb", shape=(10, 4))
+    assert e.value.code == "partition-clash"
+
+
+def test_templates_reuse_after_the_first_call_and_catch_new_trainables() -> None:
+    eng = Engine()
+    t = eng.make_template("dense")
+    with eng.call_template(t):
+        eng.get_variable("w", shape=(2,))
+    with eng.call_template(t):
+        eng.get_variable("w", shape=(2,))
+    with pytest.raises(EngineError) as e, eng.call_template(t):
+        with eng.variable_scope("inner", reuse=Reuse.AUTO):
+            eng.get_variable("new", shape=(1,))
+    assert e.value.code == "variable-missing"
+    assert "Trainable variable created" in e.value.message
+
+
+def test_threads_start_at_the_root_and_share_the_store() -> None:
+    eng = Engine()
+    with eng.variable_scope("outer"):
+        with eng.thread():
+            assert eng.current_scope.name == ""
+            eng.get_variable("x", shape=(1,))
+        assert eng.current_scope.name == "outer"
+    assert "x" in eng.store.vars
+
+
+def test_value_literal_infers_int32_and_rejects_an_explicit_other_dtype() -> None:
+    eng = Engine()
+    lit = LiteralValue.infer([1, 2, 3])
+    assert lit.dtype.name == "int32" and lit.shape == (3,)
+    with pytest.raises(EngineError) as e:
+        eng.get_variable("ids", initializer=lit, dtype=DTYPES["float32"])
+    assert e.value.code == "dtype-mismatch"
+    v = eng.get_variable("ids", initializer=lit)
+    assert v.dtype.name == "int32"
+
+
+def test_two_engines_share_nothing() -> None:
+    a, b = Engine(), Engine()
+    with a.variable_scope("s"):
+        a.get_variable("w", shape=(1,))
+    with b.variable_scope("s") as s:
+        b.get_variable("w", shape=(1,))
+    assert s.name == "s"
+    assert list(b.store.vars) == ["s/w"]
