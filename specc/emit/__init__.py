@@ -160,6 +160,11 @@ def _pieces(text: str, width: int = 80) -> list[str]:
     return out or ['""']
 
 
+def _shorten(text: str, width: int = 78) -> str:
+    """Keep a header comment within the line length: '...' plus the tail."""
+    return text if len(text) <= width else "..." + text[-(width - 3) :]
+
+
 def _environment() -> Any:
     import jinja2  # noqa: PLC0415 - `specc check` must not import jinja2
 
@@ -170,6 +175,7 @@ def _environment() -> Any:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["pystr"] = pystr
+    env.filters["shorten"] = _shorten
     return env
 
 
