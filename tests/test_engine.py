@@ -128,9 +128,12 @@ def test_templates_reuse_after_the_first_call_and_catch_new_trainables() -> None
         eng.get_variable("w", shape=(2,))
     with eng.call_template(t):
         eng.get_variable("w", shape=(2,))
-    with pytest.raises(EngineError) as e, eng.call_template(t):
-        with eng.variable_scope("inner", reuse=Reuse.AUTO):
-            eng.get_variable("new", shape=(1,))
+    with (
+        pytest.raises(EngineError) as e,
+        eng.call_template(t),
+        eng.variable_scope("inner", reuse=Reuse.AUTO),
+    ):
+        eng.get_variable("new", shape=(1,))
     assert e.value.code == "variable-missing"
     assert "Trainable variable created" in e.value.message
 
