@@ -381,7 +381,7 @@ def _doc_specs(page: str) -> list[str]:
     return [b for b in _FENCE.findall(text) if re.search(r"^specc: 1$", b, re.M)]
 
 
-@pytest.mark.parametrize("page", ["tutorial.md", "language.md"])
+@pytest.mark.parametrize("page", ["tutorial.md", "language.md", "cookbook.md"])
 def test_docs_specs_compile(page: str) -> None:
     specs = _doc_specs(page)
     if page == "tutorial.md":
