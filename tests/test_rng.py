@@ -1,0 +1,106 @@
+"""Golden first values of every initializer for fixed seeds (the RNG contract,
+docs/rng.md). Uniform family and constants compare exactly; samplers with
+transcendental functions within a few float32 ulp. Rewrite the goldens (only for
+a deliberate, documented change of the contract) with SPECC_UPDATE_GOLDEN=1."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from specc.compiler import compile_file
+from specc.emit import load_module, render_module
+
+GOLDEN = Path(__file__).parent / "golden" / "init_values.json"
+EXACT = {"random_uniform", "uniform_unit_scaling", "glorot_uniform", "he_uniform",
+         "lecun_uniform", "vs_uniform", "int_uniform", "constant", "identity", "value"}
+SPEC = """specc: 1
+name: golden
+body:
+  - {var: random_uniform, shape: [70000], initializer: {random_uniform: {minval: -1, maxval: 2}}}
+  - {var: random_normal, shape: [70000], initializer: {random_normal: {mean: 0.5, stddev: 2}}}
+  - {var: truncated_normal, shape: [70000], initializer: truncated_normal}
+  - {var: uniform_unit_scaling, shape: [300, 300], initializer: uniform_unit_scaling}
+  - {var: vs_uniform, shape: [30, 40],
+     initializer: {variance_scaling: {scale: 2, mode: fan_out, distribution: uniform}}}
+  - {var: vs_normal, shape: [30, 40],
+     initializer: {variance_scaling: {distribution: untruncated_normal}}}
+  - {var: glorot_uniform, shape: [300, 300]}
+  - {var: glorot_normal, shape: [300, 300], initializer: glorot_normal}
+  - {var: he_normal, shape: [30, 40], initializer: he_normal}
+  - {var: he_uniform, shape: [30, 40], initializer: he_uniform}
+  - {var: lecun_normal, shape: [30, 40], initializer: lecun_normal}
+  - {var: lecun_uniform, shape: [30, 40], initializer: lecun_uniform}
+  - {var: orthogonal, shape: [8, 4], initializer: orthogonal}
+  - {var: identity, shape: [3, 3], initializer: {identity: {gain: 3}}}
+  - {var: constant, shape: [4], initializer: {constant: {value: [1.5, 2.5]}}}
+  - {var: value, initializer: {value: [0.1, 0.2]}}
+  - {var: int_uniform, shape: [70000], dtype: int64,
+     initializer: {random_uniform: {minval: -5, maxval: 5}}}
+  - {var: part, shape: [9, 2], partitioner: {fixed_size: {num_shards: 2}},
+     initializer: random_normal}
+"""
+
+
+def _values(tmp: Path) -> dict[str, dict[str, list[float]]]:
+    spec = tmp / "golden.yaml"
+    spec.write_text(SPEC)
+    comp = compile_file(str(spec))
+    assert comp.ok and comp.table is not None, comp.diagnostics
+    out = tmp / "golden.py"
+    mod = load_module(render_module(comp.table, str(spec), str(out)), str(out))
+    result: dict[str, dict[str, list[float]]] = {}
+    for seed in (0, 12345):
+        p = mod.init(seed=seed, threads=2)
+        for name, a in p.items():
+            flat = a.reshape(-1)
+            # the first values and some from the last block
+            picked = np.concatenate([flat[:6], flat[-3:]])
+            result.setdefault(name, {})[str(seed)] = picked.tolist()
+    return result
+
+
+def test_golden_values(tmp_path: Path) -> None:
+    got = _values(tmp_path)
+    if os.environ.get("SPECC_UPDATE_GOLDEN"):
+        GOLDEN.write_text(json.dumps(got, indent=1, sort_keys=True) + "\n")
+    want = json.loads(GOLDEN.read_text())
+    assert sorted(got) == sorted(want)
+    for name, seeds in want.items():
+        for seed, values in seeds.items():
+            g = np.array(got[name][seed])
+            w = np.array(values)
+            if name in EXACT:
+                assert g.tolist() == w.tolist(), name
+            else:
+                np.testing.assert_array_max_ulp(g.astype(np.float32), w.astype(np.float32),
+                                                maxulp=4)
+
+
+def test_stream_key_contract(tmp_path: Path) -> None:
+    """The per-block stream: PCG64 state/inc from blake2b(seed, blake2b-128(name),
+    block), 32 bytes, person b'specc-rng-v1' (docs/rng.md)."""
+    import hashlib
+    import struct
+
+    spec = tmp_path / "k.yaml"
+    spec.write_text("specc: 1\nname: k\nbody:\n  - var: a/b\n    shape: [70000]\n"
+                    "    initializer: {random_uniform: {}}\n")
+    comp = compile_file(str(spec))
+    assert comp.table is not None
+    mod = load_module(render_module(comp.table, str(spec), str(tmp_path / "k.py")),
+                      str(tmp_path / "k.py"))
+    seed = 42
+    name_hash = hashlib.blake2b(b"a/b", digest_size=16).digest()
+    d = hashlib.blake2b(struct.pack("<Q", seed) + name_hash + struct.pack("<Q", 1),
+                        digest_size=32, person=b"specc-rng-v1").digest()
+    bg = np.random.PCG64(0)
+    bg.state = {"bit_generator": "PCG64",
+                "state": {"state": int.from_bytes(d[:16], "little"),
+                          "inc": int.from_bytes(d[16:], "little") | 1},
+                "has_uint32": 0, "uinteger": 0}
+    block1 = np.random.Generator(bg).random(70000 - 65536, dtype=np.float32)
+    np.testing.assert_array_equal(mod.init_variable("a/b", seed=seed)[65536:], block1)
