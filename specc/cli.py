@@ -97,6 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="the JSON table (DESIGN section 4)")
     p.add_argument("--format", choices=("text", "markdown", "csv", "json"), default="text")
 
+    from specc.emit import commands as emit_commands  # noqa: PLC0415 - avoids an import cycle
+
+    emit_commands.add_parsers(sub)
+
     p = sub.add_parser("schema", help="print the JSON Schema of the spec language")
     p.add_argument("-o", "--output", help="write it to this file")
 
@@ -224,7 +228,21 @@ def cmd_explain_code(opts: Options) -> int:
     return EXIT_OK
 
 
+def cmd_compile(opts: Options) -> int:
+    from specc.emit.commands import run_compile  # noqa: PLC0415
+
+    return run_compile(opts)
+
+
+def cmd_init(opts: Options) -> int:
+    from specc.emit.commands import run_init  # noqa: PLC0415
+
+    return run_init(opts)
+
+
 COMMANDS: dict[str, Callable[[Options], int]] = {
+    "compile": cmd_compile,
+    "init": cmd_init,
     "check": cmd_check,
     "table": cmd_table,
     "schema": cmd_schema,
