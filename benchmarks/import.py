@@ -62,14 +62,20 @@ def main() -> None:
         assert comp.ok and comp.table is not None, comp.diagnostics[:3]
         src = render_module(comp.table, str(spec), str(root / "big.py"))
         (root / "big.py").write_text(src)
-        print(f"{len(comp.table.variables)} variables; compile+render "
-              f"{time.perf_counter() - t0:.2f}s; module {len(src) / 1e6:.2f} MB")
+        print(
+            f"{len(comp.table.variables)} variables; compile+render "
+            f"{time.perf_counter() - t0:.2f}s; module {len(src) / 1e6:.2f} MB"
+        )
         import os
 
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         base = timed("import numpy", root, a.runs, env)
-        nopyc = timed("import sys; sys.dont_write_bytecode = True; import numpy, big", root,
-                      a.runs, {**env, "PYTHONDONTWRITEBYTECODE": "1"})
+        nopyc = timed(
+            "import sys; sys.dont_write_bytecode = True; import numpy, big",
+            root,
+            a.runs,
+            {**env, "PYTHONDONTWRITEBYTECODE": "1"},
+        )
         subprocess.run([sys.executable, "-c", "import big"], cwd=root, check=True, env=env)
         pyc = timed("import numpy, big", root, a.runs, env)
         print(f"import numpy:                {base * 1e3:7.1f} ms")

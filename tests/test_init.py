@@ -18,10 +18,13 @@ from specc.compiler import compile_file
 from specc.emit import EmitError, render_module
 
 
-def build(tmp: Path, body: str, name: str = "m", module_dir: Path | None = None) -> types.ModuleType:
+def build(
+    tmp: Path, body: str, name: str = "m", module_dir: Path | None = None
+) -> types.ModuleType:
     """Compile a spec body into a module file and import it."""
     spec = tmp / f"{name}.yaml"
-    spec.write_text(f"specc: 1\nname: {name}\nbody:\n" + textwrap.indent(textwrap.dedent(body), "  "))
+    text = textwrap.indent(textwrap.dedent(body), "  ")
+    spec.write_text(f"specc: 1\nname: {name}\nbody:\n{text}")
     comp = compile_file(str(spec))
     assert comp.ok, comp.diagnostics
     assert comp.table is not None
@@ -182,7 +185,9 @@ def test_integer_uniform(stat: dict[str, np.ndarray]) -> None:
 
 
 def test_orthogonal_and_identity_and_constants(tmp_path: Path) -> None:
-    mod = build(tmp_path, """
+    mod = build(
+        tmp_path,
+        """
     - var: o_tall
       shape: [4, 5, 6]
       initializer: {orthogonal: {gain: 2.0}}
@@ -208,7 +213,8 @@ def test_orthogonal_and_identity_and_constants(tmp_path: Path) -> None:
       shape: [2]
       dtype: bool
       initializer: ones
-    """)
+    """,
+    )
     p = mod.init(seed=1)
     q = p["o_tall"].reshape(20, 6)  # rows = prod(shape[:-1])
     np.testing.assert_allclose(q.T @ q, 4 * np.eye(6), atol=1e-5)
@@ -268,7 +274,9 @@ def test_thread_count_invariance(tmp_path: Path) -> None:
 
 
 def test_order_and_unrelated_statement_invariance(tmp_path: Path) -> None:
-    a = build(tmp_path, """
+    a = build(
+        tmp_path,
+        """
     - var: x
       shape: [300, 300]
     - scope: s
@@ -276,8 +284,12 @@ def test_order_and_unrelated_statement_invariance(tmp_path: Path) -> None:
         - var: y
           shape: [100]
           initializer: {random_normal: {}}
-    """, "a")
-    b = build(tmp_path, """
+    """,
+        "a",
+    )
+    b = build(
+        tmp_path,
+        """
     - var: extra
       shape: [50, 50]
     - scope: s
@@ -289,7 +301,9 @@ def test_order_and_unrelated_statement_invariance(tmp_path: Path) -> None:
           initializer: {random_normal: {}}
     - var: x
       shape: [300, 300]
-    """, "b")
+    """,
+        "b",
+    )
     pa, pb = a.init(seed=5), b.init(seed=5)
     np.testing.assert_array_equal(pa["x"], pb["x"])
     np.testing.assert_array_equal(pa["s/y"], pb["s/y"])
@@ -297,7 +311,9 @@ def test_order_and_unrelated_statement_invariance(tmp_path: Path) -> None:
 
 
 def test_regularization_loss(tmp_path: Path) -> None:
-    mod = build(tmp_path, """
+    mod = build(
+        tmp_path,
+        """
     - var: a
       shape: [2, 2]
       regularizer: {l1: {scale: 0.5}}
@@ -313,7 +329,8 @@ def test_regularization_loss(tmp_path: Path) -> None:
       regularizer: {l1_l2: {l1: 0.1, l2: 0.2}}
     - var: e
       shape: [2]
-    """)
+    """,
+    )
     p = {
         "a": np.array([[1, -2], [3, -4]], np.float32),
         "b": np.array([[1, 2], [0, -1]], np.float32),
@@ -326,7 +343,9 @@ def test_regularization_loss(tmp_path: Path) -> None:
 
 
 def test_apply_constraints(tmp_path: Path) -> None:
-    mod = build(tmp_path, """
+    mod = build(
+        tmp_path,
+        """
     - var: mx
       shape: [2, 2]
       constraint: {max_norm: {max_value: 1.0}}
@@ -339,10 +358,10 @@ def test_apply_constraints(tmp_path: Path) -> None:
     - var: un
       shape: [2, 2]
       constraint: {unit_norm: {axis: [0, 1]}}
-    """)
+    """,
+    )
     w = np.array([[3.0, 0.5], [4.0, 0.0]], np.float32)  # column norms 5, 0.5; row norms
-    p = {"mx": w.copy(), "mm": w.copy(), "nn": np.array([-1, 0, 2], np.float32),
-         "un": w.copy()}
+    p = {"mx": w.copy(), "mm": w.copy(), "nn": np.array([-1, 0, 2], np.float32), "un": w.copy()}
     mod.apply_constraints(p)
     eps = 1e-7
     col = np.array([5.0, 0.5])
@@ -351,19 +370,23 @@ def test_apply_constraints(tmp_path: Path) -> None:
     desired = 0.5 * np.clip(row, 2, 3) + 0.5 * row
     np.testing.assert_allclose(p["mm"], w * desired / (eps + row), rtol=1e-6)
     np.testing.assert_array_equal(p["nn"], [0, 0, 2])
-    np.testing.assert_allclose(p["un"], w / (eps + np.sqrt((w.astype(np.float64) ** 2).sum())),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        p["un"], w / (eps + np.sqrt((w.astype(np.float64) ** 2).sum())), rtol=1e-6
+    )
     assert all(p[k].dtype == np.float32 for k in p)
 
 
 def test_check_messages(tmp_path: Path) -> None:
-    mod = build(tmp_path, """
+    mod = build(
+        tmp_path,
+        """
     - var: a
       shape: [2, 3]
     - var: n
       shape: []
       dtype: int64
-    """)
+    """,
+    )
     good = mod.init()
     mod.check(good)
     with pytest.raises(mod.ParamsError, match=r"missing variable 'n'.*shape \[\] dtype int64"):
@@ -379,7 +402,9 @@ def test_check_messages(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("ext", ["npz", "safetensors"])
 def test_save_load_round_trip(tmp_path: Path, ext: str) -> None:
-    mod = build(tmp_path, """
+    mod = build(
+        tmp_path,
+        """
     - var: s/w
       shape: [3, 4]
     - var: i
@@ -393,7 +418,8 @@ def test_save_load_round_trip(tmp_path: Path, ext: str) -> None:
       shape: [2]
       dtype: bool
       initializer: ones
-    """)
+    """,
+    )
     p = mod.init(seed=2)
     path = tmp_path / f"p.{ext}"
     mod.save(p, path)
@@ -408,7 +434,8 @@ def test_save_load_round_trip(tmp_path: Path, ext: str) -> None:
         theirs = load_file(str(path))
         for k in p:
             np.testing.assert_array_equal(theirs[k], p[k])
-        save_file({k: np.ascontiguousarray(v) for k, v in p.items()}, str(tmp_path / "t.safetensors"))
+        theirs_path = str(tmp_path / "t.safetensors")
+        save_file({k: np.ascontiguousarray(v) for k, v in p.items()}, theirs_path)
         again = mod.load(tmp_path / "t.safetensors")
         for k in p:
             np.testing.assert_array_equal(again[k], p[k])
@@ -418,20 +445,33 @@ def test_save_load_round_trip(tmp_path: Path, ext: str) -> None:
 def test_checkpoint_initializer(tmp_path: Path) -> None:
     (tmp_path / "spec").mkdir()
     (tmp_path / "out").mkdir()
-    np.savez(tmp_path / "spec" / "warm.npz", w=np.arange(6, dtype=np.float32).reshape(2, 3),
-             bad=np.zeros((3, 3), np.float32))
-    mod = build(tmp_path / "spec", """
+    np.savez(
+        tmp_path / "spec" / "warm.npz",
+        w=np.arange(6, dtype=np.float32).reshape(2, 3),
+        bad=np.zeros((3, 3), np.float32),
+    )
+    mod = build(
+        tmp_path / "spec",
+        """
     - var: v
       shape: [2, 3]
       initializer: {checkpoint: {path: warm.npz, key: w}}
-    """, "ck", module_dir=tmp_path / "out")
+    """,
+        "ck",
+        module_dir=tmp_path / "out",
+    )
     assert mod.VARIABLES[0].initializer["args"]["path"] == "../spec/warm.npz"
     np.testing.assert_array_equal(mod.init_variable("v"), np.arange(6).reshape(2, 3))
-    mod2 = build(tmp_path / "spec", """
+    mod2 = build(
+        tmp_path / "spec",
+        """
     - var: v
       shape: [2, 3]
       initializer: {checkpoint: {path: warm.npz, key: bad}}
-    """, "ck2", module_dir=tmp_path / "out")
+    """,
+        "ck2",
+        module_dir=tmp_path / "out",
+    )
     with pytest.raises(ValueError, match=r"key 'bad'.*expected shape \[2, 3\]"):
         mod2.init()
 

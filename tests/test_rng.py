@@ -15,8 +15,18 @@ from specc.compiler import compile_file
 from specc.emit import load_module, render_module
 
 GOLDEN = Path(__file__).parent / "golden" / "init_values.json"
-EXACT = {"random_uniform", "uniform_unit_scaling", "glorot_uniform", "he_uniform",
-         "lecun_uniform", "vs_uniform", "int_uniform", "constant", "identity", "value"}
+EXACT = {
+    "random_uniform",
+    "uniform_unit_scaling",
+    "glorot_uniform",
+    "he_uniform",
+    "lecun_uniform",
+    "vs_uniform",
+    "int_uniform",
+    "constant",
+    "identity",
+    "value",
+}
 SPEC = """specc: 1
 name: golden
 body:
@@ -76,8 +86,9 @@ def test_golden_values(tmp_path: Path) -> None:
             if name in EXACT:
                 assert g.tolist() == w.tolist(), name
             else:
-                np.testing.assert_array_max_ulp(g.astype(np.float32), w.astype(np.float32),
-                                                maxulp=4)
+                np.testing.assert_array_max_ulp(
+                    g.astype(np.float32), w.astype(np.float32), maxulp=4
+                )
 
 
 def test_stream_key_contract(tmp_path: Path) -> None:
@@ -87,20 +98,31 @@ def test_stream_key_contract(tmp_path: Path) -> None:
     import struct
 
     spec = tmp_path / "k.yaml"
-    spec.write_text("specc: 1\nname: k\nbody:\n  - var: a/b\n    shape: [70000]\n"
-                    "    initializer: {random_uniform: {}}\n")
+    spec.write_text(
+        "specc: 1\nname: k\nbody:\n  - var: a/b\n    shape: [70000]\n"
+        "    initializer: {random_uniform: {}}\n"
+    )
     comp = compile_file(str(spec))
     assert comp.table is not None
-    mod = load_module(render_module(comp.table, str(spec), str(tmp_path / "k.py")),
-                      str(tmp_path / "k.py"))
+    mod = load_module(
+        render_module(comp.table, str(spec), str(tmp_path / "k.py")), str(tmp_path / "k.py")
+    )
     seed = 42
     name_hash = hashlib.blake2b(b"a/b", digest_size=16).digest()
-    d = hashlib.blake2b(struct.pack("<Q", seed) + name_hash + struct.pack("<Q", 1),
-                        digest_size=32, person=b"specc-rng-v1").digest()
+    d = hashlib.blake2b(
+        struct.pack("<Q", seed) + name_hash + struct.pack("<Q", 1),
+        digest_size=32,
+        person=b"specc-rng-v1",
+    ).digest()
     bg = np.random.PCG64(0)
-    bg.state = {"bit_generator": "PCG64",
-                "state": {"state": int.from_bytes(d[:16], "little"),
-                          "inc": int.from_bytes(d[16:], "little") | 1},
-                "has_uint32": 0, "uinteger": 0}
+    bg.state = {
+        "bit_generator": "PCG64",
+        "state": {
+            "state": int.from_bytes(d[:16], "little"),
+            "inc": int.from_bytes(d[16:], "little") | 1,
+        },
+        "has_uint32": 0,
+        "uinteger": 0,
+    }
     block1 = np.random.Generator(bg).random(70000 - 65536, dtype=np.float32)
     np.testing.assert_array_equal(mod.init_variable("a/b", seed=seed)[65536:], block1)

@@ -27,10 +27,22 @@ TEMPLATES = Path(__file__).parent / "templates"
 _NAME_RE = re.compile(r"[A-Za-z0-9_.\\/>-]+")
 #: dtypes NumPy can hold and the module can fill and save.
 _SUPPORTED_DTYPES = frozenset(
-    (
-        "float16 float32 float64 int8 int16 int32 int64 uint8 uint16 uint32 uint64 bool "
-        "complex64 complex128"
-    ).split()
+    [
+        "float16",
+        "float32",
+        "float64",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "bool",
+        "complex64",
+        "complex128",
+    ]
 )
 
 
@@ -95,8 +107,8 @@ def compact_table(table: VariableTable, spec_path: str, module_path: str) -> str
     spec_dir = os.path.dirname(os.path.abspath(spec_path))
     module_dir = os.path.dirname(os.path.abspath(module_path))
     pools: dict[str, tuple[dict[str, int], list[Any]]] = {
-        k: ({}, []) for k in ("collections", "initializers", "regularizers", "constraints",
-                              "options")
+        k: ({}, [])
+        for k in ("collections", "initializers", "regularizers", "constraints", "options")
     }
 
     def idx(kind: str, value: Any) -> int:
@@ -107,7 +119,10 @@ def compact_table(table: VariableTable, spec_path: str, module_path: str) -> str
 
     rows = []
     for r in table.variables:
-        options = {"synchronization": r.synchronization, "aggregation": r.aggregation}
+        options: dict[str, Any] = {
+            "synchronization": r.synchronization,
+            "aggregation": r.aggregation,
+        }
         if r.caching_device is not None:
             options["caching_device"] = r.caching_device
         if r.use_resource is not None:
@@ -119,23 +134,26 @@ def compact_table(table: VariableTable, spec_path: str, module_path: str) -> str
             file, sep2, line = file.rpartition(":")
             if sep and sep2 and file:
                 defined = f"{_relative(file, module_dir)}:{line}:{pos}"
-        rows.append([
-            r.name,
-            list(r.shape),
-            r.dtype,
-            r.trainable,
-            idx("collections", list(r.collections)),
-            None if r.partitions is None
-            else [[p.name, list(p.shape), list(p.offset)] for p in r.partitions],
-            idx("initializers", _initializer(r, spec_dir, module_dir)),
-            idx("regularizers", r.regularizer),
-            idx("constraints", r.constraint),
-            r.local,
-            r.tensor,
-            r.read_dtype,
-            idx("options", options),
-            defined,
-        ])
+        rows.append(
+            [
+                r.name,
+                list(r.shape),
+                r.dtype,
+                r.trainable,
+                idx("collections", list(r.collections)),
+                None
+                if r.partitions is None
+                else [[p.name, list(p.shape), list(p.offset)] for p in r.partitions],
+                idx("initializers", _initializer(r, spec_dir, module_dir)),
+                idx("regularizers", r.regularizer),
+                idx("constraints", r.constraint),
+                r.local,
+                r.tensor,
+                r.read_dtype,
+                idx("options", options),
+                defined,
+            ]
+        )
     obj: dict[str, Any] = {k: items for k, (_, items) in pools.items()}
     obj["variables"] = rows
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=True, sort_keys=True)
@@ -201,7 +219,7 @@ def load_module(source: str, module_path: str, name: str = "specc_generated") ->
     module = types.ModuleType(name)
     module.__file__ = os.path.abspath(module_path)
     code = compile(source, module.__file__, "exec")
-    exec(code, module.__dict__)  # noqa: S102 - our own generated code
+    exec(code, module.__dict__)
     return module
 
 
