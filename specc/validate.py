@@ -26,7 +26,9 @@ from specc.spec import (
     STATEMENT_KINDS,
     TAG_SUFFIX,
     TOP_KEYS,
+    ArgSpec,
     CatalogRef,
+    Defaults,
     IncludedDocument,
     NameScopeStmt,
     Node,
@@ -45,6 +47,9 @@ _GENERIC_KEYS = frozenset(
     | TOP_KEYS
     | {k for keys in ALL_STATEMENT_KEYS.values() for k in keys}
 )
+
+# Models that appear as a branch of a union (pydantic labels its errors by class name).
+_UNION_MODELS = frozenset({Ref.__name__})
 
 _TYPE_PHRASES = {
     "list_type": "a list",
@@ -108,17 +113,59 @@ def _walk(root: Any, loc: Iterable[Any]) -> tuple[Any, Any, Any]:
     return parent, key, cur
 
 
-def _allowed_keys(mapping: Any, loc: tuple[Any, ...]) -> frozenset[str]:
-    tags = [p for p in loc if isinstance(p, str) and p.endswith(TAG_SUFFIX)]
+def _model_keys(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(f.alias or n for n, f in model.model_fields.items())
+
+
+def _allowed_keys(
+    mapping: Any, loc: tuple[Any, ...], top: type[BaseModel] = SpecDocument
+) -> frozenset[str]:
+    """The keys a mapping at `loc` (its path, tags included) may have."""
+    path = [p for p in loc if isinstance(p, str) and not p.endswith(TAG_SUFFIX)]
+    if path and path[-1] in ("scope", "name_scope"):
+        return _model_keys(Ref)
     if isinstance(mapping, dict):
         kinds = [k for k in STATEMENT_KINDS if k in mapping]
         if "use" in kinds:
             kinds = ["use"]
         if len(kinds) == 1:
             return ALL_STATEMENT_KEYS[kinds[0]] | {"if"}
-    if not tags and len(loc) == 1:
-        return TOP_KEYS
+    if not loc:
+        return _model_keys(top)
+    if path == ["defaults"] and len(loc) == 1:
+        return _model_keys(Defaults)
+    if path and path[0] == "templates" and len(loc) == 2:
+        return _model_keys(TemplateDef)
+    if path and path[0] == "templates" and len(loc) == 4 and path[2] == "args":
+        return _model_keys(ArgSpec)
     return _GENERIC_KEYS
+
+
+def _drop_union_branch(root: Any, loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], bool]:
+    """Pydantic reports each branch of a union such as `NameValue | Ref | None`
+    under its own label (`function-plain[_v_name()]`, `Ref`). Keep only the
+    branch that fits what is written (a mapping is a `{ref}`, anything else a
+    name): (loc without the label, whether to keep the error)."""
+    cur = root
+    out: list[Any] = []
+    for part in loc:
+        if isinstance(part, str) and part.endswith(TAG_SUFFIX):
+            out.append(part)
+        elif (isinstance(cur, dict) and part in cur) or (
+            isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur)
+        ):
+            out.append(part)
+            cur = cur[part]
+        elif isinstance(part, str) and part.startswith("function-"):
+            if isinstance(cur, dict):
+                return loc, False
+        elif isinstance(part, str) and part in _UNION_MODELS:
+            if not isinstance(cur, dict):
+                return loc, False
+        else:
+            out.append(part)
+            cur = None
+    return tuple(out), True
 
 
 def _describe_statement_problem(item: Any) -> str:
@@ -159,12 +206,16 @@ def _kind_of(v: object) -> str:
     return type(v).__name__
 
 
-def translate_errors(err: ValidationError, root: Any, file: str) -> list[Diagnostic]:
+def translate_errors(
+    err: ValidationError, root: Any, file: str, model: type[BaseModel] = SpecDocument
+) -> list[Diagnostic]:
     """Map pydantic errors to located, readable diagnostics (one per location)."""
     out: list[Diagnostic] = []
     seen: set[tuple[Any, ...]] = set()
     for e in err.errors(include_url=False):
-        loc = tuple(e["loc"])
+        loc, keep = _drop_union_branch(root, tuple(e["loc"]))
+        if not keep:
+            continue
         etype = e["type"]
         ctx = e.get("ctx") or {}
         sub = tuple(ctx.get("sub", ()))
@@ -173,7 +224,7 @@ def translate_errors(err: ValidationError, root: Any, file: str) -> list[Diagnos
         if etype == "extra_forbidden":
             parent, key, _ = _walk(root, loc)
             span = parent.key_spans.get(key) if isinstance(parent, LocDict) else None
-            allowed = _allowed_keys(parent, loc[:-1])
+            allowed = _allowed_keys(parent, loc[:-1], model)
             close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             message = f"unknown key {key!r}{hint}"
@@ -411,8 +462,17 @@ class _StaticChecker:
             env = set(params)
             for aname, aspec in tmpl.args.items():
                 if aspec.has_default:
-                    for ex in _expressions(aspec.default):
-                        self.check_names(ex, env, None, aspec.key_span("default") or tmpl.span)
+                    default = aspec.default
+                    at = aspec.key_span("default") or tmpl.span
+                    for ex in _expressions(default):
+                        self.check_names(ex, env, None, at)
+                    if not isinstance(default, Compiled) and not arg_type_ok(aspec.type, default):
+                        self.error(
+                            "schema",
+                            f"the default of argument {aname!r} of template {tname!r} is "
+                            f"{default!r}, not of its type {aspec.type}",
+                            at,
+                        )
                 env.add(aname)
             self.body(tmpl.body, frozenset(env), f"template {tname!r}")
         self.body(doc.body, frozenset(params), None)
@@ -576,7 +636,14 @@ def _validate_model(
     try:
         return model.model_validate(raw), []
     except ValidationError as err:
-        return None, translate_errors(err, raw, file)
+        return None, translate_errors(err, raw, file, model)
+
+
+def _new(found: list[Diagnostic], known: list[Diagnostic]) -> list[Diagnostic]:
+    """`found` without what the loader already reported at the same place (a
+    non-list `include:` is both its error and the model's)."""
+    at = {(d.code, d.span) for d in known}
+    return [d for d in found if (d.code, d.span) not in at]
 
 
 def validate(loaded: LoadResult) -> tuple[ValidatedSpec | None, list[Diagnostic]]:
@@ -586,7 +653,7 @@ def validate(loaded: LoadResult) -> tuple[ValidatedSpec | None, list[Diagnostic]
     if main is None or main.document is None:
         return None, source_order(diags)
     doc, errs = _validate_model(SpecDocument, main.document, main.path)
-    diags.extend(errs)
+    diags.extend(_new(errs, diags))
     templates: dict[str, TemplateDef] = {}
     template_files: dict[str, str] = {}
     first_site: dict[str, Span | None] = {}
@@ -600,7 +667,7 @@ def validate(loaded: LoadResult) -> tuple[ValidatedSpec | None, list[Diagnostic]
         if inc.document is None:
             continue
         idoc, errs = _validate_model(IncludedDocument, inc.document, inc.path)
-        diags.extend(errs)
+        diags.extend(_new(errs, diags))
         if idoc is None:
             continue
         _attach_document(idoc, inc.document)
