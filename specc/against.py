@@ -1,0 +1,218 @@
+"""`specc check SPEC --against params.npz|params.safetensors`: does a parameter
+file fit the spec's variable table?
+
+The file's keys, shapes and dtypes are read from its headers only
+(`specc.checkpoint_keys`, no NumPy). Keys are full variable names without `:0`,
+and a partitioned variable is one whole array under its name (DESIGN section 7),
+as the generated module's `save` writes them and its `check` expects them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from specc.checkpoint_keys import ArrayInfo, CheckpointError, file_format, read_arrays
+
+if TYPE_CHECKING:
+    from specc.cli import Options
+    from specc.compiler import Compilation
+    from specc.table import Row, VariableTable
+
+EXIT_OK, EXIT_ERRORS = 0, 1
+
+
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    """A variable the file holds with another shape and/or dtype."""
+
+    row: Row
+    found: ArrayInfo
+
+    @property
+    def shape_differs(self) -> bool:
+        return self.row.shape != self.found.shape
+
+    @property
+    def dtype_differs(self) -> bool:
+        return self.row.dtype != self.found.dtype
+
+
+@dataclass(slots=True)
+class Comparison:
+    """How a parameter file disagrees with a table (all lists in a stable order:
+    spec entries in creation order, file-only keys sorted by name)."""
+
+    path: str
+    keys: int
+    missing: list[Row] = field(default_factory=list)
+    unexpected: list[ArrayInfo] = field(default_factory=list)
+    mismatched: list[Mismatch] = field(default_factory=list)
+    #: for a missing partitioned variable whose parts the file holds by their own
+    #: names (`v/part_0`, ...): variable name -> those keys
+    parts_found: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.unexpected or self.mismatched)
+
+
+def compare(table: VariableTable, arrays: list[ArrayInfo], path: str) -> Comparison:
+    """Compare a table with the arrays of a file."""
+    by_key = {a.name: a for a in arrays}
+    out = Comparison(path, len(by_key))
+    names = set()
+    for row in table.variables:
+        names.add(row.name)
+        found = by_key.get(row.name)
+        if found is None:
+            out.missing.append(row)
+            if row.partitions:
+                parts = [p.name for p in row.partitions if p.name in by_key]
+                if parts:
+                    out.parts_found[row.name] = parts
+        elif found.shape != row.shape or found.dtype != row.dtype:
+            out.mismatched.append(Mismatch(row, found))
+    out.unexpected = sorted(
+        (a for a in by_key.values() if a.name not in names), key=lambda a: a.name
+    )
+    return out
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "[" + ", ".join(map(str, shape)) + "]"
+
+
+def _where(row: Row, fallback: str) -> str:
+    return str(row.defined_at) if row.defined_at else fallback
+
+
+def render_lines(comp: Comparison, spec: str) -> list[str]:
+    """The human report: one located line per disagreement, then a summary."""
+    lines: list[str] = []
+    for row in comp.missing:
+        line = (
+            f"{_where(row, spec)}: missing: {row.name} {_shape(row.shape)} {row.dtype} "
+            f"is not in {comp.path}"
+        )
+        parts = comp.parts_found.get(row.name)
+        if parts:
+            line += (
+                f" (the file holds {len(parts)} of its {len(row.partitions or ())} parts "
+                f"as separate keys, {parts[0]}, ...; specc expects one whole array under "
+                "the variable's name)"
+            )
+        lines.append(line)
+    for m in comp.mismatched:
+        what = []
+        if m.shape_differs:
+            what.append(
+                f"shape {_shape(m.row.shape)} in the spec, {_shape(m.found.shape)} in the file"
+            )
+        if m.dtype_differs:
+            what.append(f"dtype {m.row.dtype} in the spec, {m.found.dtype} in the file")
+        kind = "shape" if m.shape_differs else "dtype"
+        if m.shape_differs and m.dtype_differs:
+            kind = "shape and dtype"
+        lines.append(f"{_where(m.row, spec)}: {kind}: {m.row.name}: {'; '.join(what)}")
+    for a in comp.unexpected:
+        lines.append(
+            f"{comp.path}: unexpected: {a.name} {_shape(a.shape)} {a.dtype} is not a "
+            f"variable of {spec}"
+        )
+    return lines
+
+
+def summary(comp: Comparison, table: VariableTable, spec: str) -> str:
+    if comp.ok:
+        return f"{spec}: ok: {comp.path} matches all {len(table.variables)} variables"
+    counts = [
+        f"{len(comp.missing)} missing",
+        f"{len(comp.mismatched)} mismatched",
+        f"{len(comp.unexpected)} unexpected",
+    ]
+    n = len(comp.missing) + len(comp.mismatched) + len(comp.unexpected)
+    return (
+        f"{spec}: {comp.path} disagrees with the spec in {n} "
+        f"place{'s' if n != 1 else ''} ({', '.join(counts)})"
+    )
+
+
+def to_json(comp: Comparison) -> dict[str, Any]:
+    """The `against` member of `check --json`."""
+
+    def at(row: Row) -> str | None:
+        return str(row.defined_at) if row.defined_at else None
+
+    return {
+        "file": comp.path,
+        "format": file_format(comp.path),
+        "keys": comp.keys,
+        "ok": comp.ok,
+        "missing": [
+            {
+                "name": r.name,
+                "shape": list(r.shape),
+                "dtype": r.dtype,
+                "defined_at": at(r),
+                **(
+                    {"parts_in_file": comp.parts_found[r.name]}
+                    if r.name in comp.parts_found
+                    else {}
+                ),
+            }
+            for r in comp.missing
+        ],
+        "mismatched": [
+            {
+                "name": m.row.name,
+                "defined_at": at(m.row),
+                "spec": {"shape": list(m.row.shape), "dtype": m.row.dtype},
+                "file": {"shape": list(m.found.shape), "dtype": m.found.dtype},
+            }
+            for m in comp.mismatched
+        ],
+        "unexpected": [
+            {"name": a.name, "shape": list(a.shape), "dtype": a.dtype} for a in comp.unexpected
+        ],
+    }
+
+
+def cmd_against(opts: Options, table: VariableTable, comp: Compilation) -> int:
+    """The `--against FILE` half of `specc check`, after a successful compile.
+    Exit 0 when the file matches, 1 on any disagreement; an unreadable file is a
+    usage error (exit 2), since nothing was compared."""
+    from specc.cli import UsageError  # noqa: PLC0415 - avoids an import cycle
+
+    del comp  # the table is all that is compared; kept for a uniform signature
+    path: str = opts.args.against
+    spec: str = opts.args.spec
+    try:
+        arrays = read_arrays(path)
+    except FileNotFoundError:
+        raise UsageError(f"no such parameter file: {path}") from None
+    except CheckpointError as e:
+        raise UsageError(str(e)) from None
+    except OSError as e:
+        raise UsageError(f"{path}: {e.strerror or e}") from None
+    result = compare(table, arrays, path)
+    if opts.args.json:
+        print(
+            json.dumps(
+                {
+                    "errors": [],
+                    "variables": len(table.variables),
+                    "parameters": table.parameters,
+                    "bytes": table.bytes,
+                    "against": to_json(result),
+                }
+            )
+        )
+    else:
+        out = sys.stdout
+        for line in render_lines(result, spec):
+            out.write(line + "\n")
+        out.write(summary(result, table, spec) + "\n")
+    return EXIT_OK if result.ok else EXIT_ERRORS
