@@ -104,6 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the JSON Schema of the spec language")
     p.add_argument("-o", "--output", help="write it to this file")
 
+    p = sub.add_parser("explain", help="why a variable or op got its name and how it is shared")
+    _add_spec_args(p)
+    p.add_argument("name", help="a variable, tensor, op or variable-scope name")
+
     p = sub.add_parser("explain-code", help="describe a diagnostic code, with an example")
     p.add_argument("code", nargs="?", help="the code (omit to list them all)")
     return parser
@@ -199,6 +203,29 @@ def cmd_schema(opts: Options) -> int:
     return EXIT_OK
 
 
+def cmd_explain(opts: Options) -> int:
+    import difflib  # noqa: PLC0415
+
+    from specc.explain import explain  # noqa: PLC0415
+
+    path = opts.args.spec
+    if not os.path.isfile(path):
+        raise UsageError(f"no such spec file: {path}")
+    result = explain(path, opts.args.name, opts.params, opts.limits)
+    if result.diagnostics:
+        sys.stderr.write(
+            f"note: the spec has {len(result.diagnostics)} error(s); explaining what was "
+            "resolved before and around them (run `specc check` for the errors)\n"
+        )
+    if result.text is None:
+        close = difflib.get_close_matches(opts.args.name, result.names, n=3)
+        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+        sys.stderr.write(f"specc: no variable, op or scope named {opts.args.name!r}{hint}\n")
+        return EXIT_ERRORS
+    sys.stdout.write(result.text)
+    return EXIT_OK
+
+
 def cmd_explain_code(opts: Options) -> int:
     code = opts.args.code
     if code is None:
@@ -246,6 +273,7 @@ COMMANDS: dict[str, Callable[[Options], int]] = {
     "check": cmd_check,
     "table": cmd_table,
     "schema": cmd_schema,
+    "explain": cmd_explain,
     "explain-code": cmd_explain_code,
 }
 

@@ -11,7 +11,7 @@ reported again at its later uses.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
@@ -104,9 +104,11 @@ class Resolver:
     spec: ValidatedSpec
     overrides: Mapping[str, Value] = field(default_factory=dict)
     limits: Limits = DEFAULT_LIMITS
+    #: builds the engine; `specc explain` passes a tracing subclass
+    engine_factory: Callable[[Limits], Engine] = Engine
 
     def __post_init__(self) -> None:
-        self.engine = Engine(self.limits)
+        self.engine = self.engine_factory(self.limits)
         self.diags: list[Diagnostic] = []
         self.params: dict[str, Value] = {}
         self.captures: dict[str, VariableScope] = {}
@@ -216,6 +218,7 @@ class Resolver:
                     )
                 )
                 raise AbortError
+            self.engine.site = st.span
             try:
                 if st.if_ is not None and not self.ev_bool(st.if_, env, st, "if"):
                     continue

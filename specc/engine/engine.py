@@ -78,6 +78,8 @@ class Engine:
         self.store = VariableStore(self.graph, limits)
         self.ops: list[str] = []
         self._ts = ThreadState()
+        #: the statement being executed, set by the driver: provenance only
+        self.site: Span | None = None
 
     # ---------------------------------------------------------------- queries
 
