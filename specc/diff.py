@@ -381,6 +381,24 @@ def to_json(d: TableDiff) -> dict[str, Any]:
     }
 
 
+def dumps(obj: dict[str, Any]) -> str:
+    """JSON text with one line per entry: easy to read and to diff."""
+    lines = ["{"]
+    for i, (key, value) in enumerate(obj.items()):
+        comma = "," if i < len(obj) - 1 else ""
+        if isinstance(value, list) and value:
+            lines.append(f"  {json.dumps(key)}: [")
+            lines.extend(
+                "    " + json.dumps(v, ensure_ascii=False) + ("," if j < len(value) - 1 else "")
+                for j, v in enumerate(value)
+            )
+            lines.append("  ]" + comma)
+        else:
+            lines.append(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}{comma}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
 # ------------------------------------------------------------------ command
 
 
@@ -451,7 +469,7 @@ def cmd_diff(opts: Options) -> int:
     assert old is not None and new is not None
     d = diff_tables(old, new)
     if opts.args.json:
-        print(json.dumps(to_json(d), indent=2))
+        sys.stdout.write(dumps(to_json(d)))
     else:
         sys.stdout.write(render_human(d, old, new, old_path, new_path))
     return EXIT_OK if d.restorable else EXIT_ERRORS
