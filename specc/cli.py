@@ -120,7 +120,11 @@ def _options(argv: Sequence[str] | None) -> Options:
     for d in getattr(args, "defines", []) or []:
         name, value = _parse_define(d)
         params[name] = value
-    limits = Limits(**{n: getattr(args, n) for n in Limits.field_names() if hasattr(args, n)})
+    values = {n: getattr(args, n) for n in Limits.field_names() if hasattr(args, n)}
+    for name, value in values.items():
+        if value < 1:
+            raise UsageError(f"{Limits.flag(name)} must be a positive integer, got {value}")
+    limits = Limits(**values)
     return Options(args.command, args, params, limits)
 
 

@@ -114,6 +114,8 @@ class Resolver:
         self.captures: dict[str, VariableScope] = {}
         self.instances: dict[str, tuple[str, Template]] = {}
         self.failed: set[str] = set()
+        self.failed_instances: set[str] = set()
+        self._reported: set[tuple[str, str, Span | None]] = set()
         self.executed = 0
         self._options: dict[int, Any] = {}
         self._static_vars: dict[int, dict[str, Any]] = {}
@@ -182,6 +184,10 @@ class Resolver:
             span = e.span or span
         for tname, site in reversed(frame.uses):
             notes.append(Note(f"in template {tname!r}, used here", site))
+        key = (code, message, span)
+        if key in self._reported:
+            return  # the same error again (a repeat body): once is enough
+        self._reported.add(key)
         self.diags.append(
             Diagnostic(
                 code,
@@ -197,13 +203,14 @@ class Resolver:
 
     def body(self, body: list[Any], env: Env, frame: Frame) -> None:
         if frame.depth > self.limits.max_depth:
-            self.diags.append(
-                Diagnostic(
+            self.report(
+                StmtError(
                     "limit",
                     f"statements nest more than {self.limits.max_depth} deep (a template that uses "
                     f"itself?); raise it with {Limits.flag('max_depth')}",
                     body[0].span if body else None,
-                )
+                ),
+                _outermost_uses(frame),
             )
             raise AbortError
         for st in body:
@@ -326,13 +333,13 @@ class Resolver:
         )
         reuse = self.ev_reuse(st, env)
         if st.values is not None:
-            for v in st.values:
+            for i, v in enumerate(st.values):
                 ref = self.ev_name(v, env, st, "values")
                 if not self.engine.exists(ref):
                     raise StmtError(
                         "unknown-ref",
                         f"`values` entry {ref!r} names no variable or op created so far",
-                        st.key_span("values"),
+                        _span(st, "values", i),
                     )
         with self.engine.variable_scope(
             target,
@@ -400,8 +407,17 @@ class Resolver:
                     f"instance {inst!r} belongs to template {owner!r}, not {tname!r}",
                     st.key_span("instance"),
                 )
-            cm = self.engine.call_template(obj)
-        elif scope_target is not None:
+            if inst in self.failed_instances:
+                return  # its first call failed: later calls would only repeat that
+            before = len(self.diags)
+            try:
+                with self.engine.call_template(obj):
+                    self.body(tmpl.body, tenv, inner)
+            finally:
+                if len(self.diags) > before or not obj.variables_created:
+                    self.failed_instances.add(inst)
+            return
+        if scope_target is not None:
             cm = self.engine.variable_scope(scope_target, origin=st.span)
         else:
             cm = self.engine.variable_scope(None, default_name=base, origin=st.span)
@@ -534,18 +550,20 @@ class Resolver:
 
     # ------------------------------------------------------------------ values
 
-    def ev(self, v: Any, env: Env, st: Node, key: str) -> Any:
+    def ev(self, v: Any, env: Env, st: Node, key: str, index: int | None = None) -> Any:
         if isinstance(v, Compiled):
             try:
                 return v.evaluate(env)
             except ExprError as e:
                 raise StmtError(
-                    "expression", f"in {v.source!r}: {e.message}", st.key_span(key)
+                    "expression", f"in {v.source!r}: {e.message}", _span(st, key, index)
                 ) from None
         return v
 
-    def _type_error(self, st: Node, key: str, what: str, got: object) -> NoReturn:
-        raise StmtError("schema", f"{key}: expected {what}, got {got!r}", st.key_span(key))
+    def _type_error(
+        self, st: Node, key: str, what: str, got: object, index: int | None = None
+    ) -> NoReturn:
+        raise StmtError("schema", f"{key}: expected {what}, got {got!r}", _span(st, key, index))
 
     def ev_name(self, v: Any, env: Env, st: Node, key: str) -> str:
         if isinstance(v, str):
@@ -591,15 +609,15 @@ class Resolver:
     def ev_shape(self, st: VarStmt, env: Env) -> tuple[int, ...]:
         assert st.shape is not None
         dims: list[int] = []
-        for d in st.shape:
+        for i, d in enumerate(st.shape):
             if type(d) is int:
                 dims.append(d)
                 continue
-            r = self.ev(d, env, st, "shape")
+            r = self.ev(d, env, st, "shape", i)
             if not isinstance(r, int) or isinstance(r, bool):
-                self._type_error(st, "shape", "integer dimensions", r)
+                self._type_error(st, "shape", "integer dimensions", r, i)
             if r < 0:
-                raise StmtError("schema", f"Dimension {r} must be >= 0", st.span)
+                raise StmtError("schema", f"Dimension {r} must be >= 0", _span(st, "shape", i))
             dims.append(r)
         return tuple(dims)
 
@@ -612,6 +630,23 @@ class Resolver:
         if r is False or r is None:
             return Reuse.INHERIT
         self._type_error(st, "reuse", "true, auto, false or null", r)
+
+
+def _outermost_uses(frame: Frame, keep: int = 3) -> Frame:
+    """A frame with only the first `keep` template uses: a runaway recursion would
+    otherwise note a hundred identical `use` sites."""
+    return Frame(frame.uses[:keep], frame.depth)
+
+
+def _span(st: Node, key: str, index: int | None) -> Span | None:
+    """Where `key` (or its `index`-th list item) is written in the statement."""
+    if index is not None:
+        node = st.node.get(key) if isinstance(st.node, dict) else None
+        spans = getattr(node, "item_spans", None)
+        if spans is not None and index < len(spans):
+            found: Span = spans[index]
+            return found
+    return st.key_span(key)
 
 
 _VAR_OPTION_FIELDS = tuple(n for n in VarStmt.model_fields if n not in ("var", "if_"))

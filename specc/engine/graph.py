@@ -47,20 +47,25 @@ class Graph:
         return name.lower() in self.names_in_use
 
 
+def _shown(name: str) -> str:
+    """A name as it may be printed on one line (control characters escaped)."""
+    return name if name.isprintable() else repr(name)[1:-1]
+
+
 def check_scope_name(name: str, stack: str) -> None:
     """TF's validation in `Graph.name_scope`: stricter at the root."""
     if stack:
         if not VALID_SCOPE_NAME.fullmatch(name):
             raise EngineError(
                 "invalid-name",
-                f"'{name}' is not a valid scope name. A scope name has to match the "
+                f"'{_shown(name)}' is not a valid scope name. A scope name has to match the "
                 f"following pattern: ^{VALID_SCOPE_NAME.pattern}$",
                 hint="names may use letters, digits and _ . \\ / > -",
             )
     elif not VALID_ROOT_NAME.fullmatch(name):
         raise EngineError(
             "invalid-name",
-            f"'{name}' is not a valid root scope name. A root scope name has to match the "
+            f"'{_shown(name)}' is not a valid root scope name. A root scope name has to match the "
             f"following pattern: ^{VALID_ROOT_NAME.pattern}$",
             hint="a name at the root starts with a letter, digit or '.', and may use "
             "letters, digits and _ . \\ / > -",
