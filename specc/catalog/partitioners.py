@@ -94,7 +94,7 @@ def _variable_axis_size(args: Args, shape: tuple[int, ...], dtype: DType) -> lis
                              f"{args.axis} (shape {list(shape)})")
     bytes_per_slice = 1.0 * (num_elements / dim) * dtype.itemsize
     slices_per_shard = max(1, math.floor(args.max_shard_bytes / bytes_per_slice))
-    axis_shards = int(math.ceil(1.0 * dim / slices_per_shard))
+    axis_shards = math.ceil(1.0 * dim / slices_per_shard)
     if args.max_shards:
         axis_shards = min(args.max_shards, axis_shards)
     return _set_axis([1] * len(shape), args.axis, axis_shards)
@@ -119,7 +119,7 @@ def _min_max(args: Args, shape: tuple[int, ...], dtype: DType) -> list[int]:
         raise PartitionError("min_slice_size must be positive")
     total_size_bytes = math.prod(shape) * dtype.itemsize
     partitions = total_size_bytes / args.min_slice_size
-    count = max(1, min(_dim(shape, args.axis), args.max_partitions, int(math.ceil(partitions))))
+    count = max(1, min(_dim(shape, args.axis), args.max_partitions, math.ceil(partitions)))
     return _set_axis([1] * len(shape), args.axis, count)
 
 
