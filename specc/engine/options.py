@@ -60,7 +60,7 @@ class LiteralValue:
         shape = _literal_shape(value)
         leaves = flatten_literal(value)
         kinds = {literal_kind(x) for x in leaves}
-        if not kinds or kinds <= {"int", "float"} and "float" in kinds:
+        if not kinds or (kinds <= {"int", "float"} and "float" in kinds):
             dtype = DTYPES["float32"]
         elif kinds == {"int"}:
             ints = [x for x in leaves if isinstance(x, int)]
