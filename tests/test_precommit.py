@@ -1,0 +1,35 @@
+"""The pre-commit hook: stale generated modules fail, other YAML is skipped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from specc.cli import main as cli_main
+from specc.precommit import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = "specc: 1\nname: m\nbody:\n  - var: w\n    shape: [2, 3]\n"
+
+
+def test_hook_definition_runs_the_console_script() -> None:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    (hook,) = hooks
+    assert hook["id"] == "specc-compile-check"
+    assert hook["entry"] == "specc-compile-check"
+    assert "specc-compile-check" in (ROOT / "pyproject.toml").read_text()
+
+
+def test_stale_module_fails_and_fresh_one_passes(tmp_path: Path) -> None:
+    spec = tmp_path / "m.yaml"
+    spec.write_text(SPEC)
+    other = tmp_path / "config.yaml"
+    other.write_text("just: yaml\n")
+    assert main([str(spec), str(other)]) == 0  # no module yet: nothing to keep fresh
+    assert cli_main(["compile", str(spec)]) == 0
+    assert main([str(spec), str(other)]) == 0
+    spec.write_text(SPEC.replace("[2, 3]", "[2, 4]"))
+    assert main([str(spec)]) == 1
+    assert cli_main(["compile", str(spec)]) == 0
+    assert main([str(spec)]) == 0
