@@ -76,10 +76,10 @@ def _sites(spans: tuple[Span, ...]) -> str:
 def _notes(row: Row) -> str:
     notes = []
     if row.shared_at:
-        notes.append("shared")
+        notes.append(f"shared x{len(row.shared_at)}")
     if row.partitions:
         notes.append(f"{len(row.partitions)} parts")
-    if not row.trainable:
+    if not row.trainable and not row.local:
         notes.append("frozen")
     if row.local:
         notes.append("local")
@@ -90,22 +90,70 @@ def _count(n: int) -> str:
     return f"{n} var{'' if n == 1 else 's'}"
 
 
-def _label_width(root: _Scope) -> int:
-    """The widest first-column label (guides and name) of the tree."""
-    widest = len(root.name)
+def _fold(first: str, rest: str, text: str, limit: int) -> list[tuple[str, str]]:
+    """`text` as (guide, text) lines of at most `limit` columns where possible: the
+    first line after guide `first`, the others after `rest`, broken after a `/`
+    (or anywhere in a component too long for a line)."""
+    pieces = [part + "/" for part in text.split("/")]
+    pieces[-1] = pieces[-1][:-1]
+    lines: list[tuple[str, str]] = []
+    guide, current = first, ""
+    for piece in pieces:
+        chunk = piece
+        room = max(limit - len(guide), 12)
+        while len(current) + len(chunk) > room:
+            if current:
+                lines.append((guide, current))
+                current = ""
+            else:
+                lines.append((guide, chunk[:room]))
+                chunk = chunk[room:]
+            guide = rest
+            room = max(limit - len(guide), 12)
+        current += chunk
+    lines.append((guide, current))
+    return lines
 
-    def walk(scope: _Scope, depth: int) -> None:
-        nonlocal widest
-        for item in scope.items:
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    label: list[tuple[str, str]]  # (guide, name) per printed line
+    is_scope: bool
+    cells: tuple[str, ...]
+
+
+def _lines(root: _Scope, limit: int) -> list[_Line]:
+    """The rows of the tree in order, labels folded to `limit` columns."""
+
+    def scope_cells(scope: _Scope) -> tuple[str, ...]:
+        return ("", "", f"{scope.parameters:,}", _fmt_bytes(scope.bytes), _count(scope.variables))
+
+    out = [_Line(_fold("", "", root.name, limit), True, scope_cells(root))]
+
+    def walk(scope: _Scope, prefix: str) -> None:
+        for i, item in enumerate(scope.items):
+            last = i == len(scope.items) - 1
+            guide = prefix + ("└── " if last else "├── ")
+            inner_prefix = prefix + ("    " if last else "│   ")
             if isinstance(item, _Scope):
                 shown, inner = _collapse(item)
-                widest = max(widest, 4 * (depth + 1) + len(shown))
-                walk(inner, depth + 1)
+                out.append(
+                    _Line(_fold(guide, inner_prefix, shown, limit), True, scope_cells(inner))
+                )
+                walk(inner, inner_prefix)
             else:
-                widest = max(widest, 4 * (depth + 1) + len(item.name.rpartition("/")[2]))
+                cells = (
+                    "[" + ", ".join(map(str, item.shape)) + "]",
+                    item.dtype,
+                    f"{item.size:,}",
+                    _fmt_bytes(_row_bytes(item)),
+                    _notes(item),
+                )
+                label = _fold(guide, inner_prefix, item.name.rpartition("/")[2], limit)
+                out.append(_Line(label, False, cells))
 
-    walk(root, 0)
-    return widest
+    walk(root, "")
+    return out
 
 
 def render_tree(table: VariableTable, *, color: bool = False, width: int = 100) -> str:
@@ -115,10 +163,12 @@ def render_tree(table: VariableTable, *, color: bool = False, width: int = 100) 
     from rich.table import Table  # noqa: PLC0415
     from rich.text import Text  # noqa: PLC0415
 
-    root = build_tree(table)
-    label_width = _label_width(root)
+    # labels longer than about half the width fold onto more lines, at a `/`,
+    # rather than squeezing the numbers
+    lines = _lines(build_tree(table), width // 2)
+    label_width = max(len(g) + len(t) for line in lines for g, t in line.label)
     grid = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, highlight=False)
-    grid.add_column("scope / variable", overflow="fold", min_width=label_width)
+    grid.add_column("scope / variable", no_wrap=True, min_width=label_width)
     grid.add_column("shape", no_wrap=True)
     grid.add_column("dtype", no_wrap=True)
     grid.add_column("params", justify="right", no_wrap=True)
@@ -126,34 +176,14 @@ def render_tree(table: VariableTable, *, color: bool = False, width: int = 100) 
     grid.add_column("notes", overflow="fold")
     scope_style = "bold" if color else ""
     guide_style = "dim" if color else ""
-
-    def scope_row(label: Text, scope: _Scope) -> None:
-        grid.add_row(
-            label, "", "", f"{scope.parameters:,}", _fmt_bytes(scope.bytes), _count(scope.variables)
-        )
-
-    def walk(scope: _Scope, prefix: str) -> None:
-        for i, item in enumerate(scope.items):
-            last = i == len(scope.items) - 1
-            label = Text(prefix + ("└── " if last else "├── "), style=guide_style)
-            if isinstance(item, _Scope):
-                shown, inner = _collapse(item)
-                label.append(shown, style=scope_style)
-                scope_row(label, inner)
-                walk(inner, prefix + ("    " if last else "│   "))
-            else:
-                label.append(item.name.rpartition("/")[2])
-                grid.add_row(
-                    label,
-                    "[" + ", ".join(map(str, item.shape)) + "]",
-                    item.dtype,
-                    f"{item.size:,}",
-                    _fmt_bytes(_row_bytes(item)),
-                    Text(_notes(item)),
-                )
-
-    scope_row(Text(root.name, style=scope_style), root)
-    walk(root, "")
+    for line in lines:
+        label = Text()
+        for i, (guide, name) in enumerate(line.label):
+            if i:
+                label.append("\n")
+            label.append(guide, style=guide_style)
+            label.append(name, style=scope_style if line.is_scope else "")
+        grid.add_row(label, *line.cells)
     buf = io.StringIO()
     console = Console(
         file=buf,
@@ -174,5 +204,4 @@ def render_tree(table: VariableTable, *, color: bool = False, width: int = 100) 
         console.print(Text("shared variables, and where they are reused:"))
         for r in shared:
             console.print(Text(f"  {r.name}: {_sites(r.shared_at)}"), overflow="fold")
-    lines = [line.rstrip() for line in buf.getvalue().splitlines()]
-    return "\n".join(lines) + "\n"
+    return "\n".join(text.rstrip() for text in buf.getvalue().splitlines()) + "\n"
