@@ -125,7 +125,9 @@ def _any_numeric(args: Args, shape: tuple[int, ...], dtype: DType) -> Problem | 
 def _ones_check(args: Args, shape: tuple[int, ...], dtype: DType) -> Problem | None:
     del args, shape
     if dtype.kind == "string":
-        return Problem("initializer-dtype", "initializer 'ones' cannot initialize a string variable")
+        return Problem(
+            "initializer-dtype", "initializer 'ones' cannot initialize a string variable"
+        )
     return None
 
 
@@ -155,41 +157,44 @@ def flatten_literal(value: object) -> list[object]:
     return out
 
 
-def _compatible(kind: str, dtype: DType) -> bool:
+def compatible(kind: str, dtype: DType) -> bool:
     """Whether TF converts a Python scalar of `kind` to `dtype` (`_AssertCompatible`)."""
     if dtype.kind == "string":
         return kind == "string"
     if kind == "string":
         return False
+    if kind == "bool":
+        return True  # TF converts True/False to 1/0 of any numeric dtype
     if dtype.kind == "bool":
-        return kind == "bool"
+        return False  # but no number to a bool
     if dtype.kind in ("int", "uint"):
         return kind == "int"
-    return kind in ("int", "float")  # float and complex accept numbers, not booleans
+    return True  # float and complex accept ints and floats
 
 
 def _constant_check(args: Args, shape: tuple[int, ...], dtype: DType) -> Problem | None:
     assert isinstance(args, ConstantArgs)
+    size = 1
+    for d in shape:
+        size *= d
+    if size == 0:
+        return None  # TF's make_tensor_proto checks nothing for an empty shape
     leaves = flatten_literal(args.value)
     for leaf in leaves:
         kind = literal_kind(leaf)
-        if not _compatible(kind, dtype):
+        if not compatible(kind, dtype):
             return Problem(
                 "initializer-dtype",
                 f"constant value {leaf!r} cannot initialize a {dtype.name} variable "
                 f"(TF: Expected {dtype.name}, but got {leaf!r} of type '{type(leaf).__name__}')",
             )
-    size = 1
-    for d in shape:
-        size *= d
     if isinstance(args.value, list) and len(leaves) > size:
         return Problem(
             "initializer-shape",
             f"constant value has {len(leaves)} elements but shape {list(shape)} holds {size} "
             "(TF: Too many elements provided)",
         )
-    if isinstance(args.value, list) and not leaves and size:
-        return Problem("initializer-shape", "constant value is an empty list")
+    # an empty list is accepted: TF fills the variable with zeros
     return None
 
 
@@ -210,7 +215,8 @@ def _random_uniform_check(args: Args, shape: tuple[int, ...], dtype: DType) -> P
                 )
         return None
     return Problem(
-        "initializer-dtype", f"initializer 'random_uniform' cannot initialize a {dtype.name} variable"
+        "initializer-dtype",
+        f"initializer 'random_uniform' cannot initialize a {dtype.name} variable",
     )
 
 
@@ -229,8 +235,7 @@ def _identity_check(args: Args, shape: tuple[int, ...], dtype: DType) -> Problem
     if len(shape) != 2:
         return Problem(
             "initializer-rank",
-            "identity: the tensor to initialize must be two-dimensional, got shape "
-            f"{list(shape)}",
+            f"identity: the tensor to initialize must be two-dimensional, got shape {list(shape)}",
         )
     if dtype.is_floating or dtype.kind == "complex":
         return None
@@ -265,7 +270,13 @@ def _e(
 INITIALIZERS: Registry[InitializerEntry] = Registry(
     "initializer",
     [
-        _e("zeros", NoArgs, _any_numeric, "tf.compat.v1.zeros_initializer", "All zeros (False, '')."),
+        _e(
+            "zeros",
+            NoArgs,
+            _any_numeric,
+            "tf.compat.v1.zeros_initializer",
+            "All zeros (False, '').",
+        ),
         _e("ones", NoArgs, _ones_check, "tf.compat.v1.ones_initializer", "All ones (True)."),
         _e(
             "constant",

@@ -15,12 +15,11 @@ from specc.catalog import (
     ConstraintEntry,
     GetterCall,
     GetterEntry,
-    InitializerEntry,
     PartitionerEntry,
     RegularizerEntry,
 )
 from specc.catalog.dtypes import DType
-from specc.catalog.initializers import INITIALIZERS, flatten_literal, literal_kind
+from specc.catalog.initializers import INITIALIZERS, compatible, flatten_literal, literal_kind
 from specc.catalog.partitioners import PartitionError, check_partitions, iter_slices
 from specc.engine.errors import EngineError
 from specc.engine.graph import Graph, check_scope_name
@@ -256,6 +255,17 @@ class VariableStore:
         made: list[Variable] = []
         for i, (offset, part_shape) in enumerate(slices):
             part_name = f"{name}/part_{i}"
+            # TF's `_PartitionInfo`: every offset inside the full shape (a zero
+            # dimension fails at the first part)
+            for off, dim in zip(offset, shape, strict=True):
+                if not 0 <= off < dim:
+                    raise EngineError(
+                        "partition-invalid",
+                        f"Expected 0 <= offset < shape but found offset={off}, shape={dim} "
+                        f"for var_offset={list(offset)}, full_shape={list(shape)}",
+                        variable=name,
+                        hint="a partitioned variable cannot have a zero dimension",
+                    )
             # TF opens `<part>/PartitionedInitializer` at the root before each part
             _check_variable_name(part_name + "/PartitionedInitializer", name)
             self.graph.unique_name(part_name + "/PartitionedInitializer", "")
@@ -270,8 +280,9 @@ class VariableStore:
                 part_init = initializer
                 init_shape = part_shape
             part_call = GetterCall(part_name, dtype, call.trainable, call.read_dtype)
-            var = self._get_single(part_call, req, init_shape, part_init, site,
-                                   slice_shape=part_shape)
+            var = self._get_single(
+                part_call, req, init_shape, part_init, site, slice_shape=part_shape, part_of=name
+            )
             var.part_of, var.offset = name, offset
             made.append(var)
         pv = PartitionedVariable(name, shape, dtype, parts, made, site)
@@ -320,6 +331,7 @@ class VariableStore:
         site: Span | None,
         *,
         slice_shape: tuple[int, ...] | None = None,
+        part_of: str | None = None,
     ) -> Variable:
         name, dtype = call.name, call.dtype
         from_value = isinstance(initializer, LiteralValue)
@@ -398,7 +410,8 @@ class VariableStore:
         if isinstance(initializer, Option):
             problem = initializer.entry.check(initializer.args, var_shape, var_dtype)
             if problem is not None:
-                raise EngineError(problem.code, problem.message, variable=name)
+                # TF's message names no variable: the error is about the one asked for
+                raise EngineError(problem.code, problem.message, variable=part_of or name)
         self._count(name, var_shape, var_dtype)
         collections = list(req.collections) if req.collections is not None else [GLOBAL_VARIABLES]
         if call.trainable and TRAINABLE_VARIABLES not in collections:
@@ -469,14 +482,7 @@ def _check_variable_name(graph_name: str, variable: str | None = None) -> None:
 def _check_literal_dtype(value: LiteralValue, dtype: DType, name: str) -> None:
     """`convert_to_tensor(literal, dtype)`: every element must convert."""
     for leaf in flatten_literal(value.value):
-        kind = literal_kind(leaf)
-        ok = (
-            (dtype.kind == "string" and kind == "string")
-            or (dtype.kind == "bool" and kind == "bool")
-            or (dtype.is_integer and kind == "int")
-            or (dtype.kind in ("float", "complex") and kind in ("int", "float"))
-        )
-        if not ok:
+        if not compatible(literal_kind(leaf), dtype):
             raise EngineError(
                 "initializer-dtype",
                 f"Expected {dtype.name}, but got {leaf!r} of type '{type(leaf).__name__}'.",
