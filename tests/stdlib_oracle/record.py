@@ -38,10 +38,10 @@ from typing import Any
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-import tf_keras  # noqa: E402
-import tf_slim  # noqa: E402
+import numpy as np
+import tensorflow as tf
+import tf_keras
+import tf_slim
 
 v1 = tf.compat.v1
 HERE = Path(__file__).resolve().parent
