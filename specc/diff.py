@@ -15,9 +15,10 @@ Variables are matched by full name (TF's Saver restores by name):
      (`dense/w` -> `dense/kernel`).
   2. *position*: the same place in creation order. A variable's *anchor* is the
      nearest variable before it, in its own table, whose name both tables have
-     (none at the start). Among the variables still unpaired that share an
-     anchor, the k-th removed pairs with the k-th added when their shapes and
-     dtypes agree (`enc/kernel` -> `encoder/kernel` after a scope rename).
+     (none at the start). Among the variables still unpaired, each removed
+     variable, in OLD's order, pairs with the first added variable, in NEW's
+     order, with the same anchor, shape and dtype (`enc/kernel` ->
+     `encoder/kernel` after a scope rename, even with variables added beside).
 
   A renamed pair is listed only under `renamed`, not under added and removed.
 - **changed** (informational): the initializer, trainability or partitioning of a
@@ -127,7 +128,7 @@ def _pair_renames(
                 taken_old.add(r.name)
                 taken_new.add(a.name)
                 break
-    # rule 2: same position in creation order (same anchor, same rank among the rest)
+    # rule 2: same position in creation order (the same anchor)
     common = {r.name for r in old.variables} & {r.name for r in new.variables}
     old_anchor, new_anchor = _anchors(old.variables, common), _anchors(new.variables, common)
     gaps_old: dict[str | None, list[Row]] = {}
@@ -139,9 +140,13 @@ def _pair_renames(
         if a.name not in taken_new:
             gaps_new.setdefault(new_anchor[a.name], []).append(a)
     for anchor, rs in gaps_old.items():
-        for r, a in zip(rs, gaps_new.get(anchor, []), strict=False):
-            if _same_kind(r, a):
-                pairs.append(Renamed(r, a, "position"))
+        candidates = gaps_new.get(anchor, [])
+        for r in rs:
+            for j, a in enumerate(candidates):
+                if _same_kind(r, a):
+                    pairs.append(Renamed(r, a, "position"))
+                    del candidates[j]
+                    break
     order = {r.name: i for i, r in enumerate(new.variables)}
     pairs.sort(key=lambda p: order[p.new.name])
     return pairs

@@ -326,3 +326,25 @@ def test_partitioning_change_is_informational() -> None:
     assert [(c.key, c.old, c.new) for c in d.changed] == [
         ("partitions", "2 parts [4, 2] [4, 2]", "4 parts [2, 2] [2, 2] [2, 2] [2, 2]")
     ]
+
+
+def test_position_rename_skips_variables_added_beside_it() -> None:
+    old = compile_text(
+        "specc: 1\nname: t\nbody:\n"
+        "  - {var: keep, shape: [1]}\n"
+        "  - scope: output_projection\n    body:\n      - {var: kernel, shape: [4, 9]}\n",
+        "old.yaml",
+    ).table
+    new = compile_text(
+        "specc: 1\nname: t\nbody:\n"
+        "  - {var: keep, shape: [1]}\n"
+        "  - {var: extra, shape: [2, 2]}\n"
+        "  - scope: output\n    body:\n      - {var: kernel, shape: [4, 9]}\n",
+        "new.yaml",
+    ).table
+    assert old is not None and new is not None
+    d = diff_tables(old, new)
+    assert [(p.old.name, p.new.name, p.rule) for p in d.renamed] == [
+        ("output_projection/kernel", "output/kernel", "position")
+    ]
+    assert [r.name for r in d.added] == ["extra"] and not d.removed
