@@ -15,10 +15,14 @@ Variables are matched by full name (TF's Saver restores by name):
      (`dense/w` -> `dense/kernel`).
   2. *position*: the same place in creation order. A variable's *anchor* is the
      nearest variable before it, in its own table, whose name both tables have
-     (none at the start). Among the variables still unpaired, each removed
-     variable, in OLD's order, pairs with the first added variable, in NEW's
-     order, with the same anchor, shape and dtype (`enc/kernel` ->
-     `encoder/kernel` after a scope rename, even with variables added beside).
+     (none at the start). Each removed variable, in OLD's order, pairs with the
+     first added variable, in NEW's order, with the same anchor, shape and dtype
+     that also either differs from it in exactly one name component
+     (`enc/kernel` -> `encoder/kernel`, `layer_0/attn/kernel` ->
+     `block_0/attn/kernel`), or is the only added variable of that shape and
+     dtype with that anchor while it is the only removed one. Variables added
+     beside a renamed one do not hide it; unrelated variables that merely share a
+     shape in a long run of changes are not paired.
 
   A renamed pair is listed only under `renamed`, not under added and removed.
 - **changed** (informational): the initializer, trainability or partitioning of a
@@ -36,6 +40,7 @@ import argparse
 import json
 import os
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -103,6 +108,12 @@ def _same_kind(a: Row, b: Row) -> bool:
     return a.shape == b.shape and a.dtype == b.dtype
 
 
+def _one_component_apart(a: str, b: str) -> bool:
+    """Do two names differ in exactly one `/`-separated component?"""
+    pa, pb = a.split("/"), b.split("/")
+    return len(pa) == len(pb) and sum(x != y for x, y in zip(pa, pb, strict=True)) == 1
+
+
 def _anchors(rows: tuple[Row, ...], common: set[str]) -> dict[str, str | None]:
     """Each row's anchor: the nearest earlier row whose name both tables have."""
     out: dict[str, str | None] = {}
@@ -141,9 +152,13 @@ def _pair_renames(
             gaps_new.setdefault(new_anchor[a.name], []).append(a)
     for anchor, rs in gaps_old.items():
         candidates = gaps_new.get(anchor, [])
+        old_kinds = Counter((r.shape, r.dtype) for r in rs)
+        new_kinds = Counter((a.shape, a.dtype) for a in candidates)
         for r in rs:
+            kind = (r.shape, r.dtype)
+            alone = old_kinds[kind] == 1 and new_kinds[kind] == 1
             for j, a in enumerate(candidates):
-                if _same_kind(r, a):
+                if _same_kind(r, a) and (alone or _one_component_apart(r.name, a.name)):
                     pairs.append(Renamed(r, a, "position"))
                     del candidates[j]
                     break

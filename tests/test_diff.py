@@ -348,3 +348,30 @@ def test_position_rename_skips_variables_added_beside_it() -> None:
         ("output_projection/kernel", "output/kernel", "position")
     ]
     assert [r.name for r in d.added] == ["extra"] and not d.removed
+
+
+def test_position_rule_pairs_a_renamed_block_and_not_lookalikes() -> None:
+    def block(scope: str, names: tuple[str, ...]) -> str:
+        body = "".join(f"      - {{var: {n}, shape: [4, 4]}}\n" for n in names)
+        return f"  - scope: {scope}\n    body:\n{body}"
+
+    head = "specc: 1\nname: t\nbody:\n  - {var: keep, shape: [1]}\n"
+    old = compile_text(
+        head + block("layer_0", ("query", "key", "value")) + block("mlp", ("w1", "w2")),
+        "old.yaml",
+    ).table
+    new = compile_text(
+        head + block("block_0", ("query", "key", "value")) + block("rnn", ("cell_a", "cell_b")),
+        "new.yaml",
+    ).table
+    assert old is not None and new is not None
+    d = diff_tables(old, new)
+    # the block's variables differ only in their scope: paired one to one; the
+    # mlp/rnn variables share only a shape with several others: not paired
+    assert [(p.old.name, p.new.name, p.rule) for p in d.renamed] == [
+        ("layer_0/query", "block_0/query", "position"),
+        ("layer_0/key", "block_0/key", "position"),
+        ("layer_0/value", "block_0/value", "position"),
+    ]
+    assert [r.name for r in d.removed] == ["mlp/w1", "mlp/w2"]
+    assert [r.name for r in d.added] == ["rnn/cell_a", "rnn/cell_b"]
