@@ -91,11 +91,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="validate and resolve a spec; report every error")
     _add_spec_args(p)
     p.add_argument("--json", action="store_true", help="print errors (or counts) as JSON")
+    p.add_argument(
+        "--against",
+        metavar="PARAMS",
+        help="also compare with a .npz or .safetensors file: missing, extra or "
+        "mismatched arrays exit 1",
+    )
 
     p = sub.add_parser("table", help="print the resolved variable table")
     _add_spec_args(p)
     p.add_argument("--json", action="store_true", help="the JSON table (DESIGN section 4)")
-    p.add_argument("--format", choices=("text", "markdown", "csv", "json"), default="text")
+    p.add_argument("--format", choices=("text", "markdown", "csv", "json", "tree"), default="text")
+
+    from specc import diff  # noqa: PLC0415 - light: imports nothing at module level
+
+    p = sub.add_parser(
+        "diff",
+        help="compare two specs' tables; exit 1 if a checkpoint of OLD would not restore NEW",
+    )
+    diff.add_arguments(p)
 
     from specc.emit import commands as emit_commands  # noqa: PLC0415 - avoids an import cycle
 
@@ -163,6 +177,10 @@ def cmd_check(opts: Options) -> int:
         return _report(opts, comp, as_json=opts.args.json)
     assert comp.table is not None
     t = comp.table
+    if opts.args.against:
+        from specc.against import cmd_against  # noqa: PLC0415
+
+        return cmd_against(opts, t, comp)
     if opts.args.json:
         print(
             json.dumps(
@@ -188,6 +206,11 @@ def cmd_table(opts: Options) -> int:
     if not comp.ok:
         return _report(opts, comp, as_json=fmt == "json")
     assert comp.table is not None
+    if fmt == "tree":
+        from specc.tree import render_tree  # noqa: PLC0415
+
+        sys.stdout.write(render_tree(comp.table, color=_use_color(opts, sys.stdout)))
+        return EXIT_OK
     from specc import render  # noqa: PLC0415 - only the table command needs it
 
     sys.stdout.write(render.render_table(comp.table, fmt))
@@ -259,6 +282,12 @@ def cmd_explain_code(opts: Options) -> int:
     return EXIT_OK
 
 
+def cmd_diff(opts: Options) -> int:
+    from specc.diff import cmd_diff as run_diff  # noqa: PLC0415
+
+    return run_diff(opts)
+
+
 def cmd_compile(opts: Options) -> int:
     from specc.emit.commands import run_compile  # noqa: PLC0415
 
@@ -278,6 +307,7 @@ COMMANDS: dict[str, Callable[[Options], int]] = {
     "table": cmd_table,
     "schema": cmd_schema,
     "explain": cmd_explain,
+    "diff": cmd_diff,
     "explain-code": cmd_explain_code,
 }
 
