@@ -14,9 +14,122 @@ from specc.spec import SpecDocument
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
+#: An example for every key, so editors show one beside the description.
+EXAMPLES: dict[str, Any] = {
+    "specc": 1,
+    "name": "translator",
+    "seed": 0,
+    "params": {"hidden": 512, "layers": 6},
+    "include": ["blocks.yaml", "std"],
+    "defaults": {"dtype": "float32", "initializer": "glorot_uniform"},
+    "templates": {"dense": {"args": {"units": "int"}, "body": [{"var": "kernel"}]}},
+    "body": [{"scope": "encoder", "body": [{"var": "kernel", "shape": [512, 512]}]}],
+    "var": "kernel",
+    "shape": [512, "4 * $hidden"],
+    "dtype": "float32",
+    "initializer": {"truncated_normal": {"stddev": 0.02}},
+    "regularizer": {"l2": {"scale": 0.0001}},
+    "constraint": {"max_norm": {"max_value": 3}},
+    "partitioner": {"fixed_size": {"num_shards": 4}},
+    "custom_getter": "float32_storage",
+    "trainable": False,
+    "collections": ["variables", "encoder_vars"],
+    "local": True,
+    "caching_device": "/cpu:0",
+    "use_resource": True,
+    "synchronization": "on_read",
+    "aggregation": "mean",
+    "validate_shape": True,
+    "scope": "encoder",
+    "default_name": "layer",
+    "reuse": "auto",
+    "auxiliary_name_scope": False,
+    "values": ["encoder/mult"],
+    "capture": "enc",
+    "ref": "enc",
+    "reuse_variables": True,
+    "name_scope": "block",
+    "op": "mult",
+    "use": "dense",
+    "instance": "shared",
+    "with": {"units": 256},
+    "repeat": "$layers",
+    "as": "i",
+    "thread": "worker",
+    "if": "$use_bias",
+    "args": {"units": "int", "use_bias": {"type": "bool", "default": True}},
+    "doc": "A dense layer, as tf.compat.v1.layers.dense.",
+    "type": "int",
+    "default": True,
+    "description": "Number of output units.",
+    # catalog arguments without a default
+    "value": [0.1, 0.2],
+    "path": "pretrained.npz",
+    "key": "bert/encoder/kernel",
+    "num_shards": 4,
+    "max_shard_bytes": 16777216,
+    "max_shards": 8,
+    "scale": 0.0001,
+    "l1": 0.0001,
+    "l2": 0.0001,
+    "prefix_from": "old/",
+    "prefix_to": "new/",
+}
+_BODY_DESCRIPTION = "Statements, run in order inside this one."
+
+
+_NONE = object()
+
+
+def _example(key: str, prop: dict[str, Any]) -> Any:
+    """An example for a property: from EXAMPLES, else its default, else (a catalog
+    kind's argument mapping) built from its arguments' examples."""
+    if key in EXAMPLES:
+        return EXAMPLES[key]
+    if "default" in prop and prop["default"] is not None:
+        return prop["default"]
+    args = prop.get("properties")
+    if isinstance(args, dict):
+        return {
+            k: EXAMPLES.get(k, a.get("default"))
+            for k, a in args.items()
+            if k in EXAMPLES or a.get("default") is not None
+        }
+    if prop.get("maxProperties") == 0:
+        return {}
+    return _NONE
+
+
+def _annotate(node: Any) -> None:
+    """Give every property a description and an example (editors show both)."""
+    if isinstance(node, dict):
+        for key, prop in node.get("properties", {}).items():
+            if isinstance(prop, dict):
+                if "description" not in prop:
+                    prop["description"] = (
+                        _BODY_DESCRIPTION if key == "body" else f"The `{key}` key."
+                    )
+                if "examples" not in prop:
+                    example = _example(key, prop)
+                    if example is not _NONE:
+                        prop["examples"] = [example]
+        for value in node.values():
+            _annotate(value)
+    elif isinstance(node, list):
+        for value in node:
+            _annotate(value)
+
+
 def schema() -> dict[str, Any]:
     """The schema as a mapping."""
     body = SpecDocument.model_json_schema(by_alias=True)
+    body["properties"]["name"]["pattern"] = r"^[A-Za-z_][A-Za-z0-9_]*$"
+    scope = body["$defs"]["ScopeStmt"]
+    # `scope: null` needs a default_name (TF: "If default_name is None then
+    # name_or_scope is required")
+    scope["if"] = {"properties": {"scope": {"type": "null"}}, "required": ["scope"]}
+    scope["then"] = {"required": ["default_name"]}
+    _annotate(body)
     out: dict[str, Any] = {"$schema": SCHEMA_DIALECT}
     out.update(body)
     out["description"] = (

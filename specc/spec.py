@@ -414,6 +414,14 @@ def _catalog_validator(catalog: str) -> Callable[[object], CatalogRef]:
     return check
 
 
+def _arg_annotations(prop: dict[str, Any]) -> dict[str, Any]:
+    """Description and default of a catalog argument, lifted beside its `anyOf`."""
+    out: dict[str, Any] = {"description": prop.get("description", "")}
+    if "default" in prop:
+        out["default"] = prop["default"]
+    return out
+
+
 def _catalog_schema(catalog: str) -> dict[str, Any]:
     registry = default_catalogs().registry(catalog)
     forms: list[dict[str, Any]] = []
@@ -427,8 +435,7 @@ def _catalog_schema(catalog: str) -> dict[str, Any]:
         for prop in schema.get("properties", {}).values():
             prop.pop("title", None)
         schema["properties"] = {
-            k: _or_expr(p) | {"description": p.get("description", "")}
-            for k, p in schema.get("properties", {}).items()
+            k: _or_expr(p) | _arg_annotations(p) for k, p in schema.get("properties", {}).items()
         }
         schema["description"] = f"{entry.doc} (TF: {entry.tf_api})"
         if not schema["properties"]:
