@@ -119,6 +119,7 @@ class Resolver:
         self.executed = 0
         self._options: dict[int, Any] = {}
         self._static_vars: dict[int, dict[str, Any]] = {}
+        self._ran_once: set[int] = set()
 
     # ------------------------------------------------------------------ driver
 
@@ -266,10 +267,14 @@ class Resolver:
         kw = self._static_vars.get(id(st))
         if kw is None:
             kw = self.var_kwargs(st, env)
-            if _is_static(st):
-                # options with no expression evaluate the same on every run of the
-                # statement (repeat bodies, templates): evaluate them once
-                self._static_vars[id(st)] = kw
+            # options with no expression evaluate the same on every run of the
+            # statement (repeat bodies, templates): from its second run on, reuse
+            # them (a statement that runs once is not worth the check)
+            if id(st) in self._ran_once:
+                if _is_static(st):
+                    self._static_vars[id(st)] = kw
+            else:
+                self._ran_once.add(id(st))
         try:
             self.engine.get_variable(name, site=st.span, **kw)
         except EngineError as e:

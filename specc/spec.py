@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated, Any, Literal, NoReturn
 
 from pydantic import (
@@ -351,8 +352,58 @@ def validate_args(entry: Entry, raw: Mapping[str, Any]) -> Args:
     return entry.args.model_validate(dict(raw))
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
+class _Unhashed:
+    """Carries a value past lru_cache's key: only the explicit key is compared."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __hash__(self) -> int:
+        return 0
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+
+def _interning_key(v: object) -> tuple[Any, ...] | None:
+    """A hashable key for an option written with scalar arguments only (types
+    included: `0` and `0.0` differ for an integer variable), else None."""
+    if isinstance(v, str):
+        return (v,) if "$" not in v else None
+    if isinstance(v, dict) and len(v) == 1:
+        ((kind, args),) = v.items()
+        if args is None:
+            return (kind,)
+        if isinstance(args, dict) and all(
+            isinstance(a, _SCALARS) and not (isinstance(a, str) and "$" in a)
+            for a in args.values()
+        ):
+            return (kind, *((k, type(a).__name__, a) for k, a in args.items()))
+    return None
+
+
 def _catalog_validator(catalog: str) -> Callable[[object], CatalogRef]:
+    @lru_cache(maxsize=4096)
+    def interned(key: tuple[Any, ...], v: Any) -> CatalogRef:
+        del key
+        return validate_option(v)
+
     def check(v: object) -> CatalogRef:
+        # specs repeat the same option on many variables: validate it once and
+        # share the (immutable) result, so its evaluation is shared too
+        key = _interning_key(v)
+        if key is not None:
+            return interned(key, _Unhashed(v))
+        return validate_option(v)
+
+    def validate_option(v: object) -> CatalogRef:
+        if isinstance(v, _Unhashed):
+            v = v.value
         registry = default_catalogs().registry(catalog)
         args: Any
         if isinstance(v, str):

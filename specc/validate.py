@@ -40,6 +40,7 @@ from specc.spec import (
     TemplateDef,
     ThreadStmt,
     UseStmt,
+    VarStmt,
 )
 
 _GENERIC_KEYS = frozenset(
@@ -305,12 +306,12 @@ def _attach_body(body: list[Any], raw: Any) -> None:
 
 def _attach_stmt(stmt: StatementBase, node: Any) -> None:
     stmt._node = node
-    if not isinstance(node, dict):
+    if not isinstance(node, dict) or isinstance(stmt, VarStmt):
         return
-    for key in ("scope", "name_scope"):
-        target = getattr(stmt, key, None)
-        if isinstance(target, Ref):
-            target._node = node.get(key)
+    if isinstance(stmt, ScopeStmt | UseStmt) and isinstance(stmt.scope, Ref):
+        stmt.scope._node = node.get("scope")
+    elif isinstance(stmt, NameScopeStmt) and isinstance(stmt.name_scope, Ref):
+        stmt.name_scope._node = node.get("name_scope")
     if isinstance(stmt, ScopeStmt | NameScopeStmt | RepeatStmt | ThreadStmt):
         _attach_body(stmt.body, node.get("body"))
 
@@ -331,13 +332,16 @@ def _attach_document(doc: SpecDocument | IncludedDocument, raw: LocDict) -> None
 # --------------------------------------------------------------------------- static checks
 
 
+_WITH_BODY = (ScopeStmt, NameScopeStmt, RepeatStmt, ThreadStmt)
+
+
 def iter_statements(body: Iterable[StatementBase]) -> Iterator[StatementBase]:
     """Every statement of a body, depth-first in source order."""
     stack = list(reversed(list(body)))
     while stack:
         stmt = stack.pop()
         yield stmt
-        sub = getattr(stmt, "body", None)
+        sub = stmt.body if isinstance(stmt, _WITH_BODY) else None
         if sub:
             stack.extend(reversed(sub))
 
