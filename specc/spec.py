@@ -23,7 +23,6 @@ from pydantic import (
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     PlainValidator,
-    PrivateAttr,
     Tag,
     ValidationError,
     WithJsonSchema,
@@ -548,23 +547,31 @@ class Node(BaseModel):
     """Base of every AST node: unknown keys are errors; the source mapping is kept."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, arbitrary_types_allowed=True)
-    _node: Any = PrivateAttr(default=None)
+
+    # The located mapping lives in pydantic's private slot, set after validation
+    # by `set_node` and read without pydantic's __getattr__: declaring a
+    # PrivateAttr would cost an initializer call per node, and the resolver asks
+    # for the span of every statement it runs.
+
+    def set_node(self, node: Any) -> None:
+        """Remember the located YAML mapping this node was validated from."""
+        object.__setattr__(self, "__pydantic_private__", {"_node": node})
 
     @property
     def node(self) -> Any:
         """The located YAML mapping this came from (`specc.source.LocDict`), or None."""
-        # read the private slot directly: pydantic's __getattr__ path is slow, and
-        # the resolver asks for spans of every statement it runs
-        return self.__pydantic_private__["_node"]  # type: ignore[index]
+        private = self.__pydantic_private__
+        return private["_node"] if private else None
 
     @property
     def span(self) -> Span | None:
-        return getattr(self.__pydantic_private__["_node"], "span", None)  # type: ignore[index]
+        private = self.__pydantic_private__
+        return getattr(private["_node"], "span", None) if private else None
 
     def key_span(self, key: str) -> Span | None:
         """Where the value of `key` is written (the statement when unknown)."""
-        node = self.__pydantic_private__["_node"]  # type: ignore[index]
-        spans = getattr(node, "value_spans", None)
+        private = self.__pydantic_private__
+        spans = getattr(private["_node"], "value_spans", None) if private else None
         if spans and key in spans:
             found: Span = spans[key]
             return found
@@ -771,7 +778,7 @@ def _v_arg_spec(v: object) -> ArgSpec:
         return ArgSpec.model_validate({"type": v})
     if isinstance(v, dict):
         spec = ArgSpec.model_validate(v)
-        spec._node = v
+        spec.set_node(v)
         return spec
     return _fail(f"a template argument is a type name or {{type, default}}, got {_got(v)}")
 

@@ -305,27 +305,27 @@ def _attach_body(body: list[Any], raw: Any) -> None:
 
 
 def _attach_stmt(stmt: StatementBase, node: Any) -> None:
-    stmt._node = node
+    stmt.set_node(node)
     if not isinstance(node, dict) or isinstance(stmt, VarStmt):
         return
     if isinstance(stmt, ScopeStmt | UseStmt) and isinstance(stmt.scope, Ref):
-        stmt.scope._node = node.get("scope")
+        stmt.scope.set_node(node.get("scope"))
     elif isinstance(stmt, NameScopeStmt) and isinstance(stmt.name_scope, Ref):
-        stmt.name_scope._node = node.get("name_scope")
+        stmt.name_scope.set_node(node.get("name_scope"))
     if isinstance(stmt, ScopeStmt | NameScopeStmt | RepeatStmt | ThreadStmt):
         _attach_body(stmt.body, node.get("body"))
 
 
 def _attach_document(doc: SpecDocument | IncludedDocument, raw: LocDict) -> None:
-    doc._node = raw
+    doc.set_node(raw)
     if isinstance(doc, SpecDocument):
         _attach_body(doc.body, raw.get("body"))
         if doc.defaults is not None:
-            doc.defaults._node = raw.get("defaults")
+            doc.defaults.set_node(raw.get("defaults"))
     raw_templates = raw.get("templates")
     for name, tmpl in doc.templates.items():
         node = raw_templates.get(name) if isinstance(raw_templates, dict) else None
-        tmpl._node = node
+        tmpl.set_node(node)
         _attach_body(tmpl.body, node.get("body") if isinstance(node, dict) else None)
 
 
