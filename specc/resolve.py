@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
-from specc.catalog import Entry, default_catalogs
+from specc.catalog import Entry, default_catalogs, lookup
 from specc.catalog.dtypes import DType, parse_dtype
 from specc.diagnostics import Diagnostic, Note
 from specc.engine.engine import Engine, Template
@@ -526,7 +526,7 @@ class Resolver:
             kind = self.ev(ref.raw_args["$kind"], env, st, key)
             if not isinstance(kind, str):
                 raise StmtError("schema", f"{key} kind must be a string, got {kind!r}", span)
-            entry = default_catalogs().registry(ref.catalog).get(kind)
+            entry = lookup(ref.catalog, kind)
             if entry is None:
                 known = ", ".join(default_catalogs().registry(ref.catalog).kinds())
                 raise StmtError("schema", f"unknown {ref.catalog} {kind!r} (kinds: {known})", span)

@@ -29,7 +29,15 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError, core_schema
 
-from specc.catalog import CATALOG_NAMES, Args, Catalogs, Entry, default_catalogs
+from specc.catalog import (
+    CATALOG_NAMES,
+    Args,
+    Catalogs,
+    Entry,
+    default_catalogs,
+    known_kinds,
+    lookup,
+)
 from specc.catalog.dtypes import DType, dtype_names, parse_dtype
 from specc.expr import Compiled, ExprError, compile_value
 from specc.span import Span
@@ -379,8 +387,7 @@ def _interning_key(v: object) -> tuple[Any, ...] | None:
         if args is None:
             return (kind,)
         if isinstance(args, dict) and all(
-            isinstance(a, _SCALARS) and not (isinstance(a, str) and "$" in a)
-            for a in args.values()
+            isinstance(a, _SCALARS) and not (isinstance(a, str) and "$" in a) for a in args.values()
         ):
             return (kind, *((k, type(a).__name__, a) for k, a in args.items()))
     return None
@@ -428,13 +435,14 @@ def _catalog_validator(catalog: str) -> Callable[[object], CatalogRef]:
                     "a value literal is a number, boolean, string or nested list", sub=("value",)
                 )
             return CatalogRef(catalog, None, {}, None, literal=args)
-        entry = registry.get(kind)
+        entry = lookup(catalog, kind)
         if entry is None:
-            close = difflib.get_close_matches(kind, registry.kinds(), n=1)
+            known = known_kinds(catalog)
+            close = difflib.get_close_matches(kind, known, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             extra = ", value" if catalog == "initializer" else ""
             return _fail(
-                f"unknown {catalog} {kind!r}{hint} (kinds: {', '.join(registry.kinds())}{extra})",
+                f"unknown {catalog} {kind!r}{hint} (kinds: {', '.join(known)}{extra})",
                 sub=(kind,) if isinstance(v, dict) else (),
                 at_key=True,
             )

@@ -8,7 +8,7 @@ from functools import cache
 
 from specc.catalog.base import Args, Entry, NoArgs, Registry
 from specc.catalog.constraints import CONSTRAINTS, ConstraintEntry
-from specc.catalog.getters import GetterCall, GetterEntry, load_getters
+from specc.catalog.getters import GetterCall, GetterEntry, builtin_getters, load_getters
 from specc.catalog.initializers import INITIALIZERS, InitializerEntry
 from specc.catalog.partitioners import PARTITIONERS, PartitionerEntry
 from specc.catalog.regularizers import REGULARIZERS, RegularizerEntry
@@ -34,8 +34,32 @@ CATALOG_NAMES = ("initializer", "partitioner", "regularizer", "constraint", "cus
 
 @cache
 def default_catalogs() -> Catalogs:
-    """The built-in catalogs plus installed custom-getter plugins (loaded once)."""
-    return Catalogs(INITIALIZERS, PARTITIONERS, REGULARIZERS, CONSTRAINTS, load_getters())
+    """The built-in catalogs (a custom getter they lack is looked up among the
+    installed plugins by `lookup`)."""
+    return Catalogs(INITIALIZERS, PARTITIONERS, REGULARIZERS, CONSTRAINTS, builtin_getters())
+
+
+@cache
+def _with_plugins() -> Catalogs:
+    base = default_catalogs()
+    return Catalogs(
+        base.initializer, base.partitioner, base.regularizer, base.constraint, load_getters()
+    )
+
+
+def lookup(catalog: str, kind: str) -> Entry | None:
+    """The entry of `kind` in `catalog`; custom getters from installed plugins too."""
+    entry = default_catalogs().registry(catalog).get(kind)
+    if entry is None and catalog == "custom_getter":
+        entry = _with_plugins().registry(catalog).get(kind)
+    return entry
+
+
+def known_kinds(catalog: str) -> tuple[str, ...]:
+    """Every kind `lookup` can find (plugins included for custom getters)."""
+    if catalog == "custom_getter":
+        return _with_plugins().registry(catalog).kinds()
+    return default_catalogs().registry(catalog).kinds()
 
 
 __all__ = [
@@ -52,4 +76,6 @@ __all__ = [
     "Registry",
     "RegularizerEntry",
     "default_catalogs",
+    "known_kinds",
+    "lookup",
 ]

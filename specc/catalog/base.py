@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict
 class Args(BaseModel):
     """Base of every argument model: unknown arguments are errors, values immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    # built on first use: a spec names a few kinds of each catalog, not all of them
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, defer_build=True)
 
 
 class NoArgs(Args):
