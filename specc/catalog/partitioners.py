@@ -90,8 +90,10 @@ def _variable_axis_size(args: Args, shape: tuple[int, ...], dtype: DType) -> lis
     dim = _dim(shape, args.axis)
     num_elements = math.prod(shape)
     if dim == 0 or num_elements == 0:
-        raise PartitionError(f"cannot size shards of a variable with zero elements along axis "
-                             f"{args.axis} (shape {list(shape)})")
+        raise PartitionError(
+            f"cannot size shards of a variable with zero elements along axis "
+            f"{args.axis} (shape {list(shape)})"
+        )
     bytes_per_slice = 1.0 * (num_elements / dim) * dtype.itemsize
     slices_per_shard = max(1, math.floor(args.max_shard_bytes / bytes_per_slice))
     axis_shards = math.ceil(1.0 * dim / slices_per_shard)

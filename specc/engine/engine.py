@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from specc.catalog import ConstraintEntry, RegularizerEntry
 from specc.catalog.dtypes import DType
 from specc.engine.errors import EngineError
-from specc.engine.graph import Graph, check_scope_name
+from specc.engine.graph import Graph, check_node_name, check_scope_name
 from specc.engine.options import LiteralValue, Option
 from specc.engine.scopes import NO_OPTIONS, InitOption, Reuse, ScopeOptions, VariableScope
 from specc.engine.store import LOCAL_VARIABLES, Got, VariableStore, VarRequest
@@ -55,6 +55,7 @@ class ThreadState:
         for key in self.under.get(name, ()):
             if key in counts:
                 counts[key] = 0
+
     name_stack: str = ""
 
 
@@ -128,15 +129,17 @@ class Engine:
             self._ts.name_stack = saved
 
     def op(self, name: str) -> str:
-        """`tf.no_op(name=name)`: the op's resolved name."""
-        if not name or name.endswith("/"):
-            raise EngineError(
-                "invalid-name",
-                f"'{name}' is not a valid op name: an op name is not empty and does not end "
-                "with '/'",
-            )
+        """`tf.no_op(name=name)`: the op's resolved name.
+
+        TF names the op through `name_scope(name)`: an empty name is the op type
+        (`NoOp`), made unique; a name ending in "/" is used exactly (absolute, not
+        made unique nor marked used), so it can clash with an existing node."""
+        if not name:
+            name = "NoOp"
         with self.name_scope(name) as scope:
             resolved = scope[:-1]
+        check_node_name(resolved)
+        self.graph.add_node(resolved)
         self.ops.append(resolved)
         return resolved
 
@@ -176,8 +179,9 @@ class Engine:
                         if isinstance(name_or_scope, str)
                         else name_or_scope.original_name_scope
                     )
-                with self._pure_scope(name_or_scope, reuse, options, old_name_scope,
-                                      origin) as scope:
+                with self._pure_scope(
+                    name_or_scope, reuse, options, old_name_scope, origin
+                ) as scope:
                     yield scope
             else:
                 if reuse.truthy:
@@ -187,9 +191,7 @@ class Engine:
                         hint="name the scope (`scope: NAME`) or drop `reuse:`",
                     )
                 assert default_name is not None
-                returned = self._enter_name_scope(
-                    reenter if reenter is not None else default_name
-                )
+                returned = self._enter_name_scope(reenter if reenter is not None else default_name)
                 unique = self._unique_variable_scope(default_name)
                 with self._pure_scope(unique, Reuse.INHERIT, options, returned, origin) as scope:
                     yield scope
@@ -306,8 +308,11 @@ class Engine:
             trainable = False
         scope = self._ts.current
         full_name = self.full_name(name)
-        if dtype is not None and isinstance(initializer, LiteralValue) and \
-                initializer.dtype != dtype:
+        if (
+            dtype is not None
+            and isinstance(initializer, LiteralValue)
+            and initializer.dtype != dtype
+        ):
             raise EngineError(
                 "dtype-mismatch",
                 f"Initializer type '{initializer.dtype.name}' and explicit dtype "
@@ -316,8 +321,9 @@ class Engine:
                 hint=f"drop `dtype:`: the literal makes a {initializer.dtype.name} variable",
             )
         part = partitioner if partitioner is not None else scope.partitioner
-        assert part is None or (isinstance(part, Option)
-                                and isinstance(part.entry, PartitionerEntry))
+        assert part is None or (
+            isinstance(part, Option) and isinstance(part.entry, PartitionerEntry)
+        )
         req = VarRequest(
             shape=shape,
             dtype=dtype if dtype is not None else scope.dtype,
@@ -326,8 +332,7 @@ class Engine:
             reuse=scope.reuse,
             trainable=trainable,
             collections=collections,
-            caching_device=caching_device if caching_device is not None
-            else scope.caching_device,
+            caching_device=caching_device if caching_device is not None else scope.caching_device,
             partitioner=part,
             validate_shape=validate_shape,
             use_resource=use_resource if use_resource is not None else scope.use_resource,
@@ -363,8 +368,7 @@ class Engine:
                             f"tf.get_variable: {new}",
                             variable=new[0],
                             related=self.store.vars[new[0]].defined_at,
-                            hint="a template instance creates its variables on its first use "
-                            "only",
+                            hint="a template instance creates its variables on its first use only",
                         )
             else:
                 with self.variable_scope(template.scope) as scope:

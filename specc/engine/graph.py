@@ -21,10 +21,24 @@ VALID_SCOPE_NAME = re.compile(r"[A-Za-z0-9_.\\/>-]*")
 class Graph:
     """The names used in one graph (`Graph._names_in_use`)."""
 
-    __slots__ = ("names_in_use",)
+    __slots__ = ("names_in_use", "nodes")
 
     def __init__(self) -> None:
         self.names_in_use: dict[str, int] = {}
+        #: the exact names of the nodes made so far (ops, variables, parts)
+        self.nodes: set[str] = set()
+
+    def add_node(self, name: str) -> None:
+        """A node of this exact name is created: TF's C API rejects a duplicate
+        (possible only through an op name ending in "/", which is used as is)."""
+        if name in self.nodes:
+            raise EngineError(
+                "invalid-name",
+                f"Duplicate node name in graph: '{name}'",
+                hint="an op name ending in '/' is used exactly as written; another node "
+                "already has that name",
+            )
+        self.nodes.add(name)
 
     def unique_name(self, name: str, stack: str) -> str:
         """`Graph.unique_name(name)` under the name-scope `stack`; marks it used."""
@@ -69,4 +83,16 @@ def check_scope_name(name: str, stack: str) -> None:
             f"following pattern: ^{VALID_ROOT_NAME.pattern}$",
             hint="a name at the root starts with a letter, digit or '.', and may use "
             "letters, digits and _ . \\ / > -",
+        )
+
+
+def check_node_name(name: str) -> None:
+    """TF's final check on a node's name (`_VALID_OP_NAME_REGEX`, whatever the
+    name scope): only a name used as written (`op: "_x/"`) can fail it."""
+    if not VALID_ROOT_NAME.fullmatch(name):
+        raise EngineError(
+            "invalid-name",
+            f"`{name}` is not a valid node name. Accepted names conform to Regex "
+            f"/^{VALID_ROOT_NAME.pattern}$/",
+            hint="a node name starts with a letter, digit or '.'",
         )

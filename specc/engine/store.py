@@ -406,7 +406,13 @@ class VariableStore:
             var_dtype, var_shape = dtype, shape
         # the variable's own graph node: named at the root, made unique
         _check_variable_name(name)
-        tensor = self.graph.unique_name(name, "") + ":0"
+        node = self.graph.unique_name(name, "")
+        try:
+            self.graph.add_node(node)
+        except EngineError as e:
+            e.variable = part_of or name
+            raise
+        tensor = node + ":0"
         if isinstance(initializer, Option):
             problem = initializer.entry.check(initializer.args, var_shape, var_dtype)
             if problem is not None:

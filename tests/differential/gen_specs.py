@@ -89,12 +89,13 @@ def dump_spec(spec: Block, comment: str) -> str:
 
 # --------------------------------------------------------------------- pools
 
-SCOPE_NAMES = ["a", "b", "A", "layer", "Layer", "dense", "foo", "enc", "w", "x"]
+SCOPE_NAMES = ["a", "b", "A", "layer", "Layer", "dense", "foo", "enc", "w", "x", "a_1", "layer_1",
+               "a/b", "dense_1_1"]
 DEFAULT_NAMES = ["layer", "Layer", "dense", "block", "foo", "a"]
 VAR_NAMES = ["w", "v", "b", "W", "kernel", "bias", "t", "part_0"]
 OP_NAMES = ["w", "W", "a", "A", "layer", "Layer", "dense", "mult", "x", "foo", "layer_1", "a_1",
             "enc", "foo_1", "dense_1"]
-NS_NAMES = ["a", "ns", "layer", "Layer", "foo", "dense", "x"]
+NS_NAMES = ["a", "ns", "layer", "Layer", "foo", "dense", "x", "a_1", "a/b"]
 BAD_NAMES = ["bad name", "_under", "-dash", "a b", "ok/ sub", "x!"]
 DTYPES = ["float32", "float16", "float64", "int32", "int64", "bool", "complex64", "bfloat16"]
 REUSE = [True, "auto", False, None]
@@ -109,7 +110,7 @@ class Gen:
         self.templates: dict[str, Block] = {}
         self.instances: dict[str, str] = {}
         self.n_statements = 0
-        self.budget = rng.randint(4, 18)
+        self.budget = rng.randint(4, 18) if profile != "deep" else rng.randint(20, 45)
         self.weights = self._weights()
 
     # profile weights of statement kinds
@@ -127,6 +128,9 @@ class Gen:
             w.update(use=4, var=3)
         elif p == "threads":
             w.update(thread=2.5, ref=2)
+        elif p == "deep":
+            w.update(var=4, scope=4, op=3, name_scope=2, use=2, thread=1, ref=2.5,
+                     reuse_variables=1)
         elif p == "init":
             w.update(var=8, scope=2, op=0.5, name_scope=0.5, ref=0.5)
         return w
@@ -443,7 +447,8 @@ class Gen:
         return s
 
 
-PROFILES = ["mixed", "names", "reuse", "partition", "templates", "threads", "init", "getters"]
+PROFILES = ["mixed", "names", "reuse", "partition", "templates", "threads", "init", "getters",
+            "deep"]
 
 
 def main() -> None:
