@@ -147,3 +147,17 @@ def test_python_dash_m_and_version() -> None:
         [sys.executable, "-m", "specc", "--version"], check=True, capture_output=True, text=True
     )
     assert out.stdout.startswith("specc ")
+
+
+def test_written_files_get_the_usual_permissions(spec: Path) -> None:
+    import os
+    import stat
+
+    out = spec.with_suffix(".py")
+    assert main(["compile", str(spec), "-o", str(out)]) == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
+    params = spec.parent / "p.npz"
+    assert main(["init", str(spec), "-o", str(params)]) == 0
+    assert stat.S_IMODE(params.stat().st_mode) == 0o666 & ~umask

@@ -9,11 +9,13 @@ samplers.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
 import re
 import types
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -208,9 +210,25 @@ def render_module(table: VariableTable, spec_path: str, module_path: str) -> str
         spec_path=_relative(spec_path, module_dir),
         sha256=table_sha256(table),
         seed=int(table.seed),
-        table_pieces=_pieces(compact_table(table, spec_path, module_path)),
+        **_embedded_table(compact_table(table, spec_path, module_path)),
     )
     return text
+
+
+#: Above this size the embedded table is stored compressed: a module of a large
+#: model would otherwise spend most of its import (without a .pyc) compiling
+#: tens of thousands of string literals.
+COMPRESS_ABOVE = 256 * 1024
+
+
+def _embedded_table(text: str) -> dict[str, Any]:
+    """The template values for the embedded table: readable JSON pieces, or for a
+    large table zlib-compressed JSON in base85 (an alphabet without quotes or
+    backslashes, so the literals stay plain)."""
+    if len(text) <= COMPRESS_ABOVE:
+        return {"table_encoding": "json", "table_pieces": _pieces(text)}
+    packed = base64.b85encode(zlib.compress(text.encode("utf-8"), 9)).decode("ascii")
+    return {"table_encoding": "zlib+base85", "table_pieces": _pieces(packed)}
 
 
 def load_module(source: str, module_path: str, name: str = "specc_generated") -> types.ModuleType:
@@ -236,16 +254,25 @@ def embedded_table(source: str) -> dict[str, Any] | None:
         tree = ast.parse(source)
     except SyntaxError:
         return None
+    values: dict[str, Any] = {}
     for node in tree.body:
         if (
             isinstance(node, ast.AnnAssign)
             and isinstance(node.target, ast.Name)
-            and node.target.id == "_TABLE"
+            and node.target.id in ("_TABLE", "_TABLE_ENCODING")
             and node.value is not None
         ):
             try:
-                parsed: dict[str, Any] = json.loads(ast.literal_eval(node.value))
+                values[node.target.id] = ast.literal_eval(node.value)
             except ValueError:
                 return None
-            return parsed
-    return None
+    text = values.get("_TABLE")
+    if not isinstance(text, str):
+        return None
+    try:
+        if values.get("_TABLE_ENCODING") == "zlib+base85":
+            text = zlib.decompress(base64.b85decode(text)).decode("utf-8")
+        parsed: dict[str, Any] = json.loads(text)
+    except (ValueError, zlib.error):
+        return None
+    return parsed

@@ -13,6 +13,7 @@ name, shape, dtype, initializer): see specc's docs/rng.md.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import math
@@ -21,6 +22,7 @@ import struct
 import tempfile
 import threading
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from types import MappingProxyType
@@ -39,6 +41,8 @@ SPECC_VERSION: Final = "0.1.0"
 DEFAULT_SEED: Final = 7
 # The variable table, compact: shared rows of collections, initializers,
 # regularizers, constraints and options, then one positional row per variable.
+# (JSON text.)
+_TABLE_ENCODING: Final[str] = "json"
 _TABLE: Final = (
     '{"collections":[["trainable_variables","variables"]],"constraints":[{"args":{"'
     'axis":0,"max_value":2},"kind":"max_norm"}],"initializers":[{"args":{},"kind":"'
@@ -97,8 +101,14 @@ class ParamsError(ValueError):
     """Parameters that do not match the table: a missing, extra or mismatched key."""
 
 
+def _table_text() -> str:
+    if _TABLE_ENCODING == "zlib+base85":
+        return zlib.decompress(base64.b85decode(_TABLE)).decode("utf-8")
+    return _TABLE
+
+
 def _load_table() -> tuple[VariableInfo, ...]:
-    t = json.loads(_TABLE)
+    t = json.loads(_table_text())
     cols = [tuple(c) for c in t["collections"]]
     inits = [MappingProxyType(i) for i in t["initializers"]]
     regs = [MappingProxyType(r) for r in t["regularizers"]]
@@ -759,6 +769,9 @@ def _save_stream(
     try:
         with os.fdopen(fd, "wb") as f:
             _write_params(f, fmt, entries, arrays, progress)
+        umask = os.umask(0)  # mkstemp's file is private: give it open()'s mode
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, target)
     except BaseException:
         os.unlink(tmp)
