@@ -404,14 +404,18 @@ class VariableStore:
                     hint=f"give `shape:`; initializer '{initializer.kind}' needs one",
                 )
             var_dtype, var_shape = dtype, shape
-        # the variable's own graph node: named at the root, made unique
-        _check_variable_name(name)
-        node = self.graph.unique_name(name, "")
-        try:
-            self.graph.add_node(node)
-        except EngineError as e:
-            e.variable = part_of or name
-            raise
+        # the variable's own graph node: named at the root, made unique; an empty
+        # name (a custom getter can make one) enters name_scope(""), which checks,
+        # marks and renames nothing: the node is named "" (tensor ":0")
+        node = ""
+        if name:
+            _check_variable_name(name)
+            node = self.graph.unique_name(name, "")
+            try:
+                self.graph.add_node(node)
+            except EngineError as e:
+                e.variable = part_of or name
+                raise
         tensor = node + ":0"
         if isinstance(initializer, Option):
             problem = initializer.entry.check(initializer.args, var_shape, var_dtype)

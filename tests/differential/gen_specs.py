@@ -242,8 +242,10 @@ class Gen:
             for k in ("scope", "name_scope", "thread", "repeat", "use", "ref"):
                 kinds[k] = 0
         if ctx.get("template"):
-            kinds["use"] = kinds["thread"] = kinds["ref"] = 0
-            kinds["repeat"] = 0
+            kinds["thread"] = kinds["ref"] = kinds["repeat"] = 0
+            # a template body may use the templates defined before it (no recursion)
+            if not ctx.get("callable"):
+                kinds["use"] = 0
         if not self.captures:
             kinds["ref"] = 0
         if not self.templates:
@@ -366,6 +368,8 @@ class Gen:
         return st
 
     def s_op(self, depth: int, ctx: dict[str, Any]) -> Block:
+        if self.chance(0.08):
+            return Block(op=self.pick(["", "x/", "a/", "w/", "layer_1/", "a//"]))
         return Block(op=self.name(OP_NAMES, ctx))
 
     def s_name_scope(self, depth: int, ctx: dict[str, Any]) -> Block:
@@ -399,7 +403,7 @@ class Gen:
         return st
 
     def s_use(self, depth: int, ctx: dict[str, Any]) -> Block:
-        tname = self.pick(list(self.templates))
+        tname = self.pick(ctx.get("callable") or list(self.templates))
         st = Block(use=tname)
         if self.chance(0.5):
             inst = self.pick([f"{tname}_i1", f"{tname}_i2"])
@@ -414,7 +418,8 @@ class Gen:
 
     def template(self, tname: str) -> Block:
         t = Block()
-        ctx: dict[str, Any] = {"template": True}
+        ctx: dict[str, Any] = {"template": True,
+                               "callable": [t for t in self.templates if t != tname]}
         if self.chance(0.4):
             t["args"] = {"n": "int"}
             ctx["arg"] = "n"
@@ -435,11 +440,11 @@ class Gen:
                 s["defaults"] = d
         if self.profile == "templates" or self.chance(0.35):
             tpls = Block()
-            for tname in self.r.sample(["dense", "mlp", "Dense"], self.r.randint(1, 2)):
-                self.templates[tname] = Block()
+            for tname in self.r.sample(["dense", "mlp", "Dense"], self.r.randint(1, 3)):
                 tpls[tname] = self.template(tname)
                 self.templates[tname] = tpls[tname]
             s["templates"] = tpls
+        self.n_statements = 0  # the budget is for the body
         body: list[Block] = []
         while self.n_statements < self.budget:
             body.append(self.stmt(0, {}))

@@ -29,6 +29,13 @@ SKIP_MESSAGES = (
     "but got 0.375 of type",
 )
 
+#: Deliberate deviations (specc's error text in the FAIL line): a `value` literal
+#: whose shape is not the partitioned variable's. TF slices the literal per part
+#: at graph-building time without checking sizes of the same rank, so it fails
+#: only when the variables are initialized (or silently crops a larger literal);
+#: specc reports initializer-shape.
+KNOWN = ("does not match the partitioned variable's shape",)
+
 
 def main() -> int:
     ap = argparse.ArgumentParser()
@@ -67,7 +74,7 @@ def main() -> int:
                         "--cases", a.dir, "-j", "8"], check=False, capture_output=True, text=True)
     # A failure that differs only in the code of a TF error the oracle could not
     # map (`tf-unmapped`: same line, same variable) is specc's own code for it.
-    real = unmapped = 0
+    real = unmapped = known = 0
     for line in r.stdout.splitlines():
         if not line.startswith("FAIL "):
             print(line)
@@ -77,10 +84,14 @@ def main() -> int:
                 "; first error" not in diffs:
             unmapped += 1
             print("UNMAPPED", line[5:])
+        elif any(k in diffs for k in KNOWN):
+            known += 1
+            print("KNOWN", line[5:])
         else:
             real += 1
             print(line)
-    print(f"{real} real disagreements, {unmapped} only on codes TF's message has no mapping for")
+    print(f"{real} real disagreements, {unmapped} only on codes TF's message has no mapping "
+          f"for, {known} known deviations")
     return 1 if real else 0
 
 
