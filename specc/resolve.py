@@ -266,7 +266,14 @@ class Resolver:
             return
         kw = self._static_vars.get(id(st))
         if kw is None:
-            kw = self.var_kwargs(st, env)
+            try:
+                kw = self.var_kwargs(st, env)
+            except StmtError as e:
+                # TF raises it inside this get_variable call (a partitioner it
+                # rejects as it is built, ...): the error is about this variable
+                if e.variable is None:
+                    e.variable = full
+                raise
             # options with no expression evaluate the same on every run of the
             # statement (repeat bodies, templates): from its second run on, reuse
             # them (a statement that runs once is not worth the check)

@@ -308,6 +308,9 @@ class Engine:
             trainable = False
         scope = self._ts.current
         full_name = self.full_name(name)
+        if dtype is not None and isinstance(initializer, LiteralValue):
+            # TF converts the literal here to compare dtypes
+            initializer.check(full_name)
         if (
             dtype is not None
             and isinstance(initializer, LiteralValue)

@@ -38,43 +38,75 @@ class Option(Generic[E]):
 
 
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_UINT64_MAX = 2**64 - 1
 
 
 @dataclass(frozen=True, slots=True)
 class LiteralValue:
     """A `value` initializer: a literal whose dtype and shape TF infers
-    (`convert_to_tensor`: Python ints give int32, floats float32)."""
+    (graph-mode `convert_to_tensor`, NumPy's inference with TF's int32/float32
+    preference: Python ints give int32, floats float32, booleans mixed with
+    numbers count as numbers).
+
+    TF converts the literal only when it uses it: when `dtype:` is written
+    beside it, or when it creates the variable; a variable that is shared never
+    looks at it. So a literal TF cannot convert (ragged, strings mixed with
+    numbers) carries the `problem`, raised by the engine at those points."""
 
     value: Any
     dtype: DType
     shape: tuple[int, ...]
+    problem: str | None = None
 
     kind = "value"
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": "value", "args": {"value": self.value}}
 
+    def check(self, variable: str) -> None:
+        """Raise TF's conversion error, if the literal has one."""
+        if self.problem is not None:
+            raise EngineError("initializer-shape", self.problem, variable=variable)
+
     @staticmethod
     def infer(value: Any) -> LiteralValue:
-        """Infer dtype and shape as TF does; a ragged or mixed literal is an error."""
-        shape = _literal_shape(value)
+        """Infer dtype and shape as TF does; a ragged or mixed literal gets a problem."""
+        try:
+            shape = _literal_shape(value)
+        except EngineError as e:
+            return LiteralValue(value, DTYPES["float32"], (), e.message)
         leaves = flatten_literal(value)
         kinds = {literal_kind(x) for x in leaves}
-        if not kinds or (kinds <= {"int", "float"} and "float" in kinds):
+        numbers = kinds - {"bool"}
+        if not kinds or ("float" in numbers and "string" not in numbers):
             dtype = DTYPES["float32"]
-        elif kinds == {"int"}:
-            ints = [x for x in leaves if isinstance(x, int)]
-            wide = any(not _INT32_MIN <= x <= _INT32_MAX for x in ints)
-            dtype = DTYPES["int64" if wide else "int32"]
         elif kinds == {"bool"}:
             dtype = DTYPES["bool"]
+        elif numbers == {"int"}:
+            ints = [x for x in leaves if isinstance(x, int) and not isinstance(x, bool)]
+            if all(_INT32_MIN <= x <= _INT32_MAX for x in ints):
+                dtype = DTYPES["int32"]
+            elif all(_INT64_MIN <= x <= _INT64_MAX for x in ints):
+                dtype = DTYPES["int64"]
+            elif all(0 <= x <= _UINT64_MAX for x in ints):
+                dtype = DTYPES["uint64"]
+            else:
+                return LiteralValue(
+                    value,
+                    DTYPES["int64"],
+                    shape,
+                    "Can't convert Python sequence with out-of-range integer to Tensor.",
+                )
         elif kinds == {"string"}:
             dtype = DTYPES["string"]
         else:
-            raise EngineError(
-                "initializer-shape",
-                f"value literal mixes {', '.join(sorted(kinds))} elements; TF cannot convert it "
-                "to one tensor",
+            return LiteralValue(
+                value,
+                DTYPES["float32"],
+                shape,
+                f"value literal mixes {', '.join(sorted(kinds))} elements; TF cannot convert "
+                "it to one tensor (Failed to convert elements to Tensor)",
             )
         return LiteralValue(value, dtype, shape)
 

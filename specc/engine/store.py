@@ -243,15 +243,6 @@ class VariableStore:
                     variable=name,
                 )
         initializer = req.initializer
-        if isinstance(initializer, LiteralValue):
-            _check_literal_dtype(initializer, dtype, name)
-            if initializer.shape != shape:
-                raise EngineError(
-                    "initializer-shape",
-                    f"value literal of shape {list(initializer.shape)} does not match the "
-                    f"partitioned variable's shape {list(shape)}",
-                    variable=name,
-                )
         made: list[Variable] = []
         for i, (offset, part_shape) in enumerate(slices):
             part_name = f"{name}/part_{i}"
@@ -269,6 +260,17 @@ class VariableStore:
             # TF opens `<part>/PartitionedInitializer` at the root before each part
             _check_variable_name(part_name + "/PartitionedInitializer", name)
             self.graph.unique_name(part_name + "/PartitionedInitializer", "")
+            if i == 0 and isinstance(initializer, LiteralValue):
+                # TF converts the literal to the variable's dtype, then slices it
+                initializer.check(name)
+                _check_literal_dtype(initializer, dtype, name)
+                if initializer.shape != shape:
+                    raise EngineError(
+                        "initializer-shape",
+                        f"value literal of shape {list(initializer.shape)} does not match the "
+                        f"partitioned variable's shape {list(shape)}",
+                        variable=name,
+                    )
             part_init: InitOption | None
             if initializer is None:
                 part_init = self._default_initializer(name, dtype)
@@ -404,19 +406,22 @@ class VariableStore:
                     hint=f"give `shape:`; initializer '{initializer.kind}' needs one",
                 )
             var_dtype, var_shape = dtype, shape
-        # the variable's own graph node: named at the root, made unique; an empty
-        # name (a custom getter can make one) enters name_scope(""), which checks,
-        # marks and renames nothing: the node is named "" (tensor ":0")
+        # the variable's own graph node, named through name_scope(name) at the root:
+        # made unique; a name ending in "/" is used as is (not marked used); an empty
+        # name (a custom getter can make one) checks, marks and renames nothing: the
+        # node is named "" (tensor ":0")
         node = ""
         if name:
             _check_variable_name(name)
-            node = self.graph.unique_name(name, "")
+            node = name[:-1] if name[-1] == "/" else self.graph.unique_name(name, "")
             try:
                 self.graph.add_node(node)
             except EngineError as e:
                 e.variable = part_of or name
                 raise
         tensor = node + ":0"
+        if isinstance(initializer, LiteralValue) and slice_shape is None:
+            initializer.check(name)  # TF converts the literal as it creates the variable
         if isinstance(initializer, Option):
             problem = initializer.entry.check(initializer.args, var_shape, var_dtype)
             if problem is not None:
