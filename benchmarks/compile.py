@@ -5,7 +5,9 @@ biases, two layer-norm gamma and beta). Every size is generated twice: unrolled
 (one scope per layer written out) and with `repeat`. For each spec it prints the
 time of each stage (load, validate, resolve) in-process, the end-to-end time of
 `specc check` as a separate process, microseconds per variable, and the ratio of
-the 1000-layer to the 100-layer time (linear cost gives about 10).
+the 1000-layer to the 100-layer time (linear cost gives about 10). Times are CPU
+seconds (user + system, best of N), which other jobs on the machine do not
+inflate the way they inflate wall time; on an idle machine the two agree.
 
     python benchmarks/compile.py [--sizes 10 100 1000] [--repeats 3]
 
@@ -16,6 +18,7 @@ end under 1 s, the `repeat` form under 0.3 s, ratio at most 11.
 from __future__ import annotations
 
 import argparse
+import resource
 import subprocess
 import sys
 import tempfile
@@ -91,28 +94,33 @@ def repeated(layers: int) -> str:
 
 
 def stages(path: Path) -> tuple[float, float, float, int]:
+    """CPU seconds of each stage in this process (see `process`)."""
+    clock = time.process_time
     with gc_paused():
-        t0 = time.perf_counter()
+        t0 = clock()
         loaded = load_file(path)
-        t1 = time.perf_counter()
+        t1 = clock()
         spec, diags = validate(loaded)
-        t2 = time.perf_counter()
+        t2 = clock()
         assert spec is not None, diags[:3]
         res = resolve(spec)
         table = build_table(res.engine, spec.document.name)
-        t3 = time.perf_counter()
+        t3 = clock()
     assert not res.diagnostics
     return t1 - t0, t2 - t1, t3 - t2, len(table.variables)
 
 
 def process(path: Path) -> float:
-    start = time.perf_counter()
+    """CPU seconds (user + system) of `specc check` as a child process: unlike wall
+    time, it does not grow when other work shares the machine's cores."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(
         [sys.executable, "-m", "specc", "check", str(path)],
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    return time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -153,10 +161,12 @@ def main() -> None:
 
 
 def process_startup() -> float:
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "specc", "--version"], check=True,
-                   stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(
+        [sys.executable, "-m", "specc", "--version"], check=True, stdout=subprocess.DEVNULL
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 if __name__ == "__main__":

@@ -6,15 +6,41 @@ semantics.
     if result.ok:
         for row in result.table.variables:
             print(row.name, row.shape)
+
+The names below are imported on first use, so that importing one stage (or
+running `specc --version`) does not load the whole pipeline.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from specc.compiler import Compilation, UnknownParamError, compile_file, compile_text
-from specc.diagnostics import Diagnostic, SpecError
-from specc.table import Row, VariableTable
+_EXPORTS = {
+    "Compilation": "specc.compiler",
+    "UnknownParamError": "specc.compiler",
+    "compile_file": "specc.compiler",
+    "compile_text": "specc.compiler",
+    "Diagnostic": "specc.diagnostics",
+    "SpecError": "specc.diagnostics",
+    "Row": "specc.table",
+    "VariableTable": "specc.table",
+}
+
+if TYPE_CHECKING:
+    from specc.compiler import Compilation, UnknownParamError, compile_file, compile_text
+    from specc.diagnostics import Diagnostic, SpecError
+    from specc.table import Row, VariableTable
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'specc' has no attribute {name!r}")
+    return getattr(import_module(module), name)
+
 
 __all__ = [
     "Compilation",
