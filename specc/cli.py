@@ -52,13 +52,21 @@ def _parse_define(text: str) -> tuple[str, Value]:
 
 def _add_spec_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("spec", help="the spec file (YAML)")
+    add_compile_options(p)
+
+
+def add_compile_options(
+    p: argparse.ArgumentParser,
+    define_help: str = "override a declared param; VALUE is read as a YAML scalar",
+) -> None:
+    """The options of every command that compiles a spec: -D, the limits, --color."""
     p.add_argument(
         "-D",
         dest="defines",
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="override a declared param; VALUE is read as a YAML scalar",
+        help=define_help,
     )
     for name in Limits.field_names():
         default = getattr(Limits(), name)

@@ -424,35 +424,12 @@ def dumps(obj: dict[str, Any]) -> str:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The arguments of `specc diff` (the limit flags and -D apply to both specs)."""
-    from specc.limits import Limits  # noqa: PLC0415
+    from specc.cli import add_compile_options  # noqa: PLC0415 - avoids an import cycle
 
     p.add_argument("old", metavar="OLD", help="the spec a checkpoint was written from")
     p.add_argument("new", metavar="NEW", help="the spec to restore it into")
     p.add_argument("--json", action="store_true", help="print the differences as JSON")
-    p.add_argument(
-        "-D",
-        dest="defines",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="override a param declared by both specs",
-    )
-    for name in Limits.field_names():
-        default = getattr(Limits(), name)
-        p.add_argument(
-            Limits.flag(name),
-            dest=name,
-            type=int,
-            default=default,
-            metavar="N",
-            help=f"limit (default {default})",
-        )
-    p.add_argument(
-        "--color",
-        choices=("auto", "always", "never"),
-        default="auto",
-        help="colour diagnostics on a terminal",
-    )
+    add_compile_options(p, define_help="override a param declared by both specs")
 
 
 def _compile_one(opts: Options, path: str) -> Compilation:
