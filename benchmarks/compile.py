@@ -128,12 +128,12 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
     ap.add_argument("--repeats", type=int, default=3, help="best of N")
     a = ap.parse_args()
-    startup = min(
-        process_startup() for _ in range(a.repeats)
-    )
+    startup = min(process_startup() for _ in range(a.repeats))
     print(f"python -m specc start-up (--version): {startup * 1e3:.0f} ms\n")
-    head = (f"{'form':9} {'layers':>6} {'vars':>6} {'MB':>6} {'load':>8} {'validate':>9} "
-            f"{'resolve':>8} {'in-proc':>8} {'process':>8} {'us/var':>7}")
+    head = (
+        f"{'form':9} {'layers':>6} {'vars':>6} {'MB':>6} {'load':>8} {'validate':>9} "
+        f"{'resolve':>8} {'in-proc':>8} {'process':>8} {'us/var':>7}"
+    )
     print(head)
     print("-" * len(head))
     totals: dict[tuple[str, int], float] = {}
@@ -147,17 +147,21 @@ def main() -> None:
                 proc = min(process(path) for _ in range(a.repeats))
                 totals[(form, n)] = proc
                 mb = path.stat().st_size / 1e6
-                print(f"{form:9} {n:>6} {nvars:>6} {mb:>6.2f} {load * 1e3:>6.0f}ms "
-                      f"{val * 1e3:>7.0f}ms {res * 1e3:>6.0f}ms {(load + val + res) * 1e3:>6.0f}ms "
-                      f"{proc * 1e3:>6.0f}ms {proc / nvars * 1e6:>7.1f}")
+                print(
+                    f"{form:9} {n:>6} {nvars:>6} {mb:>6.2f} {load * 1e3:>6.0f}ms "
+                    f"{val * 1e3:>7.0f}ms {res * 1e3:>6.0f}ms {(load + val + res) * 1e3:>6.0f}ms "
+                    f"{proc * 1e3:>6.0f}ms {proc / nvars * 1e6:>7.1f}"
+                )
     print()
     for form in ("unrolled", "repeat"):
         if (form, 1000) in totals and (form, 100) in totals:
             ratio = totals[(form, 1000)] / totals[(form, 100)]
             print(f"{form}: 1000-layer / 100-layer process time = {ratio:.2f}")
     if ("unrolled", 1000) in totals:
-        print(f"targets: unrolled 1000 < 1 s: {totals[('unrolled', 1000)]:.3f} s; "
-              f"repeat 1000 < 0.3 s: {totals.get(('repeat', 1000), float('nan')):.3f} s")
+        print(
+            f"targets: unrolled 1000 < 1 s: {totals[('unrolled', 1000)]:.3f} s; "
+            f"repeat 1000 < 0.3 s: {totals.get(('repeat', 1000), float('nan')):.3f} s"
+        )
 
 
 def process_startup() -> float:

@@ -572,7 +572,7 @@ def render_markdown() -> str:
         "not this file. -->\n",
         "\n",
         "Every error specc reports carries one of the codes below, in the human form "
-        "`file:line:col: error[code]: message` and as `\"code\"` in `--json` output. "
+        '`file:line:col: error[code]: message` and as `"code"` in `--json` output. '
         "`specc explain-code CODE` prints the same example on a terminal, and "
         "`specc explain-code` lists every code.\n",
         "\n",
@@ -592,8 +592,15 @@ def render_markdown() -> str:
     out.extend(f"| [`{c}`](#{c}) | {info.description} |\n" for c, info in CODES.items())
     for code, info in CODES.items():
         ex = EXAMPLES[code]
-        out += ["\n", f"## {code}\n", "\n", info.description[0].upper(),
-                info.description[1:], ".\n", "\n"]
+        out += [
+            "\n",
+            f"## {code}\n",
+            "\n",
+            info.description[0].upper(),
+            info.description[1:],
+            ".\n",
+            "\n",
+        ]
         out += ["Fails:\n", "\n", _fence(ex.failing), "\n"]
         for name, text in ex.files:
             out += [f"With `{name}` beside the spec:\n", "\n", _fence(text), "\n"]

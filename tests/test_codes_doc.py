@@ -22,8 +22,9 @@ def _compile(example: CodeExample, text: str, tmp_path: Path) -> Compilation:
     folder.mkdir(exist_ok=True)
     for name, content in example.files:
         (folder / name).write_text(content, encoding="utf-8")
-    return compile_text(text, "example.yaml", limits=example.limits or DEFAULT_LIMITS,
-                        base_dir=str(folder))
+    return compile_text(
+        text, "example.yaml", limits=example.limits or DEFAULT_LIMITS, base_dir=str(folder)
+    )
 
 
 def test_every_code_has_an_example() -> None:
@@ -60,7 +61,7 @@ def test_diagnostics_page_is_generated_from_the_examples() -> None:
     assert DOCS.read_text(encoding="utf-8") == render_markdown(), (
         "docs/diagnostics.md is stale: regenerate it with "
         "python -c 'from specc.codes_doc import render_markdown; "
-        "print(render_markdown(), end=\"\")' > docs/diagnostics.md"
+        'print(render_markdown(), end="")\' > docs/diagnostics.md'
     )
 
 

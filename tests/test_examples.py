@@ -409,9 +409,23 @@ def test_tf_parity_names_only_existing_cases() -> None:
     text = (DOCS / "tf-parity.md").read_text(encoding="utf-8")
     known = {p.stem for p in CASES.glob("*.yaml")}
     mentioned = set(re.findall(r"`([a-z0-9_]+)`", text))
-    cited = {m for m in mentioned if m.startswith(("doc_", "thread_", "value_", "partition",
-                                                   "capture_", "template_", "default_name_",
-                                                   "constraint_", "collections_"))}
+    cited = {
+        m
+        for m in mentioned
+        if m.startswith(
+            (
+                "doc_",
+                "thread_",
+                "value_",
+                "partition",
+                "capture_",
+                "template_",
+                "default_name_",
+                "constraint_",
+                "collections_",
+            )
+        )
+    }
     cited -= {"default_name"}
     assert cited <= known | {"thread_"}, sorted(cited - known)
 

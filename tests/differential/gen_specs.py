@@ -89,12 +89,41 @@ def dump_spec(spec: Block, comment: str) -> str:
 
 # --------------------------------------------------------------------- pools
 
-SCOPE_NAMES = ["a", "b", "A", "layer", "Layer", "dense", "foo", "enc", "w", "x", "a_1", "layer_1",
-               "a/b", "dense_1_1"]
+SCOPE_NAMES = [
+    "a",
+    "b",
+    "A",
+    "layer",
+    "Layer",
+    "dense",
+    "foo",
+    "enc",
+    "w",
+    "x",
+    "a_1",
+    "layer_1",
+    "a/b",
+    "dense_1_1",
+]
 DEFAULT_NAMES = ["layer", "Layer", "dense", "block", "foo", "a"]
 VAR_NAMES = ["w", "v", "b", "W", "kernel", "bias", "t", "part_0"]
-OP_NAMES = ["w", "W", "a", "A", "layer", "Layer", "dense", "mult", "x", "foo", "layer_1", "a_1",
-            "enc", "foo_1", "dense_1"]
+OP_NAMES = [
+    "w",
+    "W",
+    "a",
+    "A",
+    "layer",
+    "Layer",
+    "dense",
+    "mult",
+    "x",
+    "foo",
+    "layer_1",
+    "a_1",
+    "enc",
+    "foo_1",
+    "dense_1",
+]
 NS_NAMES = ["a", "ns", "layer", "Layer", "foo", "dense", "x", "a_1", "a/b"]
 BAD_NAMES = ["bad name", "_under", "-dash", "a b", "ok/ sub", "x!"]
 DTYPES = ["float32", "float16", "float64", "int32", "int64", "bool", "complex64", "bfloat16"]
@@ -115,8 +144,17 @@ class Gen:
 
     # profile weights of statement kinds
     def _weights(self) -> dict[str, float]:
-        w = {"var": 5, "scope": 4, "op": 2, "name_scope": 1.5, "use": 1, "thread": 0.5,
-             "reuse_variables": 0.7, "repeat": 0.5, "ref": 1.2}
+        w = {
+            "var": 5,
+            "scope": 4,
+            "op": 2,
+            "name_scope": 1.5,
+            "use": 1,
+            "thread": 0.5,
+            "reuse_variables": 0.7,
+            "repeat": 0.5,
+            "ref": 1.2,
+        }
         p = self.profile
         if p == "names":
             w.update(op=5, name_scope=3, scope=5, var=3, ref=1.5)
@@ -129,8 +167,9 @@ class Gen:
         elif p == "threads":
             w.update(thread=2.5, ref=2)
         elif p == "deep":
-            w.update(var=4, scope=4, op=3, name_scope=2, use=2, thread=1, ref=2.5,
-                     reuse_variables=1)
+            w.update(
+                var=4, scope=4, op=3, name_scope=2, use=2, thread=1, ref=2.5, reuse_variables=1
+            )
         elif p == "init":
             w.update(var=8, scope=2, op=0.5, name_scope=0.5, ref=0.5)
         return w
@@ -145,15 +184,27 @@ class Gen:
 
     def shape(self) -> list[int]:
         rank = self.r.choices([0, 1, 2, 3], [1, 4, 5, 1])[0]
-        return [self.r.choices([0, 1, 2, 3, 4, 5, 7], [0.3, 2, 3, 3, 2, 2, 1])[0]
-                for _ in range(rank)]
+        return [
+            self.r.choices([0, 1, 2, 3, 4, 5, 7], [0.3, 2, 3, 3, 2, 2, 1])[0] for _ in range(rank)
+        ]
 
     def initializer(self) -> Any:
         k = self.r.choices(
-            ["zeros", "ones", "constant", "random_uniform", "truncated_normal",
-             "glorot_uniform", "orthogonal", "identity", "value", "variance_scaling",
-             "random_normal"],
-            [3, 2, 2, 2, 1, 1, 1, 1, 3, 1, 1])[0]
+            [
+                "zeros",
+                "ones",
+                "constant",
+                "random_uniform",
+                "truncated_normal",
+                "glorot_uniform",
+                "orthogonal",
+                "identity",
+                "value",
+                "variance_scaling",
+                "random_normal",
+            ],
+            [3, 2, 2, 2, 1, 1, 1, 1, 3, 1, 1],
+        )[0]
         if k == "constant":
             return {"constant": {"value": self.pick([0.5, 1, [1.0, 2.0], True, 3])}}
         if k == "random_uniform":
@@ -161,8 +212,19 @@ class Gen:
                 return {"random_uniform": {"minval": 0, "maxval": 5}}
             return {"random_uniform": {"minval": -1.0, "maxval": 1.0}}
         if k == "value":
-            return {"value": self.pick([[1.0, 2.0], [[1, 2], [3, 4]], [1, 2, 3], 5, 2.5,
-                                        [[1.0, 2.0, 3.0]], [True, False]])}
+            return {
+                "value": self.pick(
+                    [
+                        [1.0, 2.0],
+                        [[1, 2], [3, 4]],
+                        [1, 2, 3],
+                        5,
+                        2.5,
+                        [[1.0, 2.0, 3.0]],
+                        [True, False],
+                    ]
+                )
+            }
         if k == "orthogonal":
             return {"orthogonal": {"gain": 1.0}} if self.chance(0.3) else "orthogonal"
         return k
@@ -171,7 +233,9 @@ class Gen:
         k = self.pick(["fixed_size", "variable_axis_size", "min_max"])
         axis = self.r.choices([0, 1, 2], [6, 3, 1])[0]
         if k == "fixed_size":
-            a: dict[str, Any] = {"num_shards": self.r.choices([1, 2, 3, 4, 0], [1, 4, 3, 1, 0.3])[0]}
+            a: dict[str, Any] = {
+                "num_shards": self.r.choices([1, 2, 3, 4, 0], [1, 4, 3, 1, 0.3])[0]
+            }
             if axis or self.chance(0.2):
                 a["axis"] = axis
         elif k == "variable_axis_size":
@@ -201,9 +265,15 @@ class Gen:
     def regularizer(self) -> Any:
         # scales no initializer uses: a TF error naming one is the regularizer's own
         # math failing on a non-float variable (helper ops, not modeled; see run_batch)
-        return self.pick([{"l2": {"scale": 0.125}}, {"l1": {"scale": 0.375}},
-                          {"l2_loss": {"scale": 1.0}}, {"l1_l2": {"l1": 0.125, "l2": 0.375}},
-                          {"l2": {"scale": 2}}])
+        return self.pick(
+            [
+                {"l2": {"scale": 0.125}},
+                {"l1": {"scale": 0.375}},
+                {"l2_loss": {"scale": 1.0}},
+                {"l1_l2": {"l1": 0.125, "l2": 0.375}},
+                {"l2": {"scale": 2}},
+            ]
+        )
 
     def dtype(self) -> str:
         return self.r.choices(DTYPES, [4, 2, 1, 2, 1, 0.5, 0.5, 0.3])[0]
@@ -267,10 +337,14 @@ class Gen:
         return n
 
     def s_var(self, depth: int, ctx: dict[str, Any]) -> Block:
-        usable = [v for v in self.vars
-                  if all(m in (ctx.get("loop"), "i" if ctx.get("loop") == "j" else None,
-                               ctx.get("arg"))
-                         for m in re.findall(r"\$\{(\w+)\}", str(v["var"])))]
+        usable = [
+            v
+            for v in self.vars
+            if all(
+                m in (ctx.get("loop"), "i" if ctx.get("loop") == "j" else None, ctx.get("arg"))
+                for m in re.findall(r"\$\{(\w+)\}", str(v["var"]))
+            )
+        ]
         if usable and self.chance(0.35):
             old = usable[self.r.randrange(len(usable))]
             st = Block(old)
@@ -309,8 +383,15 @@ class Gen:
         if self.chance(0.08):
             st["local"] = self.pick([True, False])
         if self.chance(0.06):
-            st["collections"] = self.pick([["mine"], ["variables", "mine"], ["model_variables"],
-                                           ["local_variables"], ["variables"]])
+            st["collections"] = self.pick(
+                [
+                    ["mine"],
+                    ["variables", "mine"],
+                    ["model_variables"],
+                    ["local_variables"],
+                    ["variables"],
+                ]
+            )
         if self.chance(0.05):
             st["synchronization"] = self.pick(["on_read", "on_write", "auto", "none"])
         if self.chance(0.03):
@@ -418,8 +499,10 @@ class Gen:
 
     def template(self, tname: str) -> Block:
         t = Block()
-        ctx: dict[str, Any] = {"template": True,
-                               "callable": [t for t in self.templates if t != tname]}
+        ctx: dict[str, Any] = {
+            "template": True,
+            "callable": [t for t in self.templates if t != tname],
+        }
         if self.chance(0.4):
             t["args"] = {"n": "int"}
             ctx["arg"] = "n"
@@ -452,8 +535,17 @@ class Gen:
         return s
 
 
-PROFILES = ["mixed", "names", "reuse", "partition", "templates", "threads", "init", "getters",
-            "deep"]
+PROFILES = [
+    "mixed",
+    "names",
+    "reuse",
+    "partition",
+    "templates",
+    "threads",
+    "init",
+    "getters",
+    "deep",
+]
 
 
 def main() -> None:

@@ -47,13 +47,23 @@ def main() -> int:
     ap.add_argument("--conformance", default="/work/shared/conformance")
     ap.add_argument("--specc", default=os.path.join(ROOT, ".venv", "bin", "specc"))
     a = ap.parse_args()
-    gen = [sys.executable, os.path.join(HERE, "gen_specs.py"), a.dir, "-n", str(a.n),
-           "--seed", str(a.seed)]
+    gen = [
+        sys.executable,
+        os.path.join(HERE, "gen_specs.py"),
+        a.dir,
+        "-n",
+        str(a.n),
+        "--seed",
+        str(a.seed),
+    ]
     if a.profile:
         gen += ["--profile", a.profile]
     subprocess.run(gen, check=True)
-    subprocess.run([a.tf_python, os.path.join(a.conformance, "tf_oracle.py"), "--all", a.dir],
-                   stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(
+        [a.tf_python, os.path.join(a.conformance, "tf_oracle.py"), "--all", a.dir],
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
     refused = skipped = 0
     for path in sorted(glob.glob(os.path.join(a.dir, "*.yaml"))):
         exp = path[: -len(".yaml")] + ".expected.json"
@@ -70,8 +80,21 @@ def main() -> int:
             skipped += 1
     kept = len(glob.glob(os.path.join(a.dir, "*.yaml")))
     print(f"{kept} compared, {refused} refused by the oracle, {skipped} skipped (helper ops)")
-    r = subprocess.run([sys.executable, os.path.join(a.conformance, "run.py"), "--specc", a.specc,
-                        "--cases", a.dir, "-j", "8"], check=False, capture_output=True, text=True)
+    r = subprocess.run(
+        [
+            sys.executable,
+            os.path.join(a.conformance, "run.py"),
+            "--specc",
+            a.specc,
+            "--cases",
+            a.dir,
+            "-j",
+            "8",
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
     # A failure that differs only in the code of a TF error the oracle could not
     # map (`tf-unmapped`: same line, same variable) is specc's own code for it.
     real = unmapped = known = 0
@@ -80,8 +103,10 @@ def main() -> int:
             print(line)
             continue
         diffs = line.split(": ", 1)[1]
-        if diffs.startswith('first error code: expected "tf-unmapped"') and \
-                "; first error" not in diffs:
+        if (
+            diffs.startswith('first error code: expected "tf-unmapped"')
+            and "; first error" not in diffs
+        ):
             unmapped += 1
             print("UNMAPPED", line[5:])
         elif any(k in diffs for k in KNOWN):
@@ -90,8 +115,10 @@ def main() -> int:
         else:
             real += 1
             print(line)
-    print(f"{real} real disagreements, {unmapped} only on codes TF's message has no mapping "
-          f"for, {known} known deviations")
+    print(
+        f"{real} real disagreements, {unmapped} only on codes TF's message has no mapping "
+        f"for, {known} known deviations"
+    )
     return 1 if real else 0
 
 
