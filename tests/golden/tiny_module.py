@@ -397,10 +397,14 @@ def _constant(v: VariableInfo, value: Any) -> Array:
         return np.full(v.shape, value, dtype=dtype)
     flat = np.array(value, dtype=dtype).reshape(-1)
     size = v.size
+    if size == 0:  # TF checks nothing for an empty shape
+        return np.zeros(v.shape, dtype=dtype)
+    if flat.size == 0:  # TF fills zeros for an empty list
+        return np.zeros(v.shape, dtype=dtype)
     if flat.size < size:
         pad = np.full(size - flat.size, flat[-1], dtype=dtype)
         flat = np.concatenate([flat, pad])
-    return flat.reshape(v.shape)
+    return flat[:size].reshape(v.shape)
 
 
 def _orthogonal(v: VariableInfo, gain: float, seed: int) -> Array:
