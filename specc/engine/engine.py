@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from specc.catalog import ConstraintEntry, RegularizerEntry
+from specc.catalog import ConstraintEntry, PartitionerEntry, RegularizerEntry
 from specc.catalog.dtypes import DType
 from specc.engine.errors import EngineError
 from specc.engine.graph import Graph, check_node_name, check_scope_name
@@ -301,8 +301,6 @@ class Engine:
 
         `partitioner` is an `Option[PartitionerEntry]` or None (typed loosely to keep
         the signature readable)."""
-        from specc.catalog import PartitionerEntry  # noqa: PLC0415 - typing aid only
-
         if local:
             collections = (*collections, LOCAL_VARIABLES) if collections else (LOCAL_VARIABLES,)
             trainable = False

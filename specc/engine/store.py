@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from specc.catalog import (
@@ -428,16 +429,14 @@ class VariableStore:
                 # TF's message names no variable: the error is about the one asked for
                 raise EngineError(problem.code, problem.message, variable=part_of or name)
         self._count(name, var_shape, var_dtype)
-        collections = list(req.collections) if req.collections is not None else [GLOBAL_VARIABLES]
-        if call.trainable and TRAINABLE_VARIABLES not in collections:
-            collections.append(TRAINABLE_VARIABLES)
+        collections = _collections(req.collections, call.trainable)
         var = Variable(
             name=name,
             tensor=tensor,
             shape=var_shape,
             dtype=var_dtype,
             trainable=call.trainable,
-            collections=tuple(sorted(set(collections))),
+            collections=collections,
             initializer=initializer,
             regularizer=req.regularizer,
             constraint=req.constraint,
@@ -484,6 +483,16 @@ class VariableStore:
                 f"(raise it with {Limits.flag('max_param_bytes')})",
                 variable=name,
             )
+
+
+@lru_cache(maxsize=256)
+def _collections(given: tuple[str, ...] | None, trainable: bool) -> tuple[str, ...]:
+    """The sorted collection keys of a new variable: the given ones (default
+    `variables`), plus `trainable_variables` when trainable (as TF's Variable)."""
+    keys = set(given) if given is not None else {GLOBAL_VARIABLES}
+    if trainable:
+        keys.add(TRAINABLE_VARIABLES)
+    return tuple(sorted(keys))
 
 
 def _check_variable_name(graph_name: str, variable: str | None = None) -> None:
