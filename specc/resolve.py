@@ -11,8 +11,8 @@ reported again at its later uses.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -477,10 +477,6 @@ class Resolver:
     def scope_options(
         self, st: ScopeOptionsModel, env: Env, *, at_key: bool = False
     ) -> ScopeOptions:
-        def where(key: str) -> Node:
-            return st
-
-        del where
         initializer = self.init_option(st.initializer, env, st, "initializer", at_key=at_key)
         regularizer = self.option(st.regularizer, env, st, "regularizer", at_key=at_key)
         partitioner = self.option(st.partitioner, env, st, "partitioner", at_key=at_key)
@@ -685,11 +681,3 @@ def resolve(
 ) -> Resolution:
     """Run phase 2 on a validated spec."""
     return Resolver(spec, overrides or {}, limits).run()
-
-
-def iter_diagnostics(res: Resolution) -> Iterator[Diagnostic]:
-    yield from res.diagnostics
-
-
-def _unused(_: nullcontext[None]) -> None:  # keep the import meaningful for typing
-    return None

@@ -10,7 +10,7 @@ uses that no scope defines). Errors come out in source order.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -460,7 +460,7 @@ class _StaticChecker:
         raw_params = doc.params
         for pname, value in raw_params.items():
             for ex in _expressions(value):
-                self.check_names(ex, params, None, _param_span(doc, pname))
+                self.check_names(ex, params, _param_span(doc, pname))
             params.add(pname)
         for tname, tmpl in self.spec.templates.items():
             env = set(params)
@@ -469,7 +469,7 @@ class _StaticChecker:
                     default = aspec.default
                     at = aspec.key_span("default") or tmpl.span
                     for ex in _expressions(default):
-                        self.check_names(ex, env, None, at)
+                        self.check_names(ex, env, at)
                     if not isinstance(default, Compiled) and not arg_type_ok(aspec.type, default):
                         self.error(
                             "schema",
@@ -482,9 +482,7 @@ class _StaticChecker:
         self.body(doc.body, frozenset(params), None)
         return self.diags
 
-    def check_names(
-        self, ex: Compiled, env: Iterable[str], _unused: Any, span: Span | None
-    ) -> None:
+    def check_names(self, ex: Compiled, env: Iterable[str], span: Span | None) -> None:
         env_set = set(env)
         missing = sorted(n for n in ex.names if n not in env_set)
         if missing:
@@ -511,7 +509,7 @@ class _StaticChecker:
                 continue
             raw = st.node.get(alias) if isinstance(st.node, dict) else None
             for ex, at in _located_expressions(value, raw, st.key_span(alias)):
-                self.check_names(ex, env, None, at)
+                self.check_names(ex, env, at)
         if isinstance(st, ScopeStmt):
             if st.scope is None and st.default_name is None:
                 self.error(
@@ -705,7 +703,3 @@ def _template_key_span(raw: LocDict, name: str) -> Span | None:
     if isinstance(t, LocDict):
         return t.key_spans.get(name, t.span)
     return raw.span
-
-
-def raw_mapping(value: Any) -> Mapping[str, Any] | None:
-    return value if isinstance(value, dict) else None

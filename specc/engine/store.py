@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
 
 from specc.catalog import (
     ConstraintEntry,
@@ -512,8 +511,3 @@ def _check_literal_dtype(value: LiteralValue, dtype: DType, name: str) -> None:
                 f"Expected {dtype.name}, but got {leaf!r} of type '{type(leaf).__name__}'.",
                 variable=name,
             )
-
-
-def literal_json(value: Any) -> Any:
-    """A literal as JSON-ready data (it already is; kept for symmetry)."""
-    return value
