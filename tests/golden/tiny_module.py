@@ -209,12 +209,31 @@ def _check_seed(seed: int | None) -> int:
 # --------------------------------------------------------------------- samplers
 
 
+_2_POW_M24: Final = np.float32(2.0**-24)
+
+
+def _uniform(gen: np.random.Generator, n: int, dtype: np.dtype[Any]) -> Array:
+    """`n` values of `gen.random(n, dtype=dtype)`, bit for bit, faster for float32:
+    NumPy's float32 recipe is (next 32 bits >> 8) * 2**-24, its 32-bit draws being
+    the low then the high half of each 64-bit output; computing that on raw
+    outputs in bulk skips its per-element loop. (Valid for a fresh stream and an
+    even `n`, or as the stream's last draw: an odd draw leaves a half unused.)"""
+    if dtype != np.float32:
+        return gen.random(n, dtype=dtype)
+    raw = gen.bit_generator.random_raw((n + 1) // 2)
+    bits = raw.view(np.uint32)[:n]
+    np.right_shift(bits, 8, out=bits)
+    out = np.empty(n, np.float32)
+    np.multiply(bits, _2_POW_M24, out=out)
+    return out
+
+
 def _normal(gen: np.random.Generator, out: Array) -> Array:
     """Standard normal values by Box-Muller over uniforms, in out's dtype: the
     first half of out gets r*cos(t), the second r*sin(t). Returns r."""
     n = out.shape[0]
     m = (n + 1) // 2
-    u: Array = gen.random(2 * m, dtype=out.dtype)
+    u: Array = _uniform(gen, 2 * m, out.dtype)
     r = u[:m]
     t = u[m:]
     np.subtract(1, r, out=r)  # (0, 1]
@@ -262,7 +281,10 @@ def _uniform_sampler(minval: float, maxval: float, dtype: np.dtype[Any]) -> _Sam
     span = dtype.type(maxval) - lo  # in the variable's dtype, as TF
 
     def sample(gen: np.random.Generator, out: Array) -> None:
-        gen.random(out=out, dtype=out.dtype)
+        if out.dtype == np.float32:
+            out[:] = _uniform(gen, out.shape[0], out.dtype)
+        else:
+            gen.random(out=out, dtype=out.dtype)
         out *= span
         out += lo
 
