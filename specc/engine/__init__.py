@@ -1,12 +1,12 @@
 """TF1's variable-scope semantics, driven from Python (no YAML here).
 
-    from specc.engine import Engine, Reuse
+from specc.engine import Engine, Reuse
 
-    eng = Engine()
-    with eng.variable_scope("foo"):
-        eng.get_variable("v", shape=(1,))
-    with eng.variable_scope("foo", reuse=Reuse.YES):
-        eng.get_variable("v", shape=(1,))   # the same variable
+eng = Engine()
+with eng.variable_scope("foo"):
+    eng.get_variable("v", shape=(1,))
+with eng.variable_scope("foo", reuse=Reuse.YES):
+    eng.get_variable("v", shape=(1,))   # the same variable
 """
 
 from __future__ import annotations
