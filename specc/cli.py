@@ -183,28 +183,16 @@ def cmd_check(opts: Options) -> int:
     comp = _compile(opts)
     if not comp.ok:
         return _report(opts, comp, as_json=opts.args.json)
-    assert comp.table is not None
-    t = comp.table
     if opts.args.against:
         from specc.against import cmd_against  # noqa: PLC0415
 
-        return cmd_against(opts, t, comp)
+        assert comp.table is not None
+        return cmd_against(opts, comp.table, comp)
+    count, params, size = comp.summary()
     if opts.args.json:
-        print(
-            json.dumps(
-                {
-                    "errors": [],
-                    "variables": len(t.variables),
-                    "parameters": t.parameters,
-                    "bytes": t.bytes,
-                }
-            )
-        )
+        print(json.dumps({"errors": [], "variables": count, "parameters": params, "bytes": size}))
     else:
-        print(
-            f"{opts.args.spec}: ok: {len(t.variables)} variables, {t.parameters:,} "
-            f"parameters, {t.bytes:,} bytes"
-        )
+        print(f"{opts.args.spec}: ok: {count} variables, {params:,} parameters, {size:,} bytes")
     return EXIT_OK
 
 

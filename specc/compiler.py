@@ -17,7 +17,7 @@ from specc.expr import Value
 from specc.limits import DEFAULT_LIMITS, Limits
 from specc.resolve import Resolution, resolve
 from specc.source import LoadResult, load_file, load_text
-from specc.table import VariableTable, build_table
+from specc.table import VariableTable, build_table, table_counts
 from specc.validate import ValidatedSpec, validate
 
 
@@ -31,17 +31,36 @@ class UnknownParamError(Exception):
 
 @dataclass
 class Compilation:
-    """Everything one compilation produced: the table on success, else errors."""
+    """Everything one compilation produced: the table on success, else errors.
 
-    table: VariableTable | None
+    The table's rows are built on first access: `specc check` only needs the
+    counts (`summary`), which come straight from the variable store."""
+
     diagnostics: list[Diagnostic]
     sources: dict[str, str] = field(default_factory=dict)
     spec: ValidatedSpec | None = None
     resolution: Resolution | None = None
+    _table: VariableTable | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
-        return self.table is not None and not self.diagnostics
+        return self.resolution is not None and not self.diagnostics
+
+    @property
+    def table(self) -> VariableTable | None:
+        """The variable table (None when the spec has errors)."""
+        if self._table is None and self.ok:
+            assert self.resolution is not None and self.spec is not None
+            self._table = build_table(
+                self.resolution.engine, self.spec.document.name, self.resolution.seed
+            )
+        return self._table
+
+    def summary(self) -> tuple[int, int, int]:
+        """(variables, parameters, bytes) of a successful compilation, as the table
+        would count them (a partitioned variable once)."""
+        assert self.ok and self.resolution is not None
+        return table_counts(self.resolution.engine)
 
 
 @contextmanager
@@ -65,17 +84,14 @@ def compile_loaded(
     """Validate and resolve an already loaded spec."""
     spec, diags = validate(loaded)
     if spec is None:
-        return Compilation(None, diags, dict(loaded.sources))
+        return Compilation(diags, dict(loaded.sources))
     overrides = dict(params or {})
     declared = list(spec.document.params)
     for name in overrides:
         if name not in spec.document.params:
             raise UnknownParamError(name, declared)
     res = resolve(spec, overrides, limits)
-    if res.diagnostics:
-        return Compilation(None, res.diagnostics, spec.sources, spec, res)
-    table = build_table(res.engine, spec.document.name, res.seed)
-    return Compilation(table, [], spec.sources, spec, res)
+    return Compilation(res.diagnostics, spec.sources, spec, res)
 
 
 def compile_file(

@@ -188,3 +188,23 @@ def build_table(engine: Engine, name: str, seed: int = 0) -> VariableTable:
     return VariableTable(
         name, tuple(rows), tuple(engine.ops), tuple(store.regularization_losses), seed
     )
+
+
+def table_counts(engine: Engine) -> tuple[int, int, int]:
+    """(variables, parameters, bytes) of the table `build_table` would build,
+    without building it."""
+    store = engine.store
+    count = params = size = 0
+    for var in store.vars.values():
+        if var.part_of is not None:
+            continue
+        count += 1
+        n = math.prod(var.shape)
+        params += n
+        size += n * var.dtype.itemsize
+    for pv in store.partitioned.values():
+        count += 1
+        n = math.prod(pv.shape)
+        params += n
+        size += n * pv.dtype.itemsize
+    return count, params, size

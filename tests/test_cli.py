@@ -161,3 +161,19 @@ def test_written_files_get_the_usual_permissions(spec: Path) -> None:
     params = spec.parent / "p.npz"
     assert main(["init", str(spec), "-o", str(params)]) == 0
     assert stat.S_IMODE(params.stat().st_mode) == 0o666 & ~umask
+
+
+def test_check_counts_equal_the_table_counts(tmp_path: Path) -> None:
+    """`check` counts from the store without building rows: same figures."""
+    from specc.compiler import compile_text
+
+    text = (
+        "specc: 1\nname: c\nbody:\n"
+        "  - var: emb\n    shape: [10, 3]\n    partitioner: {fixed_size: {num_shards: 3}}\n"
+        "  - var: ids\n    initializer: {value: [1, 2]}\n"
+        "  - var: w\n    shape: [2, 2]\n    dtype: float64\n"
+    )
+    comp = compile_text(text, str(tmp_path / "c.yaml"))
+    assert comp.ok and comp.table is not None
+    t = comp.table
+    assert comp.summary() == (len(t.variables), t.parameters, t.bytes) == (3, 36, 160)
