@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import NoReturn, TextIO
+from typing import TextIO
 
 from specc import __version__
 from specc.compiler import Compilation, UnknownParamError, compile_file
@@ -306,10 +306,6 @@ COMMANDS: dict[str, Callable[[Options], int]] = {
     "diff": cmd_diff,
     "explain-code": cmd_explain_code,
 }
-
-
-def _fail(message: str) -> NoReturn:
-    raise UsageError(message)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,21 +6,17 @@ from __future__ import annotations
 import csv
 import io
 
-from specc.catalog.dtypes import DTYPES
 from specc.table import Row, VariableTable
 
 
-def _fmt_bytes(n: int) -> str:
+def format_bytes(n: int) -> str:
+    """A byte count for people: `160 B`, `2.0 KiB`, `62.5 MiB`."""
     value = float(n)
     for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
         if value < 1024 or unit == "TiB":
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{n} B"
-
-
-def _row_bytes(r: Row) -> int:
-    return r.size * DTYPES[r.dtype].itemsize
 
 
 def _init_text(r: Row) -> str:
@@ -74,14 +70,14 @@ def render_text(table: VariableTable) -> str:
     for r in table.variables:
         top = r.name.split("/", 1)[0] if "/" in r.name else "(root)"
         n, p, b = scopes.get(top, (0, 0, 0))
-        scopes[top] = (n + 1, p + r.size, b + _row_bytes(r))
+        scopes[top] = (n + 1, p + r.size, b + r.nbytes)
     sw = max([len("scope")] + [len(s) for s in scopes])
     out.append(f"{'scope'.ljust(sw)}  {'vars':>6}  {'params':>14}  {'bytes':>11}")
     for s, (n, p, b) in scopes.items():
-        out.append(f"{s.ljust(sw)}  {n:>6}  {p:>14,}  {_fmt_bytes(b):>11}")
+        out.append(f"{s.ljust(sw)}  {n:>6}  {p:>14,}  {format_bytes(b):>11}")
     out.append(
         f"{'total'.ljust(sw)}  {len(table.variables):>6}  {table.parameters:>14,}  "
-        f"{_fmt_bytes(table.bytes):>11}"
+        f"{format_bytes(table.bytes):>11}"
     )
     if table.ops:
         out.append("")
@@ -98,7 +94,7 @@ def render_markdown(table: VariableTable) -> str:
     out.append("")
     out.append(
         f"**{len(table.variables)} variables, {table.parameters:,} parameters, "
-        f"{_fmt_bytes(table.bytes)}**"
+        f"{format_bytes(table.bytes)}**"
     )
     return "\n".join(out) + "\n"
 
@@ -129,7 +125,7 @@ def render_csv(table: VariableTable) -> str:
                 "x".join(map(str, r.shape)),
                 r.dtype,
                 r.size,
-                _row_bytes(r),
+                r.nbytes,
                 str(r.trainable).lower(),
                 str(r.local).lower(),
                 _init_text(r),

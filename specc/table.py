@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from specc.catalog.dtypes import DTYPES
 from specc.engine.engine import Engine
 from specc.engine.store import PartitionedVariable, Variable
 from specc.span import Span
@@ -48,6 +49,11 @@ class Row:
     @property
     def size(self) -> int:
         return math.prod(self.shape)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the whole variable in its stored dtype."""
+        return self.size * DTYPES[self.dtype].itemsize
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -134,9 +140,7 @@ class VariableTable:
 
     @property
     def bytes(self) -> int:
-        from specc.catalog.dtypes import DTYPES  # noqa: PLC0415 - tiny, avoids a cycle
-
-        return sum(r.size * DTYPES[r.dtype].itemsize for r in self.variables)
+        return sum(r.nbytes for r in self.variables)
 
 
 def _row(var: Variable, partitioned: PartitionedVariable | None) -> Row:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass, field
 
-from specc.render import _fmt_bytes, _row_bytes
+from specc.render import format_bytes
 from specc.span import Span
 from specc.table import Row, VariableTable
 
@@ -40,7 +40,7 @@ class _Scope:
     def count(self, row: Row) -> None:
         self.variables += 1
         self.parameters += row.size
-        self.bytes += _row_bytes(row)
+        self.bytes += row.nbytes
 
 
 def build_tree(table: VariableTable) -> _Scope:
@@ -133,7 +133,7 @@ def _lines(root: _Scope) -> list[_Line]:
     """The rows of the tree, in order."""
 
     def scope_cells(scope: _Scope) -> tuple[str, ...]:
-        return ("", "", f"{scope.parameters:,}", _fmt_bytes(scope.bytes), _count(scope.variables))
+        return ("", "", f"{scope.parameters:,}", format_bytes(scope.bytes), _count(scope.variables))
 
     out = [_Line("", "", root.name, True, scope_cells(root))]
 
@@ -151,7 +151,7 @@ def _lines(root: _Scope) -> list[_Line]:
                     "[" + ", ".join(map(str, item.shape)) + "]",
                     item.dtype,
                     f"{item.size:,}",
-                    _fmt_bytes(_row_bytes(item)),
+                    format_bytes(item.nbytes),
                     _notes(item),
                 )
                 out.append(_Line(guide, inner_prefix, item.name.rpartition("/")[2], False, cells))
