@@ -19,11 +19,19 @@ import json
 import math
 import os
 import struct
+import sys
 import tempfile
 import threading
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import (
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    MutableMapping,
+    Sequence,
+)
 from concurrent.futures import Executor, ThreadPoolExecutor
 from types import MappingProxyType
 from typing import IO, Any, Final, NamedTuple
@@ -62,7 +70,8 @@ _TABLE: Final = (
 BLOCK_SIZE: Final = 65536
 
 Array = npt.NDArray[Any]
-_Sampler = Callable[[np.random.Generator, Array], None]
+# A sampler fills out[i] (one row per block, rows of equal length) from gens[i].
+_Sampler = Callable[[Sequence[np.random.Generator], Array], None]
 
 
 class PartitionInfo(NamedTuple):
@@ -169,7 +178,7 @@ def __getattr__(name: str) -> Any:
 
 # --------------------------------------------------------------------- streams
 
-_PERSON: Final = b"specc-rng-v1"
+_PERSON: Final = b"specc-rng-v2"
 _local = threading.local()
 
 
@@ -177,16 +186,19 @@ def _name_hash(name: str) -> bytes:
     return hashlib.blake2b(name.encode("utf-8"), digest_size=16).digest()
 
 
-def _generator(seed: int, name_hash: bytes, block: int) -> np.random.Generator:
-    """The stream of one block: a PCG64 state and increment from blake2b of
+#: Consecutive blocks one task fills together. Each NumPy call then covers
+#: several blocks, so a thread drops and retakes the GIL a few times per task
+#: instead of per block: hand-offs that cost far more than the calls on a
+#: virtual machine, and kept two threads from scaling.
+_TASK_BLOCKS: Final = 4
+
+
+def _stream_state(seed: int, name_hash: bytes, block: int) -> dict[str, Any]:
+    """The PCG64 state of one block: state and increment from blake2b of
     (seed, blake2b-128(name), block), all fixed-width little-endian."""
     key = struct.pack("<Q", seed) + name_hash + struct.pack("<Q", block)
     d = hashlib.blake2b(key, digest_size=32, person=_PERSON).digest()
-    gen: np.random.Generator | None = getattr(_local, "gen", None)
-    if gen is None:
-        gen = np.random.Generator(np.random.PCG64(0))
-        _local.gen = gen
-    gen.bit_generator.state = {
+    return {
         "bit_generator": "PCG64",
         "state": {
             "state": int.from_bytes(d[:16], "little"),
@@ -195,7 +207,28 @@ def _generator(seed: int, name_hash: bytes, block: int) -> np.random.Generator:
         "has_uint32": 0,
         "uinteger": 0,
     }
-    return gen
+
+
+def _generators(
+    seed: int,
+    name_hash: bytes,
+    first: int,
+    count: int,
+) -> list[np.random.Generator]:
+    """The streams of blocks first .. first+count-1 (count <= _TASK_BLOCKS), on
+    this thread's reusable generators."""
+    gens: list[np.random.Generator] | None = getattr(_local, "gens", None)
+    if gens is None:
+        gens = [np.random.Generator(np.random.PCG64(0)) for _ in range(_TASK_BLOCKS)]
+        _local.gens = gens
+    for i in range(count):
+        gens[i].bit_generator.state = _stream_state(seed, name_hash, first + i)
+    return gens[:count]
+
+
+def _generator(seed: int, name_hash: bytes, block: int) -> np.random.Generator:
+    """The stream of one block."""
+    return _generators(seed, name_hash, block, 1)[0]
 
 
 def _check_seed(seed: int | None) -> int:
@@ -209,67 +242,219 @@ def _check_seed(seed: int | None) -> int:
 # --------------------------------------------------------------------- samplers
 
 
-_2_POW_M24: Final = np.float32(2.0**-24)
+# A random_raw call draws at most this many 64-bit values (64 KiB): small
+# enough for malloc to serve from its heap. Larger temporaries are mmap'd and
+# unmapped on every call, and the page faults that follow serialize threads.
+_RAW_CHUNK: Final = 8192
+_SCALE_24: Final = np.float32(2.0**-24)
+# 2*pi (rounded to float32) times 2**-24, exact: k * _TWO_PI_24 equals
+# (k * 2**-24) * float32(2*pi) bit for bit.
+_TWO_PI_24: Final = np.float32(np.float32(2 * math.pi) * _SCALE_24)
+_FLOAT32: Final = np.dtype(np.float32)
+_LITTLE_ENDIAN: Final = sys.byteorder == "little"
 
 
-def _uniform(gen: np.random.Generator, n: int, dtype: np.dtype[Any]) -> Array:
-    """`n` values of `gen.random(n, dtype=dtype)`, bit for bit, faster for float32:
-    NumPy's float32 recipe is (next 32 bits >> 8) * 2**-24, its 32-bit draws being
-    the low then the high half of each 64-bit output; computing that on raw
-    outputs in bulk skips its per-element loop. (Valid for a fresh stream and an
-    even `n`, or as the stream's last draw: an odd draw leaves a half unused.)"""
-    if dtype != np.float32:
-        return gen.random(n, dtype=dtype)
-    raw = gen.bit_generator.random_raw((n + 1) // 2)
-    bits = raw.view(np.uint32)[:n]
-    np.right_shift(bits, 8, out=bits)
-    out = np.empty(n, np.float32)
-    np.multiply(bits, _2_POW_M24, out=out)
-    return out
+def _workspace() -> tuple[Array, Array, Array]:
+    """This thread's scratch arrays for one task (uint32 bits and float32 values,
+    a row per block, and a flat bool mask), reused from task to task: the hot
+    loops allocate nothing block-sized."""
+    ws: tuple[Array, Array, Array] | None = getattr(_local, "ws", None)
+    if ws is None:
+        ws = (
+            np.empty((_TASK_BLOCKS, BLOCK_SIZE), np.uint32),
+            np.empty((_TASK_BLOCKS, BLOCK_SIZE), np.float32),
+            np.empty(_TASK_BLOCKS * BLOCK_SIZE, np.bool_),
+        )
+        _local.ws = ws
+    return ws
 
 
-def _normal(gen: np.random.Generator, out: Array) -> Array:
-    """Standard normal values by Box-Muller over uniforms, in out's dtype: the
-    first half of out gets r*cos(t), the second r*sin(t). Returns r."""
-    n = out.shape[0]
-    m = (n + 1) // 2
-    u: Array = _uniform(gen, 2 * m, out.dtype)
-    r = u[:m]
-    t = u[m:]
-    np.subtract(1, r, out=r)  # (0, 1]
+def _raw_halves(gen: np.random.Generator, pairs: int, into: Array) -> None:
+    """2 * pairs 32-bit draws of NumPy's next_uint32 into `into`: the low, then
+    the high half of each 64-bit output."""
+    raw = gen.bit_generator.random_raw(pairs)
+    if _LITTLE_ENDIAN:
+        into[: 2 * pairs] = raw.view(np.uint32)
+    else:
+        into[0 : 2 * pairs : 2] = raw & 0xFFFFFFFF
+        into[1 : 2 * pairs : 2] = raw >> 32
+
+
+def _bits24(gens: Sequence[np.random.Generator], n: int, bits: Array) -> Array:
+    """Row i: the 24-bit integers k behind the next `n` values of
+    `gens[i].random(n, dtype=float32)`, which are exactly k * 2**-24 (NumPy's
+    recipe is next_uint32 >> 8). Written to bits[i, :n]; bits has an even
+    number of columns >= n. (Valid for a fresh stream and an even `n`, or as
+    the stream's last draw: an odd draw leaves a half unused.)"""
+    pairs = (n + 1) // 2
+    for gen, row in zip(gens, bits, strict=False):
+        _raw_halves(gen, pairs, row)
+    k = bits[: len(gens), :n]
+    np.right_shift(k, 8, out=k)
+    return k
+
+
+def _uniform_rows(
+    gens: Sequence[np.random.Generator],
+    out: Array,
+    scale: Any,
+    offset: Any,
+) -> None:
+    """out[i] = gens[i].random(dtype=out.dtype) * scale + offset, rounded in
+    out's dtype (bit for bit that expression; float32 is computed from raw
+    draws in bulk)."""
+    if out.dtype != _FLOAT32:
+        for gen, row in zip(gens, out, strict=True):
+            gen.random(out=row, dtype=out.dtype)
+        out *= scale
+        out += offset
+        return
+    rows, n = out.shape
+    if rows <= _TASK_BLOCKS and n <= BLOCK_SIZE:
+        bits = _workspace()[0]
+    else:
+        bits = np.empty((rows, n + 1), np.uint32)
+    k = _bits24(gens, n, bits)
+    out[...] = k.view(np.int32)  # exact: k < 2**24
+    scale = np.float32(scale)
+    folded = scale * _SCALE_24
+    # (k * 2**-24) * scale == k * (2**-24 * scale) unless the product underflows
+    if folded * np.float32(2.0**24) == scale:
+        out *= folded
+    else:
+        out *= _SCALE_24
+        out *= scale
+    out += offset
+
+
+def _box_muller(r: Array, t: Array, head: Array, tail: Array) -> None:
+    """head = r*cos(t) and tail = (r*sin(t))[:len(tail)] from r = 1 - u1 and
+    t = u2 (element-wise, any shape): r becomes sqrt(-2 log(r))."""
     np.log(r, out=r)
     r *= -2
     np.sqrt(r, out=r)
-    t *= 2 * math.pi
-    np.cos(t, out=out[:m])
-    out[:m] *= r
-    np.sin(t[: n - m], out=out[m:])
-    out[m:] *= r[: n - m]
-    return r
+    np.cos(t, out=head)
+    head *= r
+    width = tail.shape[-1]
+    np.sin(t[..., :width], out=tail)
+    tail *= r[..., :width]
 
 
-def _truncated(gen: np.random.Generator, out: Array) -> None:
-    """Standard normal values, those beyond 2 redrawn (in index order, until
-    none is left) from the same stream. Only pairs with r > 2 can fail."""
-    n = out.shape[0]
+def _normal_rows(gens: Sequence[np.random.Generator], out: Array) -> None:
+    """Standard normal values by Box-Muller over uniforms, in out's dtype, row
+    i from gens[i]: the first half of a row gets r*cos(t), the second r*sin(t),
+    with r = sqrt(-2 log(1 - u1)) and t = 2 pi u2, u1 the first half of the
+    row's draws and u2 the second."""
+    rows, n = out.shape
     m = (n + 1) // 2
-    r = _normal(gen, out)
-    pairs = np.flatnonzero(r > 2)
-    second = pairs[pairs < n - m] + m
-    both = np.concatenate([pairs, second])
-    bad = np.sort(both[np.abs(out[both]) > 2])
-    while bad.size:
-        fresh = np.empty(bad.size, out.dtype)
-        _normal(gen, fresh)
-        out[bad] = fresh
-        bad = bad[np.abs(fresh) > 2]
+    if out.dtype == _FLOAT32:
+        if rows <= _TASK_BLOCKS and n <= BLOCK_SIZE:
+            bits, u, _ = _workspace()
+            u = u[:rows, : 2 * m]
+        else:
+            bits = np.empty((rows, 2 * m), np.uint32)
+            u = np.empty((rows, 2 * m), np.float32)
+        k = _bits24(gens, 2 * m, bits)
+        np.subtract(1 << 24, k[:, :m], out=k[:, :m])  # 1 - u1, in (0, 1], times 2**24
+        u[...] = k.view(np.int32)
+        r = u[:, :m]
+        t = u[:, m:]
+        r *= _SCALE_24
+        t *= _TWO_PI_24
+    else:
+        u = np.stack([gen.random(2 * m, dtype=out.dtype) for gen in gens])
+        r = u[:, :m]
+        t = u[:, m:]
+        np.subtract(1, r, out=r)
+        t *= 2 * math.pi
+    _box_muller(r, t, out[:, :m], out[:, m:])
+
+
+def _normal(gen: np.random.Generator, out: Array) -> None:
+    """`_normal_rows` of one flat array."""
+    _normal_rows([gen], out.reshape(1, -1))
+
+
+def _paired_normals(
+    gens: Sequence[np.random.Generator], sizes: list[int], dtype: np.dtype[Any]
+) -> Array:
+    """For each stream i, sizes[i] (even) standard normal values by Box-Muller
+    over its next draws in adjacent pairs: draws 2p and 2p+1 give values 2p =
+    r*cos(t) and 2p+1 = r*sin(t). Concatenated in stream order."""
+    total = sum(sizes)
+    r: Array
+    t: Array
+    if dtype == _FLOAT32:
+        bits = np.empty(total, np.uint32)
+        at = 0
+        for gen, size in zip(gens, sizes, strict=True):
+            if size:
+                _raw_halves(gen, size // 2, bits[at:])
+                at += size
+        np.right_shift(bits, 8, out=bits)
+        r = np.subtract(1 << 24, bits[0::2]).astype(np.float32)
+        r *= _SCALE_24
+        t = bits[1::2].astype(np.float32)
+        t *= _TWO_PI_24
+    else:
+        draws = zip(gens, sizes, strict=True)
+        u = np.concatenate([gen.random(size, dtype=dtype) for gen, size in draws])
+        r = np.subtract(1, u[0::2])
+        t = u[1::2] * (2 * math.pi)
+    values = np.empty(total, dtype)
+    _box_muller(r, t, values[0::2], values[1::2])
+    return values
+
+
+def _accepted_normals(
+    gens: Sequence[np.random.Generator], counts: list[int], dtype: np.dtype[Any]
+) -> Array:
+    """For each stream i, the first counts[i] values within 2 of its
+    continuation (`_paired_normals`, drawn in batches of k + k//8 + 16 values,
+    rounded up to even, while k are still missing), concatenated in stream
+    order. One batch almost always suffices, so every block's redraw is done
+    together, in one round."""
+    missing = list(counts)
+    found: list[list[Array]] = [[] for _ in counts]
+    while any(missing):
+        sizes = [(k + k // 8 + 17) // 2 * 2 if k else 0 for k in missing]
+        values = _paired_normals(gens, sizes, dtype)
+        within = np.abs(values) <= 2
+        at = 0
+        for i, size in enumerate(sizes):
+            if size:
+                accepted = values[at : at + size][within[at : at + size]][: missing[i]]
+                found[i].append(accepted)
+                missing[i] -= accepted.size
+                at += size
+    return np.concatenate([part for parts in found for part in parts])
+
+
+def _truncated_rows(gens: Sequence[np.random.Generator], out: Array) -> None:
+    """Standard normal values (`_normal_rows`); those beyond 2 are replaced, in
+    index order, by the accepted values of their row's continuation
+    (`_accepted_normals`)."""
+    _normal_rows(gens, out)
+    rows, n = out.shape
+    flat = out.reshape(-1)  # a view: out is C-contiguous
+    if rows <= _TASK_BLOCKS and n <= BLOCK_SIZE and out.dtype == _FLOAT32:
+        _, scratch, mask = _workspace()
+        size, beyond = scratch.reshape(-1)[: flat.size], mask[: flat.size]
+    else:
+        size, beyond = np.empty(flat.size, out.dtype), np.empty(flat.size, np.bool_)
+    np.abs(flat, out=size)
+    np.greater(size, 2, out=beyond)
+    bad = np.flatnonzero(beyond)
+    if bad.size:
+        counts = np.bincount(bad // n, minlength=rows).tolist()
+        flat[bad] = _accepted_normals(gens, counts, out.dtype)
 
 
 def _normal_sampler(mean: float, stddev: float, *, truncated: bool) -> _Sampler:
-    base = _truncated if truncated else _normal
+    base = _truncated_rows if truncated else _normal_rows
 
-    def sample(gen: np.random.Generator, out: Array) -> None:
-        base(gen, out)
+    def sample(gens: Sequence[np.random.Generator], out: Array) -> None:
+        base(gens, out)
         out *= stddev
         out += mean
 
@@ -280,20 +465,16 @@ def _uniform_sampler(minval: float, maxval: float, dtype: np.dtype[Any]) -> _Sam
     lo = dtype.type(minval)
     span = dtype.type(maxval) - lo  # in the variable's dtype, as TF
 
-    def sample(gen: np.random.Generator, out: Array) -> None:
-        if out.dtype == np.float32:
-            out[:] = _uniform(gen, out.shape[0], out.dtype)
-        else:
-            gen.random(out=out, dtype=out.dtype)
-        out *= span
-        out += lo
+    def sample(gens: Sequence[np.random.Generator], out: Array) -> None:
+        _uniform_rows(gens, out, span, lo)
 
     return sample
 
 
 def _integer_sampler(minval: int, maxval: int) -> _Sampler:
-    def sample(gen: np.random.Generator, out: Array) -> None:
-        out[:] = gen.integers(minval, maxval, size=out.shape[0], dtype=out.dtype)
+    def sample(gens: Sequence[np.random.Generator], out: Array) -> None:
+        for gen, row in zip(gens, out, strict=True):
+            row[:] = gen.integers(minval, maxval, size=row.shape[0], dtype=row.dtype)
 
     return sample
 
@@ -382,28 +563,34 @@ def _sample_range(
     start: int,
     stop: int,
     *,
-    pool: Executor | None,
+    workers: _Workers,
 ) -> Array:
     """Elements [start, stop) of the flattened variable, computing only the
-    blocks that hold them."""
+    blocks that hold them, a few consecutive whole blocks per task."""
     size = v.size
     dtype = _sample_dtype(np.dtype(v.dtype))
     first = start // BLOCK_SIZE
     last = (stop + BLOCK_SIZE - 1) // BLOCK_SIZE
+    whole = min(last, size // BLOCK_SIZE)  # blocks before this one are full
     base = first * BLOCK_SIZE
     buf = np.empty(min(last * BLOCK_SIZE, size) - base, dtype)
     name_hash = _name_hash(v.name)
+    # enough tasks for every thread, at most _TASK_BLOCKS blocks each
+    step = max(1, min(_TASK_BLOCKS, -(-(whole - first) // workers.threads)))
+    tasks = [(b, min(b + step, whole)) for b in range(first, whole, step)]
+    if last > whole:
+        tasks.append((max(first, whole), last))  # the short last block, alone
 
-    def fill(block: int) -> None:
-        lo = block * BLOCK_SIZE
-        hi = min(lo + BLOCK_SIZE, size)
-        sampler(_generator(seed, name_hash, block), buf[lo - base : hi - base])
+    def fill(task: tuple[int, int]) -> None:
+        lo, hi = task[0] * BLOCK_SIZE, min(task[1] * BLOCK_SIZE, size)
+        gens = _generators(seed, name_hash, task[0], task[1] - task[0])
+        sampler(gens, buf[lo - base : hi - base].reshape(len(gens), -1))
 
-    if pool is None or last - first < 2:
-        for block in range(first, last):
-            fill(block)
+    if workers.pool is None or len(tasks) < 2:
+        for task in tasks:
+            fill(task)
     else:
-        for _ in pool.map(fill, range(first, last)):
+        for _ in workers.pool.map(fill, tasks):
             pass
     out = buf[start - base : stop - base]
     if out.dtype != np.dtype(v.dtype):
@@ -467,10 +654,11 @@ def _checkpoint(v: VariableInfo, path: str, key: str | None) -> Array:
     return a
 
 
-def _whole(v: VariableInfo, seed: int, pool: Executor | None) -> Array:
+def _whole(v: VariableInfo, seed: int, workers: _Workers) -> Array:
     sampler = _sampler(v)
     if sampler is not None:
-        return _sample_range(v, sampler, seed, 0, v.size, pool=pool).reshape(v.shape)
+        values = _sample_range(v, sampler, seed, 0, v.size, workers=workers)
+        return values.reshape(v.shape)
     kind = v.initializer["kind"]
     args = v.initializer["args"]
     if kind == "zeros":
@@ -508,9 +696,20 @@ def _threads(threads: int | None) -> int:
     return threads
 
 
-def _pool(threads: int | None) -> Executor | None:
+class _Workers(NamedTuple):
+    """The threads that fill blocks: a pool (None for one thread) and its size."""
+
+    pool: Executor | None
+    threads: int
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+
+def _workers(threads: int | None) -> _Workers:
     n = _threads(threads)
-    return ThreadPoolExecutor(n) if n > 1 else None
+    return _Workers(ThreadPoolExecutor(n) if n > 1 else None, n)
 
 
 def init_variable(
@@ -522,12 +721,11 @@ def init_variable(
     """The initial value of one variable (a partitioned variable as a whole)."""
     v = _info(name)
     s = _check_seed(seed)
-    pool = _pool(threads)
+    workers = _workers(threads)
     try:
-        return _whole(v, s, pool)
+        return _whole(v, s, workers)
     finally:
-        if pool is not None:
-            pool.shutdown()
+        workers.close()
 
 
 def init_partition(
@@ -545,10 +743,10 @@ def init_partition(
     s = _check_seed(seed)
     index = tuple(slice(o, o + n) for o, n in zip(p.offset, p.shape, strict=True))
     sampler = _sampler(v)
-    pool = _pool(threads)
+    workers = _workers(threads)
     try:
         if sampler is None:
-            return np.ascontiguousarray(_whole(v, s, pool)[index])
+            return np.ascontiguousarray(_whole(v, s, workers)[index])
         row = math.prod(v.shape[1:])
         rows = _sample_range(
             v,
@@ -556,12 +754,11 @@ def init_partition(
             s,
             p.offset[0] * row,
             (p.offset[0] + p.shape[0]) * row,
-            pool=pool,
+            workers=workers,
         ).reshape((p.shape[0], *v.shape[1:]))
         return np.ascontiguousarray(rows[(slice(None), *index[1:])])
     finally:
-        if pool is not None:
-            pool.shutdown()
+        workers.close()
 
 
 def iter_init(
@@ -570,13 +767,12 @@ def iter_init(
     """(name, value) for every variable in table order, one at a time, so a
     caller can stream them to a file without holding them all."""
     s = _check_seed(seed)
-    pool = _pool(threads)
+    workers = _workers(threads)
     try:
         for v in _variables():
-            yield v.name, _whole(v, s, pool)
+            yield v.name, _whole(v, s, workers)
     finally:
-        if pool is not None:
-            pool.shutdown()
+        workers.close()
 
 
 def init(seed: int | None = None, *, threads: int | None = None) -> dict[str, Array]:
