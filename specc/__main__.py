@@ -1,5 +1,5 @@
 """`python -m specc`."""
 
-from specc.cli import run
+from specc.entry import run
 
 run()

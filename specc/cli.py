@@ -111,17 +111,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="the JSON table (DESIGN section 4)")
     p.add_argument("--format", choices=("text", "markdown", "csv", "json", "tree"), default="text")
 
-    from specc import diff  # noqa: PLC0415 - light: imports nothing at module level
-
+    # the arguments of every command live here, so that parsing imports no
+    # command's implementation (`specc check` stays light)
     p = sub.add_parser(
         "diff",
         help="compare two specs' tables; exit 1 if a checkpoint of OLD would not restore NEW",
     )
-    diff.add_arguments(p)
+    p.add_argument("old", metavar="OLD", help="the spec a checkpoint was written from")
+    p.add_argument("new", metavar="NEW", help="the spec to restore it into")
+    p.add_argument("--json", action="store_true", help="print the differences as JSON")
+    add_compile_options(p, define_help="override a param declared by both specs")
 
-    from specc.emit import commands as emit_commands  # noqa: PLC0415 - avoids an import cycle
+    p = sub.add_parser("compile", help="generate the standalone NumPy module of a spec")
+    _add_spec_args(p)
+    p.add_argument("-o", "--output", help="the module to write (default: SPEC with .py)")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if OUT is stale and say what changed",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite OUT even if it is not a specc-generated file",
+    )
 
-    emit_commands.add_parsers(sub)
+    p = sub.add_parser("init", help="materialize initial values into .npz or .safetensors")
+    _add_spec_args(p)
+    p.add_argument("-o", "--output", required=True, help="params.npz or params.safetensors")
+    p.add_argument(
+        "--seed", type=int, default=None, help="the seed (default: the spec's seed, else 0)"
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads filling blocks (default: CPU count; values do not depend on it)",
+    )
 
     p = sub.add_parser("schema", help="print the JSON Schema of the spec language")
     p.add_argument("-o", "--output", help="write it to this file")

@@ -36,7 +36,6 @@ only OLD has are ignored, as TF's Saver ignores them.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -420,16 +419,6 @@ def dumps(obj: dict[str, Any]) -> str:
 
 
 # ------------------------------------------------------------------ command
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The arguments of `specc diff` (the limit flags and -D apply to both specs)."""
-    from specc.cli import add_compile_options  # noqa: PLC0415 - avoids an import cycle
-
-    p.add_argument("old", metavar="OLD", help="the spec a checkpoint was written from")
-    p.add_argument("new", metavar="NEW", help="the spec to restore it into")
-    p.add_argument("--json", action="store_true", help="print the differences as JSON")
-    add_compile_options(p, define_help="override a param declared by both specs")
 
 
 def _compile_one(opts: Options, path: str) -> Compilation:

@@ -748,8 +748,13 @@ def statement_kind(v: Any) -> str | None:
         return None
     if "use" in v:
         return "use" + TAG_SUFFIX
-    found = [k for k in STATEMENT_KINDS if k in v]
-    return found[0] + TAG_SUFFIX if len(found) == 1 else None
+    found = None
+    for key in v:
+        if key in STATEMENT_KINDS:
+            if found is not None:
+                return None
+            found = key
+    return None if found is None else found + TAG_SUFFIX
 
 
 Statement = Annotated[

@@ -346,18 +346,16 @@ def iter_statements(body: Iterable[StatementBase]) -> Iterator[StatementBase]:
             stack.extend(reversed(sub))
 
 
-_FIELD_ALIASES: dict[type[BaseModel], tuple[tuple[str, str], ...]] = {}
+_FIELD_ALIASES: dict[type[BaseModel], dict[str, str]] = {}
 _PLAIN_TYPES = (type(None), str, int, bool, float)
 
 
-def _field_aliases(cls: type[BaseModel]) -> tuple[tuple[str, str], ...]:
-    """(field, YAML key) of a statement class, without `body` (cached: the static
-    check visits every statement)."""
+def _field_aliases(cls: type[BaseModel]) -> dict[str, str]:
+    """Field name -> YAML key of a statement class, without `body` (cached: the
+    static check visits every statement)."""
     found = _FIELD_ALIASES.get(cls)
     if found is None:
-        found = tuple(
-            (name, f.alias or name) for name, f in cls.model_fields.items() if name != "body"
-        )
+        found = {name: f.alias or name for name, f in cls.model_fields.items() if name != "body"}
         _FIELD_ALIASES[cls] = found
     return found
 
@@ -503,7 +501,12 @@ class _StaticChecker:
 
     def stmt(self, st: StatementBase, env: frozenset[str], where: str | None) -> None:
         values = st.__dict__
-        for fname, alias in _field_aliases(type(st)):
+        # only the keys the spec wrote can hold an expression (defaults are
+        # plain); visited in declaration order, so errors come out in one order
+        written = st.model_fields_set
+        for fname, alias in _field_aliases(type(st)).items():
+            if fname not in written:
+                continue
             value = values[fname]
             if not _may_hold_expression(value):
                 continue

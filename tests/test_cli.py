@@ -177,3 +177,19 @@ def test_check_counts_equal_the_table_counts(tmp_path: Path) -> None:
     assert comp.ok and comp.table is not None
     t = comp.table
     assert comp.summary() == (len(t.variables), t.parameters, t.bytes) == (3, 36, 160)
+
+
+def test_check_imports_only_the_pipeline(tmp_path: Path) -> None:
+    """`specc check` is on every save in an editor: it loads no other command's
+    code, NumPy or jinja2 (start-up time)."""
+    spec = tmp_path / "s.yaml"
+    spec.write_text("specc: 1\nname: s\nbody:\n  - var: w\n    shape: [2]\n")
+    code = (
+        "import sys\nfrom specc.cli import main\n"
+        f"assert main(['check', {str(spec)!r}]) == 0\n"
+        "heavy = ('numpy', 'jinja2', 'specc.diff', 'specc.emit', 'specc.explain', "
+        "'specc.schema', 'specc.tree', 'specc.against')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert r.stdout.strip().splitlines()[-1] == "[]"

@@ -3,16 +3,14 @@ informational changes, the restorable verdict and exit codes, and the JSON form.
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
 from specc import cli
 from specc.compiler import compile_text
-from specc.diff import add_arguments, cmd_diff, diff_tables, parent
+from specc.diff import diff_tables, parent
 
 OLD = """\
 specc: 1
@@ -84,29 +82,9 @@ body:
 """
 
 
-def _registered(command: str) -> bool:
-    parser = cli.build_parser()
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return command in action.choices
-    return False
-
-
 def run(argv: list[str]) -> int:
-    """`specc diff ...` through the CLI once it is wired in, else through this
-    module's own parser (the same arguments)."""
-    if _registered("diff"):
-        return cli.main(["diff", *argv])
-    parser = argparse.ArgumentParser(prog="specc diff")
-    add_arguments(parser)
-    try:
-        args = parser.parse_args(argv)
-        params = dict(cli._parse_define(d) for d in args.defines)
-        limits = cli.Limits(**{n: getattr(args, n) for n in cli.Limits.field_names()})
-        return cmd_diff(cli.Options("diff", args, params, limits))
-    except cli.UsageError as e:
-        sys.stderr.write(f"specc: error: {e}\n")
-        return cli.EXIT_USAGE
+    """`specc diff ...` through the CLI."""
+    return cli.main(["diff", *argv])
 
 
 @pytest.fixture

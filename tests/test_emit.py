@@ -3,7 +3,6 @@ NumPy + stdlib imports; and the `compile` / `init` commands."""
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -13,7 +12,7 @@ import pytest
 
 from specc import cli
 from specc.compiler import compile_file
-from specc.emit import commands, embedded_table, render_module
+from specc.emit import embedded_table, render_module
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = Path("/work/shared/conformance/cases")
@@ -39,25 +38,7 @@ body:
 
 
 def _main(argv: list[str]) -> int:
-    """cli.main with compile/init wired as the integrator wires them."""
-    if "compile" in cli.COMMANDS:
-        return cli.main(argv)
-    orig = cli.build_parser
-
-    def build_parser() -> argparse.ArgumentParser:
-        p = orig()
-        sub = next(a for a in p._actions if isinstance(a, argparse._SubParsersAction))
-        commands.add_parsers(sub)
-        return p
-
-    cli.build_parser = build_parser  # type: ignore[assignment]
-    cli.COMMANDS["compile"] = commands.run_compile
-    cli.COMMANDS["init"] = commands.run_init
-    try:
-        return cli.main(argv)
-    finally:
-        cli.build_parser = orig  # type: ignore[assignment]
-        del cli.COMMANDS["compile"], cli.COMMANDS["init"]
+    return cli.main(argv)
 
 
 @pytest.fixture()

@@ -1,13 +1,12 @@
 """The `compile` and `init` commands (DESIGN section 8).
 
-`specc.cli` calls `add_parsers` and dispatches to `run_compile` / `run_init`.
+`specc.cli` defines their arguments and dispatches to `run_compile` / `run_init`.
 This module imports neither NumPy nor jinja2 at import time: `specc check` loads
 the CLI and must stay light.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -18,38 +17,6 @@ if TYPE_CHECKING:
     from specc.table import VariableTable
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
-
-
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `compile` and `init` to the CLI's subcommands."""
-    from specc.cli import _add_spec_args  # noqa: PLC0415 - avoids an import cycle
-
-    p = sub.add_parser("compile", help="generate the standalone NumPy module of a spec")
-    _add_spec_args(p)
-    p.add_argument("-o", "--output", help="the module to write (default: SPEC with .py)")
-    p.add_argument(
-        "--check",
-        action="store_true",
-        help="write nothing; exit 1 if OUT is stale and say what changed",
-    )
-    p.add_argument(
-        "--force",
-        action="store_true",
-        help="overwrite OUT even if it is not a specc-generated file",
-    )
-
-    p = sub.add_parser("init", help="materialize initial values into .npz or .safetensors")
-    _add_spec_args(p)
-    p.add_argument("-o", "--output", required=True, help="params.npz or params.safetensors")
-    p.add_argument(
-        "--seed", type=int, default=None, help="the seed (default: the spec's seed, else 0)"
-    )
-    p.add_argument(
-        "--threads",
-        type=int,
-        default=None,
-        help="threads filling blocks (default: CPU count; values do not depend on it)",
-    )
 
 
 def _usage(message: str) -> Exception:
