@@ -12,7 +12,6 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Annotated, Any, Literal, NoReturn
 
 from pydantic import (
@@ -186,6 +185,12 @@ def _v_names_list(v: object) -> tuple[str | Expr, ...]:
 def _v_shape(v: object) -> tuple[int | Expr, ...]:
     if not isinstance(v, list):
         return _fail(f"shape must be a list of dimensions, got {_got(v)}")
+    dims = tuple(v)
+    for d in dims:
+        if type(d) is not int or d < 0:
+            break
+    else:
+        return dims  # the common case: plain non-negative integers
     out: list[int | Expr] = []
     for i, d in enumerate(v):
         try:
@@ -359,22 +364,7 @@ def validate_args(entry: Entry, raw: Mapping[str, Any]) -> Args:
     return entry.args.model_validate(dict(raw))
 
 
-_SCALARS = (str, int, float, bool, type(None))
-
-
-class _Unhashed:
-    """Carries a value past lru_cache's key: only the explicit key is compared."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: object) -> None:
-        self.value = value
-
-    def __hash__(self) -> int:
-        return 0
-
-    def __eq__(self, other: object) -> bool:
-        return True
+_SCALAR_TYPES = frozenset((int, float, bool, type(None)))
 
 
 def _interning_key(v: object) -> tuple[Any, ...] | None:
@@ -386,30 +376,43 @@ def _interning_key(v: object) -> tuple[Any, ...] | None:
         ((kind, args),) = v.items()
         if args is None:
             return (kind,)
-        if isinstance(args, dict) and all(
-            isinstance(a, _SCALARS) and not (isinstance(a, str) and "$" in a) for a in args.values()
-        ):
-            return (kind, *((k, type(a).__name__, a) for k, a in args.items()))
+        if not isinstance(args, dict):
+            return None
+        key: list[Any] = [kind]
+        for name, a in args.items():
+            t = type(a)
+            if t is str:
+                if "$" in a:
+                    return None
+            elif t not in _SCALAR_TYPES:
+                return None
+            key.append((name, t, a))
+        return tuple(key)
     return None
 
 
+#: options validated per catalog and key, shared: bounded, and only ever
+#: holding immutable results of a pure function (like an lru_cache)
+_INTERN_LIMIT = 4096
+
+
 def _catalog_validator(catalog: str) -> Callable[[object], CatalogRef]:
-    @lru_cache(maxsize=4096)
-    def interned(key: tuple[Any, ...], v: Any) -> CatalogRef:
-        del key
-        return validate_option(v)
+    interned: dict[tuple[Any, ...], CatalogRef] = {}
 
     def check(v: object) -> CatalogRef:
         # specs repeat the same option on many variables: validate it once and
         # share the (immutable) result, so its evaluation is shared too
         key = _interning_key(v)
-        if key is not None:
-            return interned(key, _Unhashed(v))
-        return validate_option(v)
+        if key is None:
+            return validate_option(v)
+        found = interned.get(key)
+        if found is None:
+            found = validate_option(v)
+            if len(interned) < _INTERN_LIMIT:
+                interned[key] = found
+        return found
 
     def validate_option(v: object) -> CatalogRef:
-        if isinstance(v, _Unhashed):
-            v = v.value
         registry = default_catalogs().registry(catalog)
         args: Any
         if isinstance(v, str):
@@ -739,12 +742,11 @@ TAG_SUFFIX = "-statement"
 def statement_kind(v: Any) -> str | None:
     """The statement kind of a raw mapping: exactly one kind key (`use` may carry
     `scope:`), else None."""
-    if isinstance(v, BaseModel):
-        for kind, cls in STATEMENT_KINDS.items():
-            if type(v) is cls:
-                return kind + TAG_SUFFIX
-        return None
     if not isinstance(v, dict):
+        if isinstance(v, BaseModel):
+            for kind, cls in STATEMENT_KINDS.items():
+                if type(v) is cls:
+                    return kind + TAG_SUFFIX
         return None
     if "use" in v:
         return "use" + TAG_SUFFIX

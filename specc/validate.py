@@ -32,6 +32,7 @@ from specc.spec import (
     IncludedDocument,
     NameScopeStmt,
     Node,
+    OpStmt,
     Ref,
     RepeatStmt,
     ScopeStmt,
@@ -360,6 +361,18 @@ def _field_aliases(cls: type[BaseModel]) -> dict[str, str]:
     return found
 
 
+_FIELD_ORDER: dict[type[BaseModel], dict[str, int]] = {}
+
+
+def _field_order(cls: type[BaseModel]) -> dict[str, int]:
+    """Field name -> its position in the class (cached, as `_field_aliases`)."""
+    found = _FIELD_ORDER.get(cls)
+    if found is None:
+        found = {name: i for i, name in enumerate(cls.model_fields)}
+        _FIELD_ORDER[cls] = found
+    return found
+
+
 def _may_hold_expression(value: Any) -> bool:
     """A fast filter before `_expressions`: plain values and fully validated catalog
     options hold none."""
@@ -431,16 +444,15 @@ class _StaticChecker:
         doc = spec.document
         self.captures: set[str] = set()
         self.instances: dict[str, tuple[str, Span | None]] = {}
-        bodies = [doc.body] + [t.body for t in spec.templates.values()]
-        for body in bodies:
+        self.dynamic_captures = False
+        self.plain = False  # of the body being checked: see `_plain`
+        for body in [doc.body] + [t.body for t in spec.templates.values()]:
             for st in iter_statements(body):
-                if isinstance(st, ScopeStmt) and isinstance(st.capture, str):
-                    self.captures.add(st.capture)
-        self.dynamic_captures = any(
-            isinstance(st, ScopeStmt) and isinstance(st.capture, Compiled)
-            for body in bodies
-            for st in iter_statements(body)
-        )
+                if type(st) is ScopeStmt and st.capture is not None:
+                    if isinstance(st.capture, str):
+                        self.captures.add(st.capture)
+                    elif isinstance(st.capture, Compiled):
+                        self.dynamic_captures = True
 
     def error(self, code: str, message: str, span: Span | None, **kw: Any) -> None:
         self.diags.append(Diagnostic(code, message, span or Span(self.spec.path, 1, 1), **kw))
@@ -476,7 +488,9 @@ class _StaticChecker:
                             at,
                         )
                 env.add(aname)
+            self.plain = self._plain(self.spec.template_files.get(tname))
             self.body(tmpl.body, frozenset(env), f"template {tname!r}")
+        self.plain = self._plain(self.spec.path)
         self.body(doc.body, frozenset(params), None)
         return self.diags
 
@@ -495,6 +509,12 @@ class _StaticChecker:
                 help=f"names in scope here: {known}",
             )
 
+    def _plain(self, path: str | None) -> bool:
+        """Whether the file holds no `$` at all, and so no expression: its
+        statements' values need no look for names."""
+        text = self.spec.sources.get(path) if path is not None else None
+        return text is not None and "$" not in text
+
     def body(self, body: list[Any], env: frozenset[str], where: str | None) -> None:
         for st in body:
             self.stmt(st, env, where)
@@ -503,16 +523,19 @@ class _StaticChecker:
         values = st.__dict__
         # only the keys the spec wrote can hold an expression (defaults are
         # plain); visited in declaration order, so errors come out in one order
-        written = st.model_fields_set
-        for fname, alias in _field_aliases(type(st)).items():
-            if fname not in written:
-                continue
-            value = values[fname]
-            if not _may_hold_expression(value):
-                continue
-            raw = st.node.get(alias) if isinstance(st.node, dict) else None
-            for ex, at in _located_expressions(value, raw, st.key_span(alias)):
-                self.check_names(ex, env, at)
+        kind = type(st)
+        if not self.plain:
+            aliases = _field_aliases(kind)
+            order = _field_order(kind)
+            for fname in sorted(st.model_fields_set & aliases.keys(), key=order.__getitem__):
+                value = values[fname]
+                if type(value) is not str and _may_hold_expression(value):
+                    alias = aliases[fname]
+                    raw = st.node.get(alias) if isinstance(st.node, dict) else None
+                    for ex, at in _located_expressions(value, raw, st.key_span(alias)):
+                        self.check_names(ex, env, at)
+        if kind is VarStmt or kind is OpStmt:
+            return
         if isinstance(st, ScopeStmt):
             if st.scope is None and st.default_name is None:
                 self.error(
