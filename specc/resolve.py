@@ -261,8 +261,7 @@ class Resolver:
 
     def do_var(self, st: VarStmt, env: Env) -> None:
         name = self.ev_name(st.var, env, st, "var")
-        full = self.engine.full_name(name)
-        if full in self.failed:
+        if self.failed and self.engine.full_name(name) in self.failed:
             return
         kw = self._static_vars.get(id(st))
         if kw is None:
@@ -272,7 +271,7 @@ class Resolver:
                 # TF raises it inside this get_variable call (a partitioner it
                 # rejects as it is built, ...): the error is about this variable
                 if e.variable is None:
-                    e.variable = full
+                    e.variable = self.engine.full_name(name)
                 raise
             # options with no expression evaluate the same on every run of the
             # statement (repeat bodies, templates): from its second run on, reuse
@@ -283,10 +282,11 @@ class Resolver:
             else:
                 self._ran_once.add(id(st))
         try:
-            self.engine.get_variable(name, site=st.span, **kw)
+            # `body` has set the engine's site to this statement's span
+            self.engine.get_variable(name, site=self.engine.site, **kw)
         except EngineError as e:
             if e.code != "limit":
-                self.failed.add(e.variable or full)
+                self.failed.add(e.variable or self.engine.full_name(name))
             raise
 
     def var_kwargs(self, st: VarStmt, env: Env) -> dict[str, Any]:

@@ -28,6 +28,10 @@ from specc.engine.scopes import InitOption, Reuse
 from specc.limits import Limits
 from specc.span import Span
 
+# a module constant: reading an enum member through its class costs a lookup
+# in the enum's metaclass, on the hot path of every variable
+_REUSE_YES = Reuse.YES
+
 GLOBAL_VARIABLES = "variables"
 TRAINABLE_VARIABLES = "trainable_variables"
 LOCAL_VARIABLES = "local_variables"
@@ -43,9 +47,12 @@ def shape_text(shape: tuple[int, ...] | None) -> str:
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class VarRequest:
-    """What one `get_variable` call asks for after scope defaults are applied."""
+    """What one `get_variable` call asks for after scope defaults are applied.
+
+    Read-only by convention: not `frozen`, because a frozen dataclass sets each of
+    its fields through `object.__setattr__`, and one request is made per variable."""
 
     shape: tuple[int, ...] | None
     dtype: DType
@@ -139,7 +146,7 @@ class VariableStore:
         is_scalar = req.shape is not None and len(req.shape) == 0
         if req.partitioner is not None and not is_scalar:
             return self._get_partitioned(call, req, req.partitioner, site)
-        if req.reuse is Reuse.YES and req.partitioner is None and name in self.partitioned:
+        if req.partitioner is None and name in self.partitioned and req.reuse is Reuse.YES:
             return self._get_partitioned(call, req, None, site)
         if f"{name}/part_0" in self.vars:
             raise EngineError(
@@ -213,7 +220,7 @@ class VariableStore:
             if site is not None:
                 existing.shared_at.append(site)
             return existing
-        if req.reuse is Reuse.YES:
+        if req.reuse is _REUSE_YES:
             raise EngineError(
                 "variable-missing",
                 f"PartitionedVariable {name} does not exist, or was not created with "
@@ -337,7 +344,7 @@ class VariableStore:
     ) -> Variable:
         name, dtype = call.name, call.dtype
         from_value = isinstance(initializer, LiteralValue)
-        if shape is not None and from_value:
+        if from_value and shape is not None:
             raise EngineError(
                 "initializer-shape",
                 "If initializer is a constant, do not specify shape.",
@@ -374,7 +381,7 @@ class VariableStore:
             if site is not None and found.part_of is None:
                 found.shared_at.append(site)
             return found
-        if req.reuse is Reuse.YES:
+        if req.reuse is _REUSE_YES:
             raise EngineError(
                 "variable-missing",
                 f"Variable {name} does not exist, or was not created with tf.get_variable(). "
@@ -420,9 +427,10 @@ class VariableStore:
                 e.variable = part_of or name
                 raise
         tensor = node + ":0"
-        if isinstance(initializer, LiteralValue) and slice_shape is None:
-            initializer.check(name)  # TF converts the literal as it creates the variable
-        if isinstance(initializer, Option):
+        if isinstance(initializer, LiteralValue):
+            if slice_shape is None:
+                initializer.check(name)  # TF converts the literal as it creates the variable
+        else:
             problem = initializer.entry.check(initializer.args, var_shape, var_dtype)
             if problem is not None:
                 # TF's message names no variable: the error is about the one asked for
