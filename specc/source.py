@@ -64,10 +64,21 @@ if _WITH_LIBYAML:
     from yaml._yaml import CParser as _CParser
 
 
+def _pack(line: int, column: int) -> int:
+    """A 1-based position as one int: the loader keeps positions packed and makes
+    `Span` objects only when asked (a spec has a few per statement, but every key,
+    value and item has a position)."""
+    return line << 32 | column
+
+
+def _unpack(file: str, pos: int) -> Span:
+    return Span(file, pos >> 32, pos & 0xFFFFFFFF)
+
+
 class LocDict(dict[str, Any]):
     """A YAML mapping; keys are always `str`.
 
-    The loader sets three attributes on every instance:
+    Every instance made by the loader has:
 
     - `span`: where the mapping starts; for a block mapping that is a sequence
       item (`- var: v`), the position of its first key (`var`).
@@ -75,23 +86,45 @@ class LocDict(dict[str, Any]):
     - `value_spans`: the position of each value (a scalar, the start of a
       collection, or the `*alias` that stands for it).
 
-    Keys brought in by a merge key (`<<`) keep the spans of the mapping they
-    came from. A `LocDict` reached through an alias is the same object as the
-    anchored one, so consumers must treat the tree as read-only.
+    (The two maps are built on access from packed positions.) Keys brought in by
+    a merge key (`<<`) keep the spans of the mapping they came from. A `LocDict`
+    reached through an alias is the same object as the anchored one, so
+    consumers must treat the tree as read-only.
     """
 
-    __slots__ = ("key_spans", "span", "value_spans")
+    __slots__ = ("_file", "_key_pos", "_value_pos", "span")
     span: Span
-    key_spans: dict[str, Span]
-    value_spans: dict[str, Span]
+    _file: str
+    _key_pos: dict[str, int]
+    _value_pos: dict[str, int]
+
+    @property
+    def key_spans(self) -> dict[str, Span]:
+        """The position of each key."""
+        file = self._file
+        return {k: _unpack(file, pos) for k, pos in self._key_pos.items()}
+
+    @property
+    def value_spans(self) -> dict[str, Span]:
+        """The position of each value."""
+        file = self._file
+        return {k: _unpack(file, pos) for k, pos in self._value_pos.items()}
 
 
 class LocList(list[Any]):
-    """A YAML sequence. The loader sets `span` (where it starts) and `item_spans`."""
+    """A YAML sequence: `span` (where it starts) and `item_spans` (built on
+    access, as `LocDict`'s)."""
 
-    __slots__ = ("item_spans", "span")
+    __slots__ = ("_file", "_item_pos", "span")
     span: Span
-    item_spans: list[Span]
+    _file: str
+    _item_pos: list[int]
+
+    @property
+    def item_spans(self) -> list[Span]:
+        """The position of each item."""
+        file = self._file
+        return [_unpack(file, pos) for pos in self._item_pos]
 
 
 @dataclass(frozen=True)
@@ -405,9 +438,10 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
     cur: Any = None
     is_map = False
     key: Any = _NO_KEY
-    key_spans: dict[str, Span] = {}
-    val_spans: dict[str, Span] = {}
-    item_spans: list[Span] = []
+    # packed positions (`_pack`) of the open collection's keys, values, items
+    key_pos: dict[str, int] = {}
+    val_pos: dict[str, int] = {}
+    item_pos: list[int] = []
     start_count = 0
     anchor: str | None = None
     merge: list[Any] | None = None  # [span of the `<<` key, mapping, mapping, ...]
@@ -416,9 +450,13 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
     root_span: Span | None = None
     documents = 0
     sp: Span
+    pos: int
     # Hot-loop constants as locals; specs repeat their numbers (`512`, `0.02`)
     # a lot, so each distinct plain number text is resolved once.
     new_span, set_file, set_line, set_column = _new_span, _set_file, _set_line, _set_column
+
+    def at(pos: int) -> Span:
+        return _unpack(filename, pos)
     words = _WORDS
     number_start = _NUMBER_START
     numbers: dict[str, Any] = {}
@@ -443,13 +481,10 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
 
             if cls is ScalarEvent:
                 m = ev.start_mark
-                sp = new_span(Span)
-                set_file(sp, filename)
-                set_line(sp, m.line + 1)
-                set_column(sp, m.column + 1)
+                pos = (m.line + 1) << 32 | (m.column + 1)
                 count += 1
                 if count > max_nodes:
-                    raise too_many_nodes(sp)
+                    raise too_many_nodes(at(pos))
                 raw: str = ev.value
                 tag: str | None = ev.tag
                 if is_map and key is _NO_KEY:
@@ -469,26 +504,26 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
                                 Diagnostic(
                                     "yaml-syntax",
                                     "duplicate merge key '<<' in this mapping",
-                                    sp,
+                                    at(pos),
                                     notes=(Note("first defined here", merge[0]),),
                                 )
                             )
                             key = _BAD_KEY
                         else:
-                            merge = [sp]
+                            merge = [at(pos)]
                             key = _MERGE
-                    elif raw in key_spans:
+                    elif raw in key_pos:
                         diags.append(
                             Diagnostic(
                                 "yaml-syntax",
                                 f"duplicate key '{raw}' in this mapping",
-                                sp,
-                                notes=(Note("first defined here", key_spans[raw]),),
+                                at(pos),
+                                notes=(Note("first defined here", at(key_pos[raw])),),
                             )
                         )
                         key = _BAD_KEY
                     else:
-                        key_spans[raw] = sp
+                        key_pos[raw] = pos
                         key = raw
                     if ev.anchor is not None:
                         anchors[ev.anchor] = (_key_anchor_value(ev), 1, raw)
@@ -508,7 +543,7 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
                                         Diagnostic(
                                             "yaml-syntax",
                                             f"the integer '{raw[:20]}...' has too many digits",
-                                            sp,
+                                            at(pos),
                                         )
                                     )
                                 v = numbers[raw] = raw if num is None else num[1]
@@ -527,6 +562,7 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
 
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 m = ev.start_mark
+                pos = (m.line + 1) << 32 | (m.column + 1)
                 sp = new_span(Span)
                 set_file(sp, filename)
                 set_line(sp, m.line + 1)
@@ -535,7 +571,7 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
                 if count > max_nodes:
                     raise too_many_nodes(sp)
                 stack.append(
-                    (cur, is_map, key, key_spans, val_spans, item_spans, start_count, anchor, merge)
+                    (cur, is_map, key, key_pos, val_pos, item_pos, start_count, anchor, merge)
                 )
                 if len(stack) > max_depth:
                     flag = Limits.flag("max_depth")
@@ -564,14 +600,16 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
                 if is_map:
                     cur = LocDict()
                     cur.span = sp
-                    cur.key_spans = key_spans = {}
-                    cur.value_spans = val_spans = {}
+                    cur._file = filename
+                    cur._key_pos = key_pos = {}
+                    cur._value_pos = val_pos = {}
                     key = _NO_KEY
                     merge = None
                 else:
                     cur = LocList()
                     cur.span = sp
-                    cur.item_spans = item_spans = []
+                    cur._file = filename
+                    cur._item_pos = item_pos = []
                 start_count = count
                 anchor = ev.anchor
                 if anchor is not None:
@@ -581,15 +619,17 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
                 v = cur
                 sp = v.span
+                pos = (sp.line << 32) | sp.column
                 if merge is not None:
                     for source in merge[1:]:
-                        src_keys = source.key_spans
-                        src_vals = source.value_spans
+                        # anchors are per document, so the positions are of this file
+                        src_keys = source._key_pos
+                        src_vals = source._value_pos
                         for k, mv in source.items():
                             if k not in v:
                                 v[k] = mv
-                                key_spans[k] = src_keys[k]
-                                val_spans[k] = src_vals[k]
+                                key_pos[k] = src_keys[k]
+                                val_pos[k] = src_vals[k]
                 if anchor is not None:
                     anchors[anchor] = (v, count - start_count + 1, None)
                     open_anchors.discard(anchor)
@@ -597,9 +637,9 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
                     cur,
                     is_map,
                     key,
-                    key_spans,
-                    val_spans,
-                    item_spans,
+                    key_pos,
+                    val_pos,
+                    item_pos,
                     start_count,
                     anchor,
                     merge,
@@ -607,7 +647,8 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
 
             elif cls is AliasEvent:
                 m = ev.start_mark
-                sp = Span(filename, m.line + 1, m.column + 1)
+                pos = (m.line + 1) << 32 | (m.column + 1)
+                sp = _unpack(filename, pos)
                 name: str = ev.anchor
                 found = anchors.get(name)
                 if found is None:
@@ -633,18 +674,18 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
                         key = _BAD_KEY
                     else:
                         k = alias_text or ""
-                        if k in key_spans:
+                        if k in key_pos:
                             diags.append(
                                 Diagnostic(
                                     "yaml-syntax",
                                     f"duplicate key '{k}' in this mapping",
                                     sp,
-                                    notes=(Note("first defined here", key_spans[k]),),
+                                    notes=(Note("first defined here", at(key_pos[k])),),
                                 )
                             )
                             key = _BAD_KEY
                         else:
-                            key_spans[k] = sp
+                            key_pos[k] = pos
                             key = k
                     continue
 
@@ -668,22 +709,22 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
             else:  # stream start, document end
                 continue
 
-            # Attach the finished node `v` (at `sp`) to the open collection.
+            # Attach the finished node `v` (at `pos`) to the open collection.
             if cur is None:
-                root, root_span = v, sp
+                root, root_span = v, at(pos)
             elif not is_map:
                 cur.append(v)
-                item_spans.append(sp)
+                item_pos.append(pos)
             elif key is _NO_KEY:
                 # A collection used as a key (`? [a]: b`, `{[a]: b}`).
-                diags.append(Diagnostic("yaml-syntax", "a mapping key must be a scalar", sp))
+                diags.append(Diagnostic("yaml-syntax", "a mapping key must be a scalar", at(pos)))
                 key = _BAD_KEY
             else:
                 if key is _MERGE:
-                    _add_merge(merge, v, sp, diags)
+                    _add_merge(merge, v, at(pos), diags)
                 elif key is not _BAD_KEY:
                     cur[key] = v
-                    val_spans[key] = sp
+                    val_pos[key] = pos
                 key = _NO_KEY
 
     except _FatalError:
