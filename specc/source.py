@@ -457,6 +457,7 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
 
     def at(pos: int) -> Span:
         return _unpack(filename, pos)
+
     words = _WORDS
     number_start = _NUMBER_START
     numbers: dict[str, Any] = {}
