@@ -616,6 +616,11 @@ class Resolver:
 
     def ev_shape(self, st: VarStmt, env: Env) -> tuple[int, ...]:
         assert st.shape is not None
+        for d in st.shape:
+            if type(d) is not int:
+                break
+        else:
+            return st.shape  # type: ignore[return-value]  # all plain integers
         dims: list[int] = []
         for i, d in enumerate(st.shape):
             if type(d) is int:

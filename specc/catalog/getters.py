@@ -18,9 +18,13 @@ from specc.catalog.dtypes import DTYPES, DType
 ENTRY_POINT_GROUP = "specc.custom_getters"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class GetterCall:
-    """The arguments a getter sees and may change before calling the next getter."""
+    """The arguments a getter sees and may change before calling the next getter.
+
+    A getter returns a new call (`dataclasses.replace`) and leaves the one it got
+    alone. (Not `frozen`: a frozen dataclass sets each field through
+    `object.__setattr__`, and one call is made per variable.)"""
 
     name: str
     dtype: DType

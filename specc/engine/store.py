@@ -128,6 +128,9 @@ class VariableStore:
     regularization_losses: list[str] = field(default_factory=list)
     trainable: list[str] = field(default_factory=list)
     param_bytes: int = 0
+    #: X for every variable named X/part_0 (a part, or a variable named so): TF
+    #: checks for one on every get_variable without a partitioner
+    part_0_of: set[str] = field(default_factory=set)
 
     # ------------------------------------------------------------ entry point
 
@@ -148,7 +151,7 @@ class VariableStore:
             return self._get_partitioned(call, req, req.partitioner, site)
         if req.partitioner is None and name in self.partitioned and req.reuse is Reuse.YES:
             return self._get_partitioned(call, req, None, site)
-        if f"{name}/part_0" in self.vars:
+        if name in self.part_0_of:
             raise EngineError(
                 "partition-clash",
                 "No partitioner was provided, but a partitioned version of the variable was "
@@ -456,6 +459,8 @@ class VariableStore:
             defined_at=site,
         )
         self.vars[name] = var
+        if name.endswith("/part_0"):
+            self.part_0_of.add(name[:-7])
         if TRAINABLE_VARIABLES in var.collections:
             self.trainable.append(name)
         if req.regularizer is not None:
