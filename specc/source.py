@@ -461,6 +461,7 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
     words = _WORDS
     number_start = _NUMBER_START
     numbers: dict[str, Any] = {}
+    key_names: dict[str, str] = {}
     missing = _MISSING
 
     def too_many_nodes(at: Span) -> _FatalError:
@@ -524,8 +525,10 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
                         )
                         key = _BAD_KEY
                     else:
-                        key_pos[raw] = pos
-                        key = raw
+                        # one string object per distinct key: a spec repeats its
+                        # keys thousands of times, and later lookups compare them
+                        key = key_names.setdefault(raw, raw)
+                        key_pos[key] = pos
                     if ev.anchor is not None:
                         anchors[ev.anchor] = (_key_anchor_value(ev), 1, raw)
                     continue
