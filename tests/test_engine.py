@@ -167,3 +167,41 @@ def test_two_engines_share_nothing() -> None:
         b.get_variable("w", shape=(1,))
     assert s.name == "s"
     assert list(b.store.vars) == ["s/w"]
+
+
+def test_every_get_variable_option_lands_in_its_field() -> None:
+    """The request and the variable are built positionally on the hot path:
+    every option, given a distinct value, comes out in its own field."""
+    from specc.engine.store import Variable
+    from specc.span import Span
+
+    cats = default_catalogs()
+    ones = Option(cats.initializer["ones"], cats.initializer["ones"].args())
+    l2 = Option(cats.regularizer["l2"], cats.regularizer["l2"].args(scale=0.5))
+    non_neg = Option(cats.constraint["non_neg"], cats.constraint["non_neg"].args())
+    site = Span("s.yaml", 3, 4)
+    e = Engine()
+    with e.variable_scope("s"):
+        v = e.get_variable(
+            "w",
+            shape=(2, 3),
+            dtype=DTYPES["float64"],
+            initializer=ones,
+            regularizer=l2,
+            constraint=non_neg,
+            trainable=False,
+            collections=("mine",),
+            caching_device="/cpu:0",
+            use_resource=True,
+            synchronization="on_write",
+            aggregation="sum",
+            validate_shape=False,
+            site=site,
+        )
+    assert isinstance(v, Variable)
+    assert (v.name, v.tensor, v.shape, v.dtype) == ("s/w", "s/w:0", (2, 3), DTYPES["float64"])
+    assert (v.trainable, v.collections) == (False, ("mine",))
+    assert (v.initializer, v.regularizer, v.constraint) == (ones, l2, non_neg)
+    assert (v.synchronization, v.aggregation) == ("on_write", "sum")
+    assert (v.caching_device, v.use_resource, v.validate_shape) == ("/cpu:0", True, False)
+    assert (v.read_dtype, v.defined_at) == (None, site)

@@ -440,23 +440,24 @@ class VariableStore:
                 raise EngineError(problem.code, problem.message, variable=part_of or name)
         self._count(name, var_shape, var_dtype)
         collections = _collections(req.collections, call.trainable)
+        # positional (in field order): keyword arguments cost twice as much here
         var = Variable(
-            name=name,
-            tensor=tensor,
-            shape=var_shape,
-            dtype=var_dtype,
-            trainable=call.trainable,
-            collections=collections,
-            initializer=initializer,
-            regularizer=req.regularizer,
-            constraint=req.constraint,
-            synchronization=req.synchronization,
-            aggregation=req.aggregation,
-            caching_device=req.caching_device,
-            use_resource=req.use_resource,
-            validate_shape=req.validate_shape,
-            read_dtype=call.read_dtype,
-            defined_at=site,
+            name,
+            tensor,
+            var_shape,
+            var_dtype,
+            call.trainable,
+            collections,
+            initializer,
+            req.regularizer,
+            req.constraint,
+            req.synchronization,
+            req.aggregation,
+            req.caching_device,
+            req.use_resource,
+            req.validate_shape,
+            call.read_dtype,
+            site,  # defined_at
         )
         self.vars[name] = var
         if name.endswith("/part_0"):
