@@ -64,15 +64,14 @@ if _WITH_LIBYAML:
     from yaml._yaml import CParser as _CParser
 
 
-def _pack(line: int, column: int) -> int:
-    """A 1-based position as one int: the loader keeps positions packed and makes
-    `Span` objects only when asked (a spec has a few per statement, but every key,
-    value and item has a position)."""
-    return line << 32 | column
+# The loader keeps each key's, value's and item's position packed in one int,
+# `line << 32 | column` (both 0-based, as libyaml's marks), and makes a `Span`
+# only when one is asked for: every node has a position, few are ever read.
 
 
 def _unpack(file: str, pos: int) -> Span:
-    return Span(file, pos >> 32, pos & 0xFFFFFFFF)
+    """The 1-based `Span` of a packed position."""
+    return Span(file, (pos >> 32) + 1, (pos & 0xFFFFFFFF) + 1)
 
 
 class LocDict(dict[str, Any]):
@@ -438,7 +437,7 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
     cur: Any = None
     is_map = False
     key: Any = _NO_KEY
-    # packed positions (`_pack`) of the open collection's keys, values, items
+    # packed positions (see `_unpack`) of the open collection's keys, values, items
     key_pos: dict[str, int] = {}
     val_pos: dict[str, int] = {}
     item_pos: list[int] = []
@@ -483,7 +482,7 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
 
             if cls is ScalarEvent:
                 m = ev.start_mark
-                pos = (m.line + 1) << 32 | (m.column + 1)
+                pos = m.line << 32 | m.column
                 count += 1
                 if count > max_nodes:
                     raise too_many_nodes(at(pos))
@@ -566,7 +565,7 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
 
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 m = ev.start_mark
-                pos = (m.line + 1) << 32 | (m.column + 1)
+                pos = m.line << 32 | m.column
                 sp = new_span(Span)
                 set_file(sp, filename)
                 set_line(sp, m.line + 1)
@@ -623,7 +622,7 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
                 v = cur
                 sp = v.span
-                pos = (sp.line << 32) | sp.column
+                pos = (sp.line - 1) << 32 | (sp.column - 1)
                 if merge is not None:
                     for source in merge[1:]:
                         # anchors are per document, so the positions are of this file
@@ -651,7 +650,7 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
 
             elif cls is AliasEvent:
                 m = ev.start_mark
-                pos = (m.line + 1) << 32 | (m.column + 1)
+                pos = m.line << 32 | m.column
                 sp = _unpack(filename, pos)
                 name: str = ev.anchor
                 found = anchors.get(name)
