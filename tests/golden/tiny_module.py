@@ -242,10 +242,6 @@ def _check_seed(seed: int | None) -> int:
 # --------------------------------------------------------------------- samplers
 
 
-# A random_raw call draws at most this many 64-bit values (64 KiB): small
-# enough for malloc to serve from its heap. Larger temporaries are mmap'd and
-# unmapped on every call, and the page faults that follow serialize threads.
-_RAW_CHUNK: Final = 8192
 _SCALE_24: Final = np.float32(2.0**-24)
 # 2*pi (rounded to float32) times 2**-24, exact: k * _TWO_PI_24 equals
 # (k * 2**-24) * float32(2*pi) bit for bit.
@@ -328,8 +324,8 @@ def _uniform_rows(
 
 
 def _box_muller(r: Array, t: Array, head: Array, tail: Array) -> None:
-    """head = r*cos(t) and tail = (r*sin(t))[:len(tail)] from r = 1 - u1 and
-    t = u2 (element-wise, any shape): r becomes sqrt(-2 log(r))."""
+    """head = r*cos(t) and tail = (r*sin(t))[..., :width of tail], element-wise
+    (any shape), given r = 1 - u1 and t = 2*pi*u2; r becomes sqrt(-2 log(r))."""
     np.log(r, out=r)
     r *= -2
     np.sqrt(r, out=r)
