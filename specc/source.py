@@ -450,13 +450,12 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
     documents = 0
     sp: Span
     pos: int
-    # Hot-loop constants as locals; specs repeat their numbers (`512`, `0.02`)
-    # a lot, so each distinct plain number text is resolved once.
-    new_span, set_file, set_line, set_column = _new_span, _set_file, _set_line, _set_column
-
     def at(pos: int) -> Span:
         return _unpack(filename, pos)
 
+    # Hot-loop constants as locals; specs repeat their numbers (`512`, `0.02`)
+    # a lot, so each distinct plain number text is resolved once.
+    new_span, set_file, set_line, set_column = _new_span, _set_file, _set_line, _set_column
     words = _WORDS
     number_start = _NUMBER_START
     numbers: dict[str, Any] = {}
@@ -565,7 +564,6 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
 
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 m = ev.start_mark
-                pos = m.line << 32 | m.column
                 sp = new_span(Span)
                 set_file(sp, filename)
                 set_line(sp, m.line + 1)
