@@ -28,10 +28,6 @@ from specc.engine.scopes import InitOption, Reuse
 from specc.limits import Limits
 from specc.span import Span
 
-# a module constant: reading an enum member through its class costs a lookup
-# in the enum's metaclass, on the hot path of every variable
-_REUSE_YES = Reuse.YES
-
 GLOBAL_VARIABLES = "variables"
 TRAINABLE_VARIABLES = "trainable_variables"
 LOCAL_VARIABLES = "local_variables"
@@ -223,7 +219,7 @@ class VariableStore:
             if site is not None:
                 existing.shared_at.append(site)
             return existing
-        if req.reuse is _REUSE_YES:
+        if req.reuse is Reuse.YES:
             raise EngineError(
                 "variable-missing",
                 f"PartitionedVariable {name} does not exist, or was not created with "
@@ -384,7 +380,7 @@ class VariableStore:
             if site is not None and found.part_of is None:
                 found.shared_at.append(site)
             return found
-        if req.reuse is _REUSE_YES:
+        if req.reuse is Reuse.YES:
             raise EngineError(
                 "variable-missing",
                 f"Variable {name} does not exist, or was not created with tf.get_variable(). "
