@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -334,17 +334,7 @@ def _attach_document(doc: SpecDocument | IncludedDocument, raw: LocDict) -> None
 
 
 _WITH_BODY = (ScopeStmt, NameScopeStmt, RepeatStmt, ThreadStmt)
-
-
-def iter_statements(body: Iterable[StatementBase]) -> Iterator[StatementBase]:
-    """Every statement of a body, depth-first in source order."""
-    stack = list(reversed(list(body)))
-    while stack:
-        stmt = stack.pop()
-        yield stmt
-        sub = stmt.body if isinstance(stmt, _WITH_BODY) else None
-        if sub:
-            stack.extend(reversed(sub))
+_WithBody = ScopeStmt | NameScopeStmt | RepeatStmt | ThreadStmt
 
 
 _FIELD_ALIASES: dict[type[BaseModel], dict[str, str]] = {}
@@ -446,13 +436,19 @@ class _StaticChecker:
         self.instances: dict[str, tuple[str, Span | None]] = {}
         self.dynamic_captures = False
         self.plain = False  # of the body being checked: see `_plain`
-        for body in [doc.body] + [t.body for t in spec.templates.values()]:
-            for st in iter_statements(body):
-                if type(st) is ScopeStmt and st.capture is not None:
-                    if isinstance(st.capture, str):
-                        self.captures.add(st.capture)
-                    elif isinstance(st.capture, Compiled):
-                        self.dynamic_captures = True
+        # captures are on scopes, which are never leaves: walk the bodies only
+        bodies: list[list[Any]] = [doc.body] + [t.body for t in spec.templates.values()]
+        while bodies:
+            for st in bodies.pop():
+                # `type(..) in` rather than isinstance: a miss on a pydantic model
+                # class goes through its metaclass's Python-level __instancecheck__
+                if type(st) in _WITH_BODY:
+                    bodies.append(cast(_WithBody, st).body)
+                    if type(st) is ScopeStmt and st.capture is not None:
+                        if isinstance(st.capture, str):
+                            self.captures.add(st.capture)
+                        elif isinstance(st.capture, Compiled):
+                            self.dynamic_captures = True
 
     def error(self, code: str, message: str, span: Span | None, **kw: Any) -> None:
         self.diags.append(Diagnostic(code, message, span or Span(self.spec.path, 1, 1), **kw))
@@ -516,8 +512,11 @@ class _StaticChecker:
         return text is not None and "$" not in text
 
     def body(self, body: list[Any], env: frozenset[str], where: str | None) -> None:
+        leaf = (VarStmt, OpStmt)
         for st in body:
-            self.stmt(st, env, where)
+            # in a file with no expression, a `var` or `op` has nothing to check
+            if not (self.plain and type(st) in leaf):
+                self.stmt(st, env, where)
 
     def stmt(self, st: StatementBase, env: frozenset[str], where: str | None) -> None:
         values = st.__dict__
