@@ -450,6 +450,7 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
     documents = 0
     sp: Span
     pos: int
+
     def at(pos: int) -> Span:
         return _unpack(filename, pos)
 
