@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -170,10 +171,7 @@ def _reference_block(kind: str, gen: np.random.Generator, n: int, dtype: type) -
         bad = list(np.flatnonzero(np.abs(z) > 2))
         while bad:
             size = (len(bad) + len(bad) // 8 + 17) // 2 * 2
-            u = gen.random(size, dtype=dtype)
-            r = np.sqrt(np.log(1 - u[0::2]) * dtype(-2))
-            t = u[1::2] * dtype(2 * np.pi)
-            pairs = np.stack([r * np.cos(t), r * np.sin(t)], axis=1).reshape(-1)
+            pairs = _reference_pairs(gen, size, dtype)
             for value in pairs[np.abs(pairs) <= 2]:
                 if not bad:
                     break
@@ -235,3 +233,45 @@ def test_uniform_with_a_tiny_span_keeps_its_rounding(tmp_path: Path) -> None:
     span = np.float32(1.0e-35) - np.float32(0)
     expected = _reference_stream(3, "w", 0).random(1000, dtype=np.float32) * span + np.float32(0)
     np.testing.assert_array_equal(mod.init_variable("w", seed=3), expected)
+
+
+def test_a_short_redraw_batch_is_topped_up_in_order(tmp_path: Path) -> None:
+    """When a continuation batch holds too few values within 2 (vanishingly rare
+    with its margin), further batches fill the rest, each stream's values in
+    order: forced here by making most of the first batch unacceptable."""
+    spec_path = tmp_path / "t.yaml"
+    spec_path.write_text("specc: 1\nname: t\nbody:\n  - {var: w, shape: [4]}\n")
+    comp = compile_file(str(spec_path))
+    assert comp.ok and comp.table is not None, comp.diagnostics
+    out = tmp_path / "t.py"
+    mod = load_module(render_module(comp.table, str(spec_path), str(out)), str(out))
+    real = mod._paired_normals
+    calls: list[list[int]] = []
+
+    def first_batch_mostly_bad(gens: list[Any], sizes: list[int], dtype: Any) -> Any:
+        values = real(gens, sizes, dtype)
+        if not calls:
+            values[1:] = 3.0  # only the very first value is acceptable
+        calls.append(list(sizes))
+        return values
+
+    mod._paired_normals = first_batch_mostly_bad
+    gens = [_reference_stream(1, "a", 0), _reference_stream(1, "b", 0)]
+    got = mod._accepted_normals(gens, [3, 2], np.dtype(np.float32))
+    # expected: stream a keeps value 0 of its first batch, then takes 2 from its
+    # second; stream b's first batch is all rejected, its second gives 2
+    ref = [_reference_stream(1, "a", 0), _reference_stream(1, "b", 0)]
+    first = [_reference_pairs(g, size) for g, size in zip(ref, calls[0], strict=True)]
+    second = [_reference_pairs(g, size) for g, size in zip(ref, calls[1], strict=True)]
+    within = [s[np.abs(s) <= 2] for s in second]
+    expected = np.concatenate([[first[0][0]], within[0][:2], within[1][:2]])
+    assert calls[1] == [(2 + 0 + 17) // 2 * 2, (2 + 0 + 17) // 2 * 2]
+    np.testing.assert_array_equal(got, expected.astype(np.float32))
+
+
+def _reference_pairs(gen: np.random.Generator, size: int, dtype: type = np.float32) -> np.ndarray:
+    """docs/rng.md's continuation: Box-Muller over adjacent pairs of draws."""
+    u = gen.random(size, dtype=dtype)
+    r = np.sqrt(np.log(1 - u[0::2]) * dtype(-2))
+    t = u[1::2] * dtype(2 * np.pi)
+    return np.stack([r * np.cos(t), r * np.sin(t)], axis=1).reshape(-1)
