@@ -428,9 +428,11 @@ def _compile_one(opts: Options, path: str) -> Compilation:
     if not os.path.isfile(path):
         raise UsageError(f"no such spec file: {path}")
     try:
-        return compile_file(path, opts.params, opts.limits)
+        comp = compile_file(path, opts.params, opts.limits)
     except UnknownParamError as e:
         raise UsageError(f"{path}: {e}") from None
+    opts.keep.append(comp)
+    return comp
 
 
 def cmd_diff(opts: Options) -> int:

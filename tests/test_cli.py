@@ -193,3 +193,13 @@ def test_check_imports_only_the_pipeline(tmp_path: Path) -> None:
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert r.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_main_hands_what_it_built_to_the_caller(tmp_path: Path) -> None:
+    """`keep` receives the compilation, so the executable can exit without
+    freeing it object by object."""
+    spec = tmp_path / "s.yaml"
+    spec.write_text("specc: 1\nname: s\nbody:\n  - var: w\n    shape: [2]\n")
+    keep: list[object] = []
+    assert main(["check", str(spec)], keep=keep) == 0
+    assert len(keep) == 1 and getattr(keep[0], "ok", False)
