@@ -265,6 +265,20 @@ def _workspace() -> tuple[Array, Array, Array]:
     return ws
 
 
+def _scratch(rows: int, width: int) -> tuple[Array, Array, Array]:
+    """uint32 and float32 scratch of shape (rows, width) and a bool one of
+    rows * width: views of this thread's workspace when they fit in it, else
+    new arrays."""
+    if rows <= _TASK_BLOCKS and width <= BLOCK_SIZE:
+        bits, values, mask = _workspace()
+        return bits[:rows, :width], values[:rows, :width], mask[: rows * width]
+    return (
+        np.empty((rows, width), np.uint32),
+        np.empty((rows, width), np.float32),
+        np.empty(rows * width, np.bool_),
+    )
+
+
 def _raw_halves(gen: np.random.Generator, pairs: int, into: Array) -> None:
     """2 * pairs 32-bit draws of NumPy's next_uint32 into `into`: the low, then
     the high half of each 64-bit output."""
@@ -306,10 +320,7 @@ def _uniform_rows(
         out += offset
         return
     rows, n = out.shape
-    if rows <= _TASK_BLOCKS and n <= BLOCK_SIZE:
-        bits = _workspace()[0]
-    else:
-        bits = np.empty((rows, n + 1), np.uint32)
+    bits = _scratch(rows, (n + 1) // 2 * 2)[0]
     k = _bits24(gens, n, bits)
     out[...] = k.view(np.int32)  # exact: k < 2**24
     scale = np.float32(scale)
@@ -344,12 +355,7 @@ def _normal_rows(gens: Sequence[np.random.Generator], out: Array) -> None:
     rows, n = out.shape
     m = (n + 1) // 2
     if out.dtype == _FLOAT32:
-        if rows <= _TASK_BLOCKS and n <= BLOCK_SIZE:
-            bits, u, _ = _workspace()
-            u = u[:rows, : 2 * m]
-        else:
-            bits = np.empty((rows, 2 * m), np.uint32)
-            u = np.empty((rows, 2 * m), np.float32)
+        bits, u, _ = _scratch(rows, 2 * m)
         k = _bits24(gens, 2 * m, bits)
         np.subtract(1 << 24, k[:, :m], out=k[:, :m])  # 1 - u1, in (0, 1], times 2**24
         u[...] = k.view(np.int32)
@@ -432,16 +438,15 @@ def _truncated_rows(gens: Sequence[np.random.Generator], out: Array) -> None:
     (`_accepted_normals`)."""
     _normal_rows(gens, out)
     rows, n = out.shape
-    flat = out.reshape(-1)  # a view: out is C-contiguous
-    if rows <= _TASK_BLOCKS and n <= BLOCK_SIZE and out.dtype == _FLOAT32:
-        _, scratch, mask = _workspace()
-        size, beyond = scratch.reshape(-1)[: flat.size], mask[: flat.size]
+    if out.dtype == _FLOAT32:
+        _, size, beyond = _scratch(rows, n)
     else:
-        size, beyond = np.empty(flat.size, out.dtype), np.empty(flat.size, np.bool_)
-    np.abs(flat, out=size)
-    np.greater(size, 2, out=beyond)
-    bad = np.flatnonzero(beyond)
+        size, beyond = np.empty_like(out), np.empty(rows * n, np.bool_)
+    np.abs(out, out=size)
+    np.greater(size, 2, out=beyond.reshape(rows, n))
+    bad = np.flatnonzero(beyond)  # indices into the flattened rows
     if bad.size:
+        flat = out.reshape(-1)  # a view: out is C-contiguous
         counts = np.bincount(bad // n, minlength=rows).tolist()
         flat[bad] = _accepted_normals(gens, counts, out.dtype)
 
