@@ -351,18 +351,6 @@ def _field_aliases(cls: type[BaseModel]) -> dict[str, str]:
     return found
 
 
-_FIELD_ORDER: dict[type[BaseModel], dict[str, int]] = {}
-
-
-def _field_order(cls: type[BaseModel]) -> dict[str, int]:
-    """Field name -> its position in the class (cached, as `_field_aliases`)."""
-    found = _FIELD_ORDER.get(cls)
-    if found is None:
-        found = {name: i for i, name in enumerate(cls.model_fields)}
-        _FIELD_ORDER[cls] = found
-    return found
-
-
 def _may_hold_expression(value: Any) -> bool:
     """A fast filter before `_expressions`: plain values and fully validated catalog
     options hold none."""
@@ -524,12 +512,10 @@ class _StaticChecker:
         # plain); visited in declaration order, so errors come out in one order
         kind = type(st)
         if not self.plain:
-            aliases = _field_aliases(kind)
-            order = _field_order(kind)
-            for fname in sorted(st.model_fields_set & aliases.keys(), key=order.__getitem__):
+            written = st.model_fields_set
+            for fname, alias in _field_aliases(kind).items():  # in declaration order
                 value = values[fname]
-                if type(value) is not str and _may_hold_expression(value):
-                    alias = aliases[fname]
+                if fname in written and type(value) is not str and _may_hold_expression(value):
                     raw = st.node.get(alias) if isinstance(st.node, dict) else None
                     for ex, at in _located_expressions(value, raw, st.key_span(alias)):
                         self.check_names(ex, env, at)
