@@ -56,13 +56,18 @@ body:
 """
 
 
-def _values(tmp: Path) -> dict[str, dict[str, list[float]]]:
-    spec = tmp / "golden.yaml"
-    spec.write_text(SPEC)
+def _module(tmp: Path, name: str, text: str) -> Any:
+    """The generated module of spec `text`, loaded (written as tmp/NAME.yaml)."""
+    spec = tmp / f"{name}.yaml"
+    spec.write_text(text)
     comp = compile_file(str(spec))
     assert comp.ok and comp.table is not None, comp.diagnostics
-    out = tmp / "golden.py"
-    mod = load_module(render_module(comp.table, str(spec), str(out)), str(out))
+    out = tmp / f"{name}.py"
+    return load_module(render_module(comp.table, str(spec), str(out)), str(out))
+
+
+def _values(tmp: Path) -> dict[str, dict[str, list[float]]]:
+    mod = _module(tmp, "golden", SPEC)
     result: dict[str, dict[str, list[float]]] = {}
     for seed in (0, 12345):
         p = mod.init(seed=seed, threads=2)
@@ -95,41 +100,19 @@ def test_golden_values(tmp_path: Path) -> None:
 def test_stream_key_contract(tmp_path: Path) -> None:
     """The per-block stream: PCG64 state/inc from blake2b(seed, blake2b-128(name),
     block), 32 bytes, person b'specc-rng-v2' (docs/rng.md)."""
-    import hashlib
-    import struct
-
-    spec = tmp_path / "k.yaml"
-    spec.write_text(
+    mod = _module(
+        tmp_path,
+        "k",
         "specc: 1\nname: k\nbody:\n  - var: a/b\n    shape: [70000]\n"
-        "    initializer: {random_uniform: {}}\n"
-    )
-    comp = compile_file(str(spec))
-    assert comp.table is not None
-    mod = load_module(
-        render_module(comp.table, str(spec), str(tmp_path / "k.py")), str(tmp_path / "k.py")
+        "    initializer: {random_uniform: {}}\n",
     )
     seed = 42
-    name_hash = hashlib.blake2b(b"a/b", digest_size=16).digest()
-    d = hashlib.blake2b(
-        struct.pack("<Q", seed) + name_hash + struct.pack("<Q", 1),
-        digest_size=32,
-        person=b"specc-rng-v2",
-    ).digest()
-    bg = np.random.PCG64(0)
-    bg.state = {
-        "bit_generator": "PCG64",
-        "state": {
-            "state": int.from_bytes(d[:16], "little"),
-            "inc": int.from_bytes(d[16:], "little") | 1,
-        },
-        "has_uint32": 0,
-        "uinteger": 0,
-    }
-    block1 = np.random.Generator(bg).random(70000 - 65536, dtype=np.float32)
+    block1 = _reference_stream(seed, "a/b", 1).random(70000 - 65536, dtype=np.float32)
     np.testing.assert_array_equal(mod.init_variable("a/b", seed=seed)[65536:], block1)
 
 
 def _reference_stream(seed: int, name: str, block: int) -> np.random.Generator:
+    """docs/rng.md's stream of one block, rebuilt from the recipe."""
     import hashlib
     import struct
 
@@ -194,12 +177,7 @@ def test_samplers_match_a_plain_implementation_bit_for_bit(tmp_path: Path) -> No
         for kind, spec in init.items()
         for dt in ("float32", "float64")
     )
-    spec_path = tmp_path / "ref.yaml"
-    spec_path.write_text(f"specc: 1\nname: ref\nbody:\n{body}")
-    comp = compile_file(str(spec_path))
-    assert comp.ok and comp.table is not None, comp.diagnostics
-    out = tmp_path / "ref.py"
-    mod = load_module(render_module(comp.table, str(spec_path), str(out)), str(out))
+    mod = _module(tmp_path, "ref", f"specc: 1\nname: ref\nbody:\n{body}")
     seed = 7
     for kind in init:
         for dtype in (np.float32, np.float64):
@@ -221,15 +199,12 @@ def test_samplers_match_a_plain_implementation_bit_for_bit(tmp_path: Path) -> No
 def test_uniform_with_a_tiny_span_keeps_its_rounding(tmp_path: Path) -> None:
     """A span so small that 2**-24 * span would underflow is applied in two steps,
     as (u * span) + lo."""
-    spec_path = tmp_path / "tiny.yaml"
-    spec_path.write_text(
+    mod = _module(
+        tmp_path,
+        "tiny",
         "specc: 1\nname: tiny\nbody:\n  - var: w\n    shape: [1000]\n"
-        "    initializer: {random_uniform: {minval: 0, maxval: 1.0e-35}}\n"
+        "    initializer: {random_uniform: {minval: 0, maxval: 1.0e-35}}\n",
     )
-    comp = compile_file(str(spec_path))
-    assert comp.ok and comp.table is not None, comp.diagnostics
-    out = tmp_path / "tiny.py"
-    mod = load_module(render_module(comp.table, str(spec_path), str(out)), str(out))
     span = np.float32(1.0e-35) - np.float32(0)
     expected = _reference_stream(3, "w", 0).random(1000, dtype=np.float32) * span + np.float32(0)
     np.testing.assert_array_equal(mod.init_variable("w", seed=3), expected)
@@ -239,12 +214,7 @@ def test_a_short_redraw_batch_is_topped_up_in_order(tmp_path: Path) -> None:
     """When a continuation batch holds too few values within 2 (vanishingly rare
     with its margin), further batches fill the rest, each stream's values in
     order: forced here by making most of the first batch unacceptable."""
-    spec_path = tmp_path / "t.yaml"
-    spec_path.write_text("specc: 1\nname: t\nbody:\n  - {var: w, shape: [4]}\n")
-    comp = compile_file(str(spec_path))
-    assert comp.ok and comp.table is not None, comp.diagnostics
-    out = tmp_path / "t.py"
-    mod = load_module(render_module(comp.table, str(spec_path), str(out)), str(out))
+    mod = _module(tmp_path, "t", "specc: 1\nname: t\nbody:\n  - {var: w, shape: [4]}\n")
     real = mod._paired_normals
     calls: list[list[int]] = []
 
