@@ -15,6 +15,7 @@ import argparse
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,30 @@ def timed(f: Callable[[], object]) -> float:
     t0 = time.perf_counter()
     f()
     return time.perf_counter() - t0
+
+
+def ufunc_work(seed: int, reps: int = 40) -> None:
+    """`cos` and `log` over 1 MiB float32 arrays of its own: NumPy work that
+    releases the GIL, as the samplers' calls do."""
+    x = np.random.default_rng(seed).random((4, 65536), dtype=np.float32)
+    o = np.empty_like(x)
+    for _ in range(reps):
+        np.cos(x, out=o)
+        np.log(x, out=o)
+
+
+def ufunc_scaling() -> float:
+    """How much faster two threads do twice `ufunc_work` than one thread does:
+    the ceiling of any NumPy-bound sampler's scaling on this machine."""
+
+    def alone() -> None:
+        ufunc_work(0)
+        ufunc_work(1)
+
+    one = timed(alone)
+    with ThreadPoolExecutor(2) as pool:
+        two = timed(lambda: list(pool.map(ufunc_work, (0, 1))))
+    return one / two
 
 
 def main() -> None:
@@ -90,9 +115,11 @@ def main() -> None:
                 len(nms) * gbytes,
             )
     rate = dict.fromkeys(jobs, 0.0)
+    scaling = 0.0
     for _ in range(a.rounds):
         for key, (job, size) in jobs.items():
             rate[key] = max(rate[key], size / timed(job))
+        scaling = max(scaling, ufunc_scaling())
     print(f"variables: {2 * n_each} x {SIDE}x{SIDE} float32 ({2 * n_each * gbytes:.2f} GB)")
     print(f"best of {a.rounds} interleaved rounds")
     print(
@@ -104,6 +131,7 @@ def main() -> None:
         f" (into a reused buffer: {rate['np_random_out']:.2f})"
     )
     print(f"write bandwidth (np.empty().fill):              {rate['fill']:.2f} GB/s")
+    print(f"2 threads vs 1 on NumPy ufunc work (ceiling):   {scaling:.2f}x")
     for threads in (1, 2):
         for prefix, ref, label, target in (
             ("tn", rate["np_normal"], "standard_normal", 2.5),
