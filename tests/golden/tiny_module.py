@@ -462,20 +462,19 @@ def _truncated_rows(gens: Sequence[np.random.Generator], out: Array) -> None:
     # candidate tails, lists the candidates in index order.
     cuts = np.searchsorted(near, np.arange(rows + 1) * m).tolist()
     parts: list[Array] = []
+    starts = [0]  # where each row's candidates start in `parts`, concatenated
     for i in range(rows):
         head = near[cuts[i] : cuts[i + 1]] + i * (n - m)  # flat index of out[i, j]
-        parts.append(head)
+        tail = head + m
         if n - m < m:  # odd n: the row's last pair has no tail
-            head = head[head < i * n + n - m]
-        parts.append(head + m)
+            tail = tail[head < i * n + n - m]
+        parts += (head, tail)
+        starts.append(starts[-1] + head.size + tail.size)
     candidates = np.concatenate(parts)
     size = np.abs(out.reshape(-1)[candidates])
     beyond = np.flatnonzero(size > 2)  # positions in `candidates`
     if not beyond.size:
         return
-    starts = [0]
-    for i in range(rows):
-        starts.append(starts[-1] + parts[2 * i].size + parts[2 * i + 1].size)
     counts = np.diff(np.searchsorted(beyond, starts)).tolist()
     out.reshape(-1)[candidates[beyond]] = _accepted_normals(gens, counts, out.dtype)
 
