@@ -496,19 +496,21 @@ def test_seed_validation(tmp_path: Path) -> None:
 def test_constant_edge_cases_follow_tf(tmp_path: Path) -> None:
     """An empty list fills zeros; an empty shape takes any list; a short list is
     padded with its last element (TF1's constant_initializer)."""
-    from specc.compiler import compile_text
-    from specc.emit import load_module, render_module
-
-    spec = (
-        "specc: 1\nname: ce\nbody:\n"
-        "  - var: a\n    shape: [2, 2]\n    initializer: {constant: {value: []}}\n"
-        "  - var: b\n    shape: [3, 0]\n    initializer: {constant: {value: [1.0, 2.0]}}\n"
-        "  - var: c\n    shape: [2, 3]\n    initializer: {constant: {value: [1.0, 2.0]}}\n"
+    mod = build(
+        tmp_path,
+        """
+        - var: a
+          shape: [2, 2]
+          initializer: {constant: {value: []}}
+        - var: b
+          shape: [3, 0]
+          initializer: {constant: {value: [1.0, 2.0]}}
+        - var: c
+          shape: [2, 3]
+          initializer: {constant: {value: [1.0, 2.0]}}
+        """,
+        "ce",
     )
-    comp = compile_text(spec, str(tmp_path / "ce.yaml"))
-    assert comp.ok and comp.table is not None
-    out = str(tmp_path / "ce.py")
-    mod = load_module(render_module(comp.table, str(tmp_path / "ce.yaml"), out), out)
     p = mod.init()
     assert p["a"].tolist() == [[0.0, 0.0], [0.0, 0.0]]
     assert p["b"].shape == (3, 0)
