@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from specc.compiler import compile_file
+from specc.pipeline import compile_file
 from specc.emit import render_module
 
 PER_LAYER = [  # 32 variables per layer

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from specc.compiler import compile_file
+from specc.pipeline import compile_file
 from specc.emit import load_module, render_module
 
 SIDE = 4096  # each variable is SIDE x SIDE float32 = 64 MiB

@@ -32,9 +32,9 @@ STAGE_SCRIPT = """
 import gc, os, sys
 gc.disable()
 import specc.cli
-from specc.resolve import resolve
+from specc.resolve.interpreter import resolve
 from specc.source import load_file
-from specc.validate import validate
+from specc.lang.validate import validate
 stage, path = sys.argv[1], sys.argv[2]
 if stage != "import":
     loaded = load_file(path)

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Compilation": "specc.compiler",
-    "UnknownParamError": "specc.compiler",
-    "compile_file": "specc.compiler",
-    "compile_text": "specc.compiler",
+    "Compilation": "specc.pipeline",
+    "UnknownParamError": "specc.pipeline",
+    "compile_file": "specc.pipeline",
+    "compile_text": "specc.pipeline",
     "Diagnostic": "specc.diagnostics",
     "SpecError": "specc.diagnostics",
     "Row": "specc.table",
@@ -30,7 +30,7 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:
-    from specc.compiler import Compilation, UnknownParamError, compile_file, compile_text
+    from specc.pipeline import Compilation, UnknownParamError, compile_file, compile_text
     from specc.diagnostics import Diagnostic, SpecError
     from specc.table import Row, VariableTable
 

@@ -1,5 +1,5 @@
 """`python -m specc`."""
 
-from specc.entry import run
+from specc.cli.entry import run
 
 run()

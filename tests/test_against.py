@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from specc import cli
-from specc.against import cmd_against
-from specc.checkpoint_keys import (
+from specc.reports.against import cmd_against
+from specc.formats.headers import (
     ArrayInfo,
     CheckpointError,
     npy_dtype,
@@ -323,7 +323,7 @@ def test_shape_and_dtype_both_wrong(spec: Path, capsys: pytest.CaptureFixture[st
 
 
 def test_file_written_by_specc_init_matches(spec: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from specc.compiler import compile_file
+    from specc.pipeline import compile_file
     from specc.emit import load_module, render_module
 
     comp = compile_file("tiny.yaml")

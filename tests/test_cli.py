@@ -165,7 +165,7 @@ def test_written_files_get_the_usual_permissions(spec: Path) -> None:
 
 def test_check_counts_equal_the_table_counts(tmp_path: Path) -> None:
     """`check` counts from the store without building rows: same figures."""
-    from specc.compiler import compile_text
+    from specc.pipeline import compile_text
 
     text = (
         "specc: 1\nname: c\nbody:\n"
@@ -187,8 +187,8 @@ def test_check_imports_only_the_pipeline(tmp_path: Path) -> None:
     code = (
         "import sys\nfrom specc.cli import main\n"
         f"assert main(['check', {str(spec)!r}]) == 0\n"
-        "heavy = ('numpy', 'jinja2', 'specc.diff', 'specc.emit', 'specc.explain', "
-        "'specc.schema', 'specc.tree', 'specc.against')\n"
+        "heavy = ('numpy', 'jinja2', 'specc.reports.diff', 'specc.emit', 'specc.reports.explain', "
+        "'specc.lang.schema', 'specc.reports.tree', 'specc.reports.against')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

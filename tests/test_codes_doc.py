@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from specc.cli import main
-from specc.codes_doc import EXAMPLES, CodeExample, render_markdown
-from specc.compiler import Compilation, compile_text
+from specc.diagnostics.examples import EXAMPLES, CodeExample, render_markdown
+from specc.pipeline import Compilation, compile_text
 from specc.diagnostics import CODES
 from specc.limits import DEFAULT_LIMITS
 
@@ -60,7 +60,7 @@ def test_example_is_well_formed(code: str) -> None:
 def test_diagnostics_page_is_generated_from_the_examples() -> None:
     assert DOCS.read_text(encoding="utf-8") == render_markdown(), (
         "docs/diagnostics.md is stale: regenerate it with "
-        "python -c 'from specc.codes_doc import render_markdown; "
+        "python -c 'from specc.diagnostics.examples import render_markdown; "
         'print(render_markdown(), end="")\' > docs/diagnostics.md'
     )
 

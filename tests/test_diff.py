@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from specc import cli
-from specc.compiler import compile_text
-from specc.diff import diff_tables, parent
+from specc.pipeline import compile_text
+from specc.reports.diff import diff_tables, parent
 
 OLD = """\
 specc: 1

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from specc import cli
-from specc.compiler import compile_file
+from specc.pipeline import compile_file
 from specc.emit import embedded_table, render_module
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +56,7 @@ def _render(spec: Path, out: Path) -> str:
 
 def test_deterministic_across_hash_seeds(demo: Path) -> None:
     code = (
-        "import sys; from specc.compiler import compile_file; from specc.emit import "
+        "import sys; from specc.pipeline import compile_file; from specc.emit import "
         "render_module; c = compile_file(sys.argv[1]); "
         "sys.stdout.write(render_module(c.table, sys.argv[1], sys.argv[2]))"
     )
@@ -233,7 +233,7 @@ def test_init_command_streams_and_leaves_no_partial_file(demo: Path) -> None:
 
 def test_commands_module_is_light() -> None:
     code = (
-        "import sys, specc.emit.commands, specc.cli; "
+        "import sys, specc.cli.build, specc.cli; "
         "print(sorted(m for m in ('numpy', 'jinja2') if m in sys.modules))"
     )
     r = subprocess.run(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from specc.cli import main
-from specc.explain import explain
+from specc.reports.explain import explain
 
 CASES = Path(__file__).resolve().parent / "conformance" / "cases"
 

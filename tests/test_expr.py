@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-import specc.expr as expr_module
-from specc.expr import (
+import specc.lang.expr as expr_module
+from specc.lang.expr import (
     MAX_INT_BITS,
     MAX_NESTING,
     MAX_STR_LEN,

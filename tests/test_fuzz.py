@@ -21,7 +21,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from specc.compiler import Compilation, compile_text
+from specc.pipeline import Compilation, compile_text
 from specc.diagnostics import CODES, errors_json, render_all
 from specc.limits import Limits
 

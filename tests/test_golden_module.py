@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from specc.compiler import compile_text
+from specc.pipeline import compile_text
 from specc.emit import render_module
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "tiny_module.py"

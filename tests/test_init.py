@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from specc.compiler import compile_file
+from specc.pipeline import compile_file
 from specc.emit import EmitError, render_module
 
 

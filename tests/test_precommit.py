@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from specc.cli import main as cli_main
-from specc.precommit import main
+from specc.cli.precommit import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = "specc: 1\nname: m\nbody:\n  - var: w\n    shape: [2, 3]\n"

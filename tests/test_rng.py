@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from specc.compiler import compile_file
+from specc.pipeline import compile_file
 from specc.emit import load_module, render_module
 
 GOLDEN = Path(__file__).parent / "golden" / "init_values.json"

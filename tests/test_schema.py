@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
-from specc.schema import schema_text
+from specc.lang.schema import schema_text
 from specc.source import load_file
 
 ROOT = Path(__file__).resolve().parents[1]

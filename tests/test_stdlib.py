@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from specc.compiler import compile_text
+from specc.pipeline import compile_text
 from specc.table import Row
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from specc import cli
-from specc.compiler import compile_file, compile_text
+from specc.pipeline import compile_file, compile_text
 from specc.table import VariableTable
-from specc.tree import build_tree, render_tree
+from specc.reports.tree import build_tree, render_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 

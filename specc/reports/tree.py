@@ -20,7 +20,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass, field
 
-from specc.render import format_bytes
+from specc.reports.table import format_bytes
 from specc.span import Span
 from specc.table import Row, VariableTable
 

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from specc.cli import Options
-    from specc.compiler import Compilation
+    from specc.pipeline import Compilation
     from specc.table import Row, VariableTable
 
 EXIT_OK, EXIT_ERRORS = 0, 1
@@ -423,7 +423,7 @@ def dumps(obj: dict[str, Any]) -> str:
 
 def _compile_one(opts: Options, path: str) -> Compilation:
     from specc.cli import UsageError  # noqa: PLC0415 - avoids an import cycle
-    from specc.compiler import UnknownParamError, compile_file  # noqa: PLC0415
+    from specc.pipeline import UnknownParamError, compile_file  # noqa: PLC0415
 
     if not os.path.isfile(path):
         raise UsageError(f"no such spec file: {path}")

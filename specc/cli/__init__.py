@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from specc import __version__
-from specc.compiler import Compilation, UnknownParamError, compile_file
+from specc.pipeline import Compilation, UnknownParamError, compile_file
 from specc.diagnostics import CODES, errors_json, render_all
-from specc.expr import Value
+from specc.lang.expr import Value
 from specc.limits import Limits
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -215,7 +215,7 @@ def cmd_check(opts: Options) -> int:
     if not comp.ok:
         return _report(opts, comp, as_json=opts.args.json)
     if opts.args.against:
-        from specc.against import cmd_against  # noqa: PLC0415
+        from specc.reports.against import cmd_against  # noqa: PLC0415
 
         assert comp.table is not None
         return cmd_against(opts, comp.table, comp)
@@ -234,22 +234,22 @@ def cmd_table(opts: Options) -> int:
         return _report(opts, comp, as_json=fmt == "json")
     assert comp.table is not None
     if fmt == "tree":
-        from specc.tree import render_tree  # noqa: PLC0415
+        from specc.reports.tree import render_tree  # noqa: PLC0415
 
         sys.stdout.write(render_tree(comp.table, color=_use_color(opts, sys.stdout)))
         return EXIT_OK
-    from specc import render  # noqa: PLC0415 - only the table command needs it
+    from specc.reports import table as render  # noqa: PLC0415 - only the table command needs it
 
     sys.stdout.write(render.render_table(comp.table, fmt))
     return EXIT_OK
 
 
 def cmd_schema(opts: Options) -> int:
-    from specc.schema import schema_text  # noqa: PLC0415 - pydantic schema generation
+    from specc.lang.schema import schema_text  # noqa: PLC0415 - pydantic schema generation
 
     text = schema_text()
     if opts.args.output:
-        from specc.files import write_atomic  # noqa: PLC0415
+        from specc.formats.atomic import write_atomic  # noqa: PLC0415
 
         write_atomic(opts.args.output, text)
     else:
@@ -260,7 +260,7 @@ def cmd_schema(opts: Options) -> int:
 def cmd_explain(opts: Options) -> int:
     import difflib  # noqa: PLC0415
 
-    from specc.explain import explain  # noqa: PLC0415
+    from specc.reports.explain import explain  # noqa: PLC0415
 
     path = opts.args.spec
     if not os.path.isfile(path):
@@ -290,7 +290,7 @@ def cmd_explain_code(opts: Options) -> int:
     if info is None:
         raise UsageError(f"unknown code {code!r}; known: {', '.join(CODES)}")
     print(f"{info.code}: {info.description}")
-    from specc.codes_doc import EXAMPLES  # noqa: PLC0415
+    from specc.diagnostics.examples import EXAMPLES  # noqa: PLC0415
 
     example = EXAMPLES.get(code)
     if example:
@@ -310,19 +310,19 @@ def cmd_explain_code(opts: Options) -> int:
 
 
 def cmd_diff(opts: Options) -> int:
-    from specc.diff import cmd_diff as run_diff  # noqa: PLC0415
+    from specc.reports.diff import cmd_diff as run_diff  # noqa: PLC0415
 
     return run_diff(opts)
 
 
 def cmd_compile(opts: Options) -> int:
-    from specc.emit.commands import run_compile  # noqa: PLC0415
+    from specc.cli.build import run_compile  # noqa: PLC0415
 
     return run_compile(opts)
 
 
 def cmd_init(opts: Options) -> int:
-    from specc.emit.commands import run_init  # noqa: PLC0415
+    from specc.cli.build import run_init  # noqa: PLC0415
 
     return run_init(opts)
 

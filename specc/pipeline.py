@@ -13,12 +13,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from specc.diagnostics import Diagnostic
-from specc.expr import Value
+from specc.lang.expr import Value
 from specc.limits import DEFAULT_LIMITS, Limits
-from specc.resolve import Resolution, resolve
+from specc.resolve.interpreter import Resolution, resolve
 from specc.source import LoadResult, load_file, load_text
 from specc.table import VariableTable, build_table, table_counts
-from specc.validate import ValidatedSpec, validate
+from specc.lang.validate import ValidatedSpec, validate
 
 
 class UnknownParamError(Exception):

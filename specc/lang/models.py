@@ -38,7 +38,7 @@ from specc.catalog import (
     lookup,
 )
 from specc.catalog.dtypes import DType, dtype_names, parse_dtype
-from specc.expr import Compiled, ExprError, compile_value
+from specc.lang.expr import Compiled, ExprError, compile_value
 from specc.span import Span
 
 Expr = Compiled

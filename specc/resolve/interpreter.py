@@ -25,10 +25,10 @@ from specc.engine.engine import Engine, Template
 from specc.engine.errors import EngineError
 from specc.engine.options import LiteralValue, Option
 from specc.engine.scopes import InitOption, Reuse, ScopeOptions, VariableScope
-from specc.expr import Compiled, ExprError, Value
+from specc.lang.expr import Compiled, ExprError, Value
 from specc.limits import DEFAULT_LIMITS, Limits
 from specc.span import Span
-from specc.spec import (
+from specc.lang.models import (
     AGG_MODES,
     SYNC_MODES,
     CatalogRef,
@@ -48,7 +48,7 @@ from specc.spec import (
     args_error_message,
     validate_args,
 )
-from specc.validate import ValidatedSpec, arg_type_ok
+from specc.lang.validate import ValidatedSpec, arg_type_ok
 
 Env = Mapping[str, Value]
 

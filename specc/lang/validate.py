@@ -18,10 +18,10 @@ from pydantic import BaseModel, ValidationError
 
 from specc.catalog.dtypes import DType
 from specc.diagnostics import Diagnostic, Note, source_order
-from specc.expr import Compiled
+from specc.lang.expr import Compiled
 from specc.source import LoadResult, LocDict, LocList
 from specc.span import Span
-from specc.spec import (
+from specc.lang.models import (
     ALL_STATEMENT_KEYS,
     STATEMENT_KINDS,
     TAG_SUFFIX,

@@ -833,7 +833,7 @@ def _stdlib_root() -> Traversable | None:
     except (ImportError, OSError, TypeError, ValueError):
         pass
     # An editable install of a namespace package can defeat importlib.resources.
-    local = Path(__file__).resolve().parent / "stdlib"
+    local = Path(__file__).resolve().parent.parent / "stdlib"
     return local if local.is_dir() else None
 
 

@@ -2,7 +2,7 @@
 file fit the spec's variable table?
 
 The file's keys, shapes and dtypes are read from its headers only
-(`specc.checkpoint_keys`, no NumPy). Keys are full variable names without `:0`,
+(`specc.formats.headers`, no NumPy). Keys are full variable names without `:0`,
 and a partitioned variable is one whole array under its name (DESIGN section 7),
 as the generated module's `save` writes them and its `check` expects them.
 """
@@ -14,11 +14,11 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from specc.checkpoint_keys import ArrayInfo, CheckpointError, file_format, read_arrays
+from specc.formats.headers import ArrayInfo, CheckpointError, file_format, read_arrays
 
 if TYPE_CHECKING:
     from specc.cli import Options
-    from specc.compiler import Compilation
+    from specc.pipeline import Compilation
     from specc.table import Row, VariableTable
 
 EXIT_OK, EXIT_ERRORS = 0, 1

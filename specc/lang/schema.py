@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from specc.spec import SpecDocument
+from specc.lang.models import SpecDocument
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

@@ -112,7 +112,7 @@ def run_compile(opts: Options) -> int:
     if existing == source:
         print(f"{out}: up to date")
         return EXIT_OK
-    from specc.files import write_atomic  # noqa: PLC0415
+    from specc.formats.atomic import write_atomic  # noqa: PLC0415
 
     write_atomic(out, source)
     print(f"{out}: {len(table.variables)} variables, {table.parameters:,} parameters")

@@ -19,12 +19,12 @@ from specc.engine.engine import Engine
 from specc.engine.graph import Graph
 from specc.engine.scopes import Reuse, ScopeOptions, VariableScope
 from specc.engine.store import Got, PartitionedVariable
-from specc.expr import Value
+from specc.lang.expr import Value
 from specc.limits import DEFAULT_LIMITS, Limits
-from specc.resolve import Resolver
+from specc.resolve.interpreter import Resolver
 from specc.source import load_file
 from specc.span import Span
-from specc.validate import validate
+from specc.lang.validate import validate
 
 
 @dataclass(frozen=True, slots=True)
