@@ -30,11 +30,11 @@ import time
 from pathlib import Path
 
 import specc
+from specc.lang.validate import validate
 from specc.pipeline import gc_paused
 from specc.resolve.interpreter import resolve
 from specc.source import load_file
 from specc.table import build_table
-from specc.lang.validate import validate
 
 D = 512
 LAYER_VARS = [

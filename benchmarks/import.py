@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from specc.pipeline import compile_file
 from specc.emit import render_module
+from specc.pipeline import compile_file
 
 PER_LAYER = [  # 32 variables per layer
     *(f"attn/{p}/{k}" for p in ("q", "k", "v", "o") for k in ("kernel", "bias")),

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from specc.pipeline import compile_file
 from specc.emit import load_module, render_module
+from specc.pipeline import compile_file
 
 SIDE = 4096  # each variable is SIDE x SIDE float32 = 64 MiB
 

@@ -30,8 +30,8 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:
-    from specc.pipeline import Compilation, UnknownParamError, compile_file, compile_text
     from specc.diagnostics import Diagnostic, SpecError
+    from specc.pipeline import Compilation, UnknownParamError, compile_file, compile_text
     from specc.table import Row, VariableTable
 
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 from specc.diagnostics import Diagnostic
 from specc.lang.expr import Value
+from specc.lang.validate import ValidatedSpec, validate
 from specc.limits import DEFAULT_LIMITS, Limits
 from specc.resolve.interpreter import Resolution, resolve
 from specc.source import LoadResult, load_file, load_text
 from specc.table import VariableTable, build_table, table_counts
-from specc.lang.validate import ValidatedSpec, validate
 
 
 class UnknownParamError(Exception):

@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 from specc import cli
-from specc.reports.against import cmd_against
 from specc.formats.headers import (
     ArrayInfo,
     CheckpointError,
@@ -22,6 +21,7 @@ from specc.formats.headers import (
     parse_literal,
     read_arrays,
 )
+from specc.reports.against import cmd_against
 
 SPEC = """\
 specc: 1
@@ -323,8 +323,8 @@ def test_shape_and_dtype_both_wrong(spec: Path, capsys: pytest.CaptureFixture[st
 
 
 def test_file_written_by_specc_init_matches(spec: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from specc.pipeline import compile_file
     from specc.emit import load_module, render_module
+    from specc.pipeline import compile_file
 
     comp = compile_file("tiny.yaml")
     assert comp.table is not None

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from specc.cli import main
-from specc.diagnostics.examples import EXAMPLES, CodeExample, render_markdown
-from specc.pipeline import Compilation, compile_text
 from specc.diagnostics import CODES
+from specc.diagnostics.examples import EXAMPLES, CodeExample, render_markdown
 from specc.limits import DEFAULT_LIMITS
+from specc.pipeline import Compilation, compile_text
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "diagnostics.md"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from specc import cli
-from specc.pipeline import compile_file
 from specc.emit import embedded_table, render_module
+from specc.pipeline import compile_file
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = Path("/work/shared/conformance/cases")

@@ -10,10 +10,10 @@ import pytest
 
 from specc.catalog import CATALOG_NAMES, default_catalogs
 from specc.cli import main
-from specc.pipeline import Compilation, compile_file, compile_text
 from specc.diagnostics import CODES
-from specc.limits import Limits
 from specc.lang.models import ALL_STATEMENT_KEYS, TOP_KEYS
+from specc.limits import Limits
+from specc.pipeline import Compilation, compile_file, compile_text
 from specc.table import Row
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

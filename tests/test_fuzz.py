@@ -21,9 +21,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from specc.pipeline import Compilation, compile_text
 from specc.diagnostics import CODES, errors_json, render_all
 from specc.limits import Limits
+from specc.pipeline import Compilation, compile_text
 
 FILE = "fuzz.yaml"
 # Small limits keep one example cheap, and make the limit paths part of the fuzz.

@@ -7,8 +7,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from specc.pipeline import compile_text
 from specc.emit import render_module
+from specc.pipeline import compile_text
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "tiny_module.py"
 SPEC = """\

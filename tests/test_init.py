@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from specc.pipeline import compile_file
 from specc.emit import EmitError, render_module
+from specc.pipeline import compile_file
 
 
 def build(

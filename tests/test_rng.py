@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from specc.pipeline import compile_file
 from specc.emit import load_module, render_module
+from specc.pipeline import compile_file
 
 GOLDEN = Path(__file__).parent / "golden" / "init_values.json"
 EXACT = {

@@ -11,8 +11,8 @@ import pytest
 
 from specc import cli
 from specc.pipeline import compile_file, compile_text
-from specc.table import VariableTable
 from specc.reports.tree import build_tree, render_tree
+from specc.table import VariableTable
 
 ROOT = Path(__file__).resolve().parent.parent
 

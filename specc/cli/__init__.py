@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from specc import __version__
-from specc.pipeline import Compilation, UnknownParamError, compile_file
 from specc.diagnostics import CODES, errors_json, render_all
 from specc.lang.expr import Value
 from specc.limits import Limits
+from specc.pipeline import Compilation, UnknownParamError, compile_file
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 

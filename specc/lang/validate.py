@@ -19,8 +19,6 @@ from pydantic import BaseModel, ValidationError
 from specc.catalog.dtypes import DType
 from specc.diagnostics import Diagnostic, Note, source_order
 from specc.lang.expr import Compiled
-from specc.source import LoadResult, LocDict, LocList
-from specc.span import Span
 from specc.lang.models import (
     ALL_STATEMENT_KEYS,
     STATEMENT_KINDS,
@@ -43,6 +41,8 @@ from specc.lang.models import (
     UseStmt,
     VarStmt,
 )
+from specc.source import LoadResult, LocDict, LocList
+from specc.span import Span
 
 _GENERIC_KEYS = frozenset(
     {"args", "body", "default_name", "doc", "type", "default", "description", "ref"}

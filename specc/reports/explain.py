@@ -20,11 +20,11 @@ from specc.engine.graph import Graph
 from specc.engine.scopes import Reuse, ScopeOptions, VariableScope
 from specc.engine.store import Got, PartitionedVariable
 from specc.lang.expr import Value
+from specc.lang.validate import validate
 from specc.limits import DEFAULT_LIMITS, Limits
 from specc.resolve.interpreter import Resolver
 from specc.source import load_file
 from specc.span import Span
-from specc.lang.validate import validate
 
 
 @dataclass(frozen=True, slots=True)

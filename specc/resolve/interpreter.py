@@ -26,8 +26,6 @@ from specc.engine.errors import EngineError
 from specc.engine.options import LiteralValue, Option
 from specc.engine.scopes import InitOption, Reuse, ScopeOptions, VariableScope
 from specc.lang.expr import Compiled, ExprError, Value
-from specc.limits import DEFAULT_LIMITS, Limits
-from specc.span import Span
 from specc.lang.models import (
     AGG_MODES,
     SYNC_MODES,
@@ -49,6 +47,8 @@ from specc.lang.models import (
     validate_args,
 )
 from specc.lang.validate import ValidatedSpec, arg_type_ok
+from specc.limits import DEFAULT_LIMITS, Limits
+from specc.span import Span
 
 Env = Mapping[str, Value]
 
