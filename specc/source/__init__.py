@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from types import MemberDescriptorType
 from typing import Any, Final
 
 import yaml
@@ -91,11 +90,16 @@ class LocDict(dict[str, Any]):
     consumers must treat the tree as read-only.
     """
 
-    __slots__ = ("_file", "_key_pos", "_value_pos", "span")
-    span: Span
+    __slots__ = ("_file", "_key_pos", "_pos", "_value_pos")
     _file: str
+    _pos: int
     _key_pos: dict[str, int]
     _value_pos: dict[str, int]
+
+    @property
+    def span(self) -> Span:
+        """Where the mapping starts."""
+        return _unpack(self._file, self._pos)
 
     @property
     def key_spans(self) -> dict[str, Span]:
@@ -114,10 +118,15 @@ class LocList(list[Any]):
     """A YAML sequence: `span` (where it starts) and `item_spans` (built on
     access, as `LocDict`'s)."""
 
-    __slots__ = ("_file", "_item_pos", "span")
-    span: Span
+    __slots__ = ("_file", "_item_pos", "_pos")
     _file: str
+    _pos: int
     _item_pos: list[int]
+
+    @property
+    def span(self) -> Span:
+        """Where the sequence starts."""
+        return _unpack(self._file, self._pos)
 
     @property
     def item_spans(self) -> list[Span]:
@@ -304,28 +313,6 @@ _MERGE: Final = object()  # the key was `<<`
 _MISSING: Final = object()
 
 
-def _slot_setter(name: str) -> Callable[[Span, Any], None]:
-    """A setter for one field of the frozen `Span` that skips its `__init__`.
-
-    `Span(...)` costs about 550 ns (a frozen dataclass sets each field through
-    `object.__setattr__`); writing the slots directly costs about 300 ns, which
-    is 50 ms of a 1.7 MB spec. Falls back to `object.__setattr__` should `Span`
-    ever lose its slots.
-    """
-    slot = Span.__dict__.get(name)
-    if isinstance(slot, MemberDescriptorType):
-        return slot.__set__
-
-    def set_field(obj: Span, value: Any) -> None:
-        object.__setattr__(obj, name, value)
-
-    return set_field
-
-
-_new_span: Final = object.__new__
-_set_file: Final = _slot_setter("file")
-_set_line: Final = _slot_setter("line")
-_set_column: Final = _slot_setter("column")
 
 
 def yaml_depth_limit(limits: Limits) -> int:
@@ -456,7 +443,6 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
 
     # Hot-loop constants as locals; specs repeat their numbers (`512`, `0.02`)
     # a lot, so each distinct plain number text is resolved once.
-    new_span, set_file, set_line, set_column = _new_span, _set_file, _set_line, _set_column
     words = _WORDS
     number_start = _NUMBER_START
     numbers: dict[str, Any] = {}
@@ -565,13 +551,10 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
 
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 m = ev.start_mark
-                sp = new_span(Span)
-                set_file(sp, filename)
-                set_line(sp, m.line + 1)
-                set_column(sp, m.column + 1)
+                pos = m.line << 32 | m.column
                 count += 1
                 if count > max_nodes:
-                    raise too_many_nodes(sp)
+                    raise too_many_nodes(at(pos))
                 stack.append(
                     (cur, is_map, key, key_pos, val_pos, item_pos, start_count, anchor, merge)
                 )
@@ -582,7 +565,7 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
                             "limit",
                             f"the YAML nesting is deeper than {max_depth} levels"
                             f" (raise it with {flag})",
-                            sp,
+                            at(pos),
                         )
                     )
                     raise _FatalError
@@ -601,7 +584,7 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
                     )
                 if is_map:
                     cur = LocDict()
-                    cur.span = sp
+                    cur._pos = pos
                     cur._file = filename
                     cur._key_pos = key_pos = {}
                     cur._value_pos = val_pos = {}
@@ -609,7 +592,7 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
                     merge = None
                 else:
                     cur = LocList()
-                    cur.span = sp
+                    cur._pos = pos
                     cur._file = filename
                     cur._item_pos = item_pos = []
                 start_count = count
@@ -620,8 +603,7 @@ def _compose(  # noqa: C901 - the hot loop is inlined on purpose
 
             elif cls is MappingEndEvent or cls is SequenceEndEvent:
                 v = cur
-                sp = v.span
-                pos = (sp.line - 1) << 32 | (sp.column - 1)
+                pos = v._pos
                 if merge is not None:
                     for source in merge[1:]:
                         # anchors are per document, so the positions are of this file
