@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from specc.diagnostics import Diagnostic
+from specc.engine.observer import Observer
 from specc.lang.expr import Value
 from specc.lang.validate import ValidatedSpec, validate
 from specc.limits import DEFAULT_LIMITS, Limits
@@ -80,8 +81,9 @@ def compile_loaded(
     loaded: LoadResult,
     params: Mapping[str, Value] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    observer: Observer | None = None,
 ) -> Compilation:
-    """Validate and resolve an already loaded spec."""
+    """Validate and resolve an already loaded spec; `observer` watches resolution."""
     spec, diags = validate(loaded)
     if spec is None:
         return Compilation(diags, dict(loaded.sources))
@@ -90,7 +92,7 @@ def compile_loaded(
     for name in overrides:
         if name not in spec.document.params:
             raise UnknownParamError(name, declared)
-    res = resolve(spec, overrides, limits)
+    res = resolve(spec, overrides, limits, observer)
     return Compilation(res.diagnostics, spec.sources, spec, res)
 
 
@@ -98,11 +100,13 @@ def compile_file(
     path: str | os.PathLike[str],
     params: Mapping[str, Value] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    *,
+    observer: Observer | None = None,
 ) -> Compilation:
     """Load, validate and resolve the spec at `path`. Raises FileNotFoundError for a
     missing file and UnknownParamError for an undeclared `params` override."""
     with gc_paused():
-        return compile_loaded(load_file(path, limits), params, limits)
+        return compile_loaded(load_file(path, limits), params, limits, observer)
 
 
 def compile_text(
@@ -112,7 +116,9 @@ def compile_text(
     limits: Limits = DEFAULT_LIMITS,
     *,
     base_dir: str | None = None,
+    observer: Observer | None = None,
 ) -> Compilation:
     """Like `compile_file`, for spec text held in memory."""
     with gc_paused():
-        return compile_loaded(load_text(text, filename, limits, base_dir=base_dir), params, limits)
+        loaded = load_text(text, filename, limits, base_dir=base_dir)
+        return compile_loaded(loaded, params, limits, observer)

@@ -59,3 +59,97 @@ def test_cli_unknown_name_suggests(capsys: pytest.CaptureFixture[str]) -> None:
     assert "did you mean 'foo/v'" in capsys.readouterr().err
     assert main(["explain", path, "foo_1/mult"]) == 0
     assert "graph name 'foo' became 'foo_1'" in capsys.readouterr().out
+
+
+def test_explain_refuses_an_unknown_param_as_check_does(capsys: pytest.CaptureFixture[str]) -> None:
+    """`explain` runs the one pipeline: `-D` means what it means for `check`."""
+    spec = str(Path(__file__).resolve().parent.parent / "examples" / "mlp.yaml")
+    assert main(["check", spec, "-D", "bogus=1"]) == 2
+    check_err = capsys.readouterr().err
+    assert main(["explain", spec, "-D", "bogus=1", "mlp/dense/kernel"]) == 2
+    assert capsys.readouterr().err == check_err
+
+
+def test_observer_sees_every_kind_of_event() -> None:
+    """The engine's observer interface reports scopes, names, variables, ops,
+    reuse and templates, each with the statement's span as origin."""
+    from specc.engine.observer import (
+        NameUsed,
+        Observer,
+        ScopeOpened,
+        TemplateEntered,
+        VariableGot,
+    )
+    from specc.pipeline import compile_text
+    from specc.span import Span
+
+    events: list[tuple[str, object]] = []
+
+    class Recorder(Observer):
+        def scope_opened(self, event: ScopeOpened) -> None:
+            events.append(("scope", event.scope.name))
+
+        def name_used(self, event: NameUsed) -> None:
+            events.append(("name", (event.wanted, event.got, event.kind)))
+
+        def variable_got(self, event: VariableGot) -> None:
+            assert isinstance(event.origin, Span)
+            events.append(("var", (event.name, event.created)))
+
+        def op_created(self, name: str, origin: object) -> None:
+            events.append(("op", name))
+
+        def reuse_set(self, scope: object, origin: object) -> None:
+            events.append(("reuse", origin is not None))
+
+        def template_entered(self, event: TemplateEntered) -> None:
+            events.append(("template", (event.name, event.instance, event.first)))
+
+    text = """\
+specc: 1
+name: m
+templates:
+  t:
+    body:
+      - var: w
+        shape: [1]
+body:
+  - scope: a
+    body:
+      - var: v
+        shape: [1]
+      - op: mult
+      - reuse_variables: true
+      - var: v
+  - use: t
+    instance: shared
+  - use: t
+    instance: shared
+  - use: t
+"""
+    comp = compile_text(text, observer=Recorder())
+    assert comp.ok, comp.diagnostics
+    assert events == [
+        ("name", ("a", "a", "variable scope")),
+        ("scope", "a"),
+        ("name", ("a/v", "a/v", "variable")),
+        ("var", ("a/v", True)),
+        ("name", ("a/mult", "a/mult", "op")),
+        ("op", "a/mult"),
+        ("reuse", True),
+        ("var", ("a/v", False)),
+        ("name", ("t", "t", "variable scope")),
+        ("scope", "t"),
+        ("template", ("t", "shared", True)),
+        ("name", ("t/w", "t/w", "variable")),
+        ("var", ("t/w", True)),
+        ("name", ("t", "t_1", "variable scope")),
+        ("scope", "t"),
+        ("template", ("t", "shared", False)),
+        ("var", ("t/w", False)),
+        ("name", ("t", "t_2", "variable scope")),
+        ("scope", "t_1"),
+        ("template", ("t", None, True)),
+        ("name", ("t_1/w", "t_1/w", "variable")),
+        ("var", ("t_1/w", True)),
+    ]

@@ -265,7 +265,10 @@ def cmd_explain(opts: Options) -> int:
     path = opts.args.spec
     if not os.path.isfile(path):
         raise UsageError(f"no such spec file: {path}")
-    result = explain(path, opts.args.name, opts.params, opts.limits)
+    try:
+        result = explain(path, opts.args.name, opts.params, opts.limits)
+    except UnknownParamError as e:
+        raise UsageError(str(e)) from None
     if result.diagnostics:
         sys.stderr.write(
             f"note: the spec has {len(result.diagnostics)} error(s); explaining what was "

@@ -21,6 +21,7 @@ from specc.catalog import ConstraintEntry, PartitionerEntry, RegularizerEntry
 from specc.catalog.dtypes import DType
 from specc.engine.errors import EngineError
 from specc.engine.graph import Graph, check_node_name, check_scope_name
+from specc.engine.observer import NameUsed, Observer, ScopeOpened, TemplateEntered, VariableGot
 from specc.engine.options import LiteralValue, Option
 from specc.engine.scopes import NO_OPTIONS, InitOption, Reuse, ScopeOptions, VariableScope
 from specc.engine.store import LOCAL_VARIABLES, Got, VariableStore, VarRequest
@@ -73,14 +74,13 @@ class Template:
 class Engine:
     """One compilation's TF1 graph-building state."""
 
-    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, observer: Observer | None = None) -> None:
         self.limits = limits
+        self.observer = observer
         self.graph = Graph()
-        self.store = VariableStore(self.graph, limits)
+        self.store = VariableStore(self.graph, limits, observer)
         self.ops: list[str] = []
         self._ts = ThreadState()
-        #: the statement being executed, set by the driver: provenance only
-        self.site: Span | None = None
 
     # ---------------------------------------------------------------- queries
 
@@ -104,7 +104,7 @@ class Engine:
 
     # ---------------------------------------------------------------- name scopes
 
-    def _enter_name_scope(self, name: str | None) -> str:
+    def _enter_name_scope(self, name: str | None, kind: str, origin: object) -> str:
         """`Graph.name_scope(name).__enter__`: sets the stack, returns the scope string."""
         ts = self._ts
         if name:
@@ -115,20 +115,26 @@ class Engine:
         if name[-1] == "/":
             ts.name_stack = name[:-1]
             return name
-        ts.name_stack = self.graph.unique_name(name, ts.name_stack)
+        stack = ts.name_stack
+        ts.name_stack = self.graph.unique_name(name, stack)
+        if self.observer is not None:
+            wanted = f"{stack}/{name}" if stack else name
+            self.observer.name_used(NameUsed(wanted, ts.name_stack, kind, origin))
         return ts.name_stack + "/"
 
     @contextmanager
-    def name_scope(self, name: str | None) -> Iterator[str]:
+    def name_scope(
+        self, name: str | None, *, origin: object = None, kind: str = "name scope"
+    ) -> Iterator[str]:
         """`tf.name_scope(name)`: None or "" resets to the root; a trailing "/"
         re-enters exactly that scope; anything else is made unique."""
         saved = self._ts.name_stack
         try:
-            yield self._enter_name_scope(name)
+            yield self._enter_name_scope(name, kind, origin)
         finally:
             self._ts.name_stack = saved
 
-    def op(self, name: str) -> str:
+    def op(self, name: str, *, origin: object = None) -> str:
         """`tf.no_op(name=name)`: the op's resolved name.
 
         TF names the op through `name_scope(name)`: an empty name is the op type
@@ -136,11 +142,13 @@ class Engine:
         made unique nor marked used), so it can clash with an existing node."""
         if not name:
             name = "NoOp"
-        with self.name_scope(name) as scope:
+        with self.name_scope(name, origin=origin, kind="op") as scope:
             resolved = scope[:-1]
         check_node_name(resolved)
         self.graph.add_node(resolved)
         self.ops.append(resolved)
+        if self.observer is not None:
+            self.observer.op_created(resolved, origin)
         return resolved
 
     # ---------------------------------------------------------------- variable scopes
@@ -173,14 +181,16 @@ class Engine:
                     ns_name = name_or_scope.name.split("/")[-1]
                 old_name_scope: str | None = None
                 if ns_name or reenter is not None:
-                    returned = self._enter_name_scope(reenter if reenter is not None else ns_name)
+                    returned = self._enter_name_scope(
+                        reenter if reenter is not None else ns_name, "variable scope", origin
+                    )
                     old_name_scope = (
                         returned
                         if isinstance(name_or_scope, str)
                         else name_or_scope.original_name_scope
                     )
                 with self._pure_scope(
-                    name_or_scope, reuse, options, old_name_scope, origin
+                    name_or_scope, reuse, options, old_name_scope, origin, default_name=None
                 ) as scope:
                     yield scope
             else:
@@ -191,9 +201,13 @@ class Engine:
                         hint="name the scope (`scope: NAME`) or drop `reuse:`",
                     )
                 assert default_name is not None
-                returned = self._enter_name_scope(reenter if reenter is not None else default_name)
+                returned = self._enter_name_scope(
+                    reenter if reenter is not None else default_name, "variable scope", origin
+                )
                 unique = self._unique_variable_scope(default_name)
-                with self._pure_scope(unique, Reuse.INHERIT, options, returned, origin) as scope:
+                with self._pure_scope(
+                    unique, Reuse.INHERIT, options, returned, origin, default_name=default_name
+                ) as scope:
                     yield scope
         finally:
             ts.name_stack = saved_stack
@@ -217,10 +231,13 @@ class Engine:
         options: ScopeOptions,
         old_name_scope: str | None,
         origin: object,
+        *,
+        default_name: str | None,
     ) -> Iterator[VariableScope]:
         """TF's `_pure_variable_scope`: the variable-scope half, no name scope."""
         ts = self._ts
         old = ts.current
+        observer = self.observer
         if isinstance(name_or_scope, VariableScope):
             src = name_or_scope
             scope = VariableScope(
@@ -241,6 +258,10 @@ class Engine:
             ts.open_scope(src.name)
             snapshot = dict(ts.counts)
             ts.current = scope
+            if observer is not None:
+                observer.scope_opened(
+                    ScopeOpened(scope, old, reuse, True, old_name_scope, default_name, origin)
+                )
             try:
                 yield scope
             finally:
@@ -264,16 +285,22 @@ class Engine:
             ).with_options(options)
             ts.open_scope(new_name)
             ts.current = scope
+            if observer is not None:
+                observer.scope_opened(
+                    ScopeOpened(scope, old, reuse, False, old_name_scope, default_name, origin)
+                )
             try:
                 yield scope
             finally:
                 ts.close_subscopes(new_name)
                 ts.current = old
 
-    def reuse_variables(self) -> None:
+    def reuse_variables(self, *, origin: object = None) -> None:
         """`get_variable_scope().reuse_variables()`: the current scope object now
         reuses, and so does every later re-entry of it."""
         self._ts.current.reuse = Reuse.YES
+        if self.observer is not None:
+            self.observer.reuse_set(self._ts.current, origin)
 
     # ---------------------------------------------------------------- variables
 
@@ -343,7 +370,14 @@ class Engine:
             aggregation,
             scope.getters,
         )
-        return self.store.get_variable(full_name, req, site)
+        observer = self.observer
+        if observer is None:
+            return self.store.get_variable(full_name, req, site)
+        before = len(self.store.vars)
+        got = self.store.get_variable(full_name, req, site)
+        created = len(self.store.vars) > before
+        observer.variable_got(VariableGot(got.name, created, got, scope, site))
+        return got
 
     # ---------------------------------------------------------------- templates, threads
 
@@ -352,14 +386,43 @@ class Engine:
         call it with `call_template`."""
         return Template(name, unique_name)
 
+    def _entered(
+        self, name: str, instance: str | None, first: bool, scope: VariableScope, origin: object
+    ) -> None:
+        if self.observer is not None:
+            self.observer.template_entered(TemplateEntered(name, instance, first, scope, origin))
+
     @contextmanager
-    def call_template(self, template: Template) -> Iterator[VariableScope]:
+    def use_template(
+        self,
+        name: str,
+        scope: str | VariableScope | None = None,
+        *,
+        default_name: str | None = None,
+        origin: object = None,
+    ) -> Iterator[VariableScope]:
+        """A plain call of a layer function: its body runs in `variable_scope(scope)`,
+        or `variable_scope(None, default_name=default_name or name)`."""
+        if scope is not None:
+            cm = self.variable_scope(scope, origin=origin)
+        else:
+            cm = self.variable_scope(None, default_name=default_name or name, origin=origin)
+        with cm as opened:
+            self._entered(name, None, True, opened, origin)
+            yield opened
+
+    @contextmanager
+    def call_template(
+        self, template: Template, *, instance: str | None = None, origin: object = None
+    ) -> Iterator[VariableScope]:
         """One call of a template object: the body runs inside the yielded scope.
         A later call that creates a trainable variable fails on exit, as in TF."""
+        tag = instance if instance is not None else template.name
         if template.scope is not None:
             if template.variables_created:
                 before = len(self.store.trainable)
-                with self.variable_scope(template.scope, reuse=Reuse.YES) as scope:
+                with self.variable_scope(template.scope, reuse=Reuse.YES, origin=origin) as scope:
+                    self._entered(template.name, tag, False, scope, origin)
                     yield scope
                     new = self.store.trainable[before:]
                     if new:
@@ -373,16 +436,20 @@ class Engine:
                             hint="a template instance creates its variables on its first use only",
                         )
             else:
-                with self.variable_scope(template.scope) as scope:
+                with self.variable_scope(template.scope, origin=origin) as scope:
+                    self._entered(template.name, tag, False, scope, origin)
                     yield scope
                     template.variables_created = True
         else:
             if isinstance(template.unique_name, VariableScope):
-                cm = self.variable_scope(template.unique_name)
+                cm = self.variable_scope(template.unique_name, origin=origin)
             else:
-                cm = self.variable_scope(template.unique_name, default_name=template.name)
+                cm = self.variable_scope(
+                    template.unique_name, default_name=template.name, origin=origin
+                )
             with cm as scope:
                 template.scope = scope
+                self._entered(template.name, tag, True, scope, origin)
                 yield scope
                 template.variables_created = True
 

@@ -23,6 +23,7 @@ from specc.catalog.initializers import INITIALIZERS, compatible, flatten_literal
 from specc.catalog.partitioners import PartitionError, check_partitions, iter_slices
 from specc.engine.errors import EngineError
 from specc.engine.graph import Graph, check_scope_name
+from specc.engine.observer import NameUsed, Observer
 from specc.engine.options import LiteralValue, Option
 from specc.engine.scopes import InitOption, Reuse
 from specc.limits import Limits
@@ -119,6 +120,7 @@ class VariableStore:
 
     graph: Graph
     limits: Limits
+    observer: Observer | None = None
     vars: dict[str, Variable] = field(default_factory=dict)
     partitioned: dict[str, PartitionedVariable] = field(default_factory=dict)
     regularization_losses: list[str] = field(default_factory=list)
@@ -264,8 +266,11 @@ class VariableStore:
                         hint="a partitioned variable cannot have a zero dimension",
                     )
             # TF opens `<part>/PartitionedInitializer` at the root before each part
-            _check_variable_name(part_name + "/PartitionedInitializer", name)
-            self.graph.unique_name(part_name + "/PartitionedInitializer", "")
+            init_name = part_name + "/PartitionedInitializer"
+            _check_variable_name(init_name, name)
+            got = self.graph.unique_name(init_name, "")
+            if self.observer is not None:
+                self.observer.name_used(NameUsed(init_name, got, "partition initializer", site))
             if i == 0 and isinstance(initializer, LiteralValue):
                 # TF converts the literal to the variable's dtype, then slices it
                 initializer.check(name)
@@ -420,6 +425,8 @@ class VariableStore:
         if name:
             _check_variable_name(name)
             node = name[:-1] if name[-1] == "/" else self.graph.unique_name(name, "")
+            if self.observer is not None and name[-1] != "/":
+                self.observer.name_used(NameUsed(name, node, "variable", site))
             try:
                 self.graph.add_node(node)
             except EngineError as e:

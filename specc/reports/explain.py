@@ -1,30 +1,34 @@
 """`specc explain SPEC NAME`: why a variable or op got its name and how it is shared.
 
-The spec is resolved once more with a tracing engine, a subclass of the scope
-engine that records, for every decision TF's rules make, where it was made: each
-variable scope opened (its reuse mode and where that mode came from, the default
-name it asked for and which earlier scope made it unique), each graph name that
-was made unique and who held the name before, and every `var` statement that
-created or shared a variable.
+The spec is compiled by the one pipeline with an `ExplainObserver` watching the
+scope engine (`specc.engine.observer`). It records, for every decision TF's rules
+make, where it was made: each variable scope opened (its reuse mode and where
+that mode came from, the default name it asked for and which earlier scope made
+it unique), each graph name that was made unique and who held the name before,
+and every `var` statement that created or shared a variable.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from specc.engine.engine import Engine
-from specc.engine.graph import Graph
-from specc.engine.scopes import Reuse, ScopeOptions, VariableScope
-from specc.engine.store import Got, PartitionedVariable
+from specc.engine.observer import NameUsed, Observer, ScopeOpened, VariableGot
+from specc.engine.scopes import Reuse, VariableScope
+from specc.engine.store import Got, PartitionedVariable, VariableStore
 from specc.lang.expr import Value
-from specc.lang.validate import validate
 from specc.limits import DEFAULT_LIMITS, Limits
-from specc.resolve.interpreter import Resolver
-from specc.source import load_file
 from specc.span import Span
+
+#: how a `NameUsed.kind` is named in an explanation
+_KIND_TEXT = {
+    "variable": "a variable",
+    "partition initializer": "a partitioned variable's initializer",
+    "op": "an op",
+    "name scope": "a name scope",
+    "variable scope": "the name scope of a variable scope",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,123 +70,74 @@ class VarEvent:
     scope: ScopeRecord | None
 
 
-class TracingGraph(Graph):
-    """A graph that remembers who used each name and why names were renamed."""
+def _site(origin: object) -> Span | None:
+    return origin if isinstance(origin, Span) else None
 
-    __slots__ = ("engine", "holders", "renamed")
 
-    def __init__(self, engine: ExplainingEngine) -> None:
-        super().__init__()
-        self.engine = engine
+class ExplainObserver(Observer):
+    """Records the provenance of every naming decision of one resolution."""
+
+    def __init__(self) -> None:
         self.holders: dict[str, Holder] = {}
         self.renamed: dict[str, tuple[str, Holder | None]] = {}
-
-    def unique_name(self, name: str, stack: str) -> str:
-        wanted = f"{stack}/{name}" if stack else name
-        earlier = self.holders.get(wanted.lower())
-        got = super().unique_name(name, stack)
-        self.holders.setdefault(got.lower(), Holder(got, self.engine.what, self.engine.site))
-        if got != wanted:
-            self.renamed[got.lower()] = (wanted, earlier)
-        return got
-
-
-class ExplainingEngine(Engine):
-    """The scope engine, recording the provenance of every naming decision."""
-
-    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
-        super().__init__(limits)
-        self.tracing_graph = TracingGraph(self)
-        self.graph = self.tracing_graph
-        self.store.graph = self.tracing_graph
-        self.what = "name"
         self.records: dict[int, ScopeRecord] = {}
         self.opens: dict[str, list[ScopeRecord]] = {}
         self.var_events: dict[str, list[VarEvent]] = {}
         self.op_sites: dict[str, Span | None] = {}
-        self._pending_default: DefaultName | None = None
 
-    def record_of(self, scope: VariableScope) -> ScopeRecord | None:
-        return self.records.get(id(scope))
+    def name_used(self, event: NameUsed) -> None:
+        earlier = self.holders.get(event.wanted.lower())
+        what = _KIND_TEXT.get(event.kind, event.kind)
+        self.holders.setdefault(event.got.lower(), Holder(event.got, what, _site(event.origin)))
+        if event.got != event.wanted:
+            self.renamed[event.got.lower()] = (event.wanted, earlier)
 
-    @contextmanager
-    def variable_scope(
-        self, name_or_scope: str | VariableScope | None, **kw: Any
-    ) -> Iterator[VariableScope]:
-        self.what = "the name scope of a variable scope"
-        with super().variable_scope(name_or_scope, **kw) as scope:
-            yield scope
+    def scope_opened(self, event: ScopeOpened) -> None:
+        scope, parent = event.scope, event.parent
+        default: DefaultName | None = None
+        if event.default_name is not None:
+            default = self._default_name(event.default_name, parent.name, scope.name)
+        rec = ScopeRecord(
+            name=scope.name,
+            site=_site(event.origin),
+            requested=event.requested,
+            effective=scope.reuse,
+            parent=self.records.get(id(parent)),
+            reentry=event.reentry,
+            name_scope=event.name_scope,
+            default=default,
+            scope=scope,
+        )
+        self.records[id(scope)] = rec
+        self.opens.setdefault(scope.name, []).append(rec)
 
-    def _unique_variable_scope(self, prefix: str) -> str:
-        current = self.current_scope.name
-        base = f"{current}/{prefix}" if current else prefix
-        got = super()._unique_variable_scope(prefix)
+    def _default_name(self, prefix: str, parent: str, full: str) -> DefaultName:
+        """Which scopes opened before under `parent` made `prefix` unique."""
+        base = f"{parent}/{prefix}" if parent else prefix
+        got = full.rsplit("/", 1)[-1]
         earlier: list[ScopeRecord] = []
         if got != prefix:
             for name in [base] + [f"{base}_{i}" for i in range(1, 1000)]:
-                if name == (f"{current}/{got}" if current else got):
+                if name == full:
                     break
                 if self.opens.get(name):
                     earlier.append(self.opens[name][-1])
-        self._pending_default = DefaultName(prefix, got, earlier)
-        return got
+        return DefaultName(prefix, got, earlier)
 
-    @contextmanager
-    def _pure_scope(
-        self,
-        name_or_scope: str | VariableScope,
-        reuse: Reuse,
-        options: ScopeOptions,
-        old_name_scope: str | None,
-        origin: object,
-    ) -> Iterator[VariableScope]:
-        parent = self.current_scope
-        default, self._pending_default = self._pending_default, None
-        with super()._pure_scope(name_or_scope, reuse, options, old_name_scope, origin) as scope:
-            rec = ScopeRecord(
-                name=scope.name,
-                site=self.site,
-                requested=reuse,
-                effective=scope.reuse,
-                parent=self.records.get(id(parent)),
-                reentry=isinstance(name_or_scope, VariableScope),
-                name_scope=old_name_scope,
-                default=default,
-                scope=scope,
-            )
-            self.records[id(scope)] = rec
-            self.opens.setdefault(scope.name, []).append(rec)
-            yield scope
-
-    def reuse_variables(self) -> None:
-        super().reuse_variables()
-        rec = self.records.get(id(self.current_scope))
+    def reuse_set(self, scope: VariableScope, origin: object) -> None:
+        rec = self.records.get(id(scope))
         if rec is not None:
-            rec.reuse_set_at = self.site
+            rec.reuse_set_at = _site(origin)
 
-    @contextmanager
-    def name_scope(self, name: str | None) -> Iterator[str]:
-        self.what = "a name scope"
-        with super().name_scope(name) as got:
-            yield got
+    def op_created(self, name: str, origin: object) -> None:
+        self.op_sites[name] = _site(origin)
 
-    def op(self, name: str) -> str:
-        self.what = "an op"
-        got = super().op(name)
-        self.op_sites[got] = self.site
-        return got
-
-    def get_variable(self, name: str, **kw: Any) -> Got:
-        full = self.full_name(name)
-        existed = full in self.store.vars or full in self.store.partitioned
-        self.what = "a variable"
-        got = super().get_variable(name, **kw)
-        scope = self.records.get(id(self.current_scope))
-        action = (
-            "shared" if existed or (got.name != full and got.defined_at != self.site) else "created"
+    def variable_got(self, event: VariableGot) -> None:
+        action = "created" if event.created else "shared"
+        scope = self.records.get(id(event.scope))
+        self.var_events.setdefault(event.name, []).append(
+            VarEvent(action, _site(event.origin), scope)
         )
-        self.var_events.setdefault(got.name, []).append(VarEvent(action, self.site, scope))
-        return got
 
 
 # --------------------------------------------------------------------------- rendering
@@ -234,7 +189,7 @@ def _scope_lines(rec: ScopeRecord | None, indent: str = "    ") -> list[str]:
 
 
 def _rename_lines(
-    engine: ExplainingEngine, graph_name: str, indent: str = "  ", *, whole_only: bool = False
+    engine: ExplainObserver, graph_name: str, indent: str = "  ", *, whole_only: bool = False
 ) -> list[str]:
     """Why each component of a graph name got a `_N` suffix (only the whole name
     for a variable's tensor: it is named at the root from the full variable name)."""
@@ -242,7 +197,7 @@ def _rename_lines(
     parts = graph_name.split("/")
     for i in range(len(parts) if whole_only else 1, len(parts) + 1):
         prefix = "/".join(parts[:i])
-        info = engine.tracing_graph.renamed.get(prefix.lower())
+        info = engine.renamed.get(prefix.lower())
         if info is None:
             continue
         wanted, holder = info
@@ -256,9 +211,8 @@ def _rename_lines(
     return lines
 
 
-def explain_name(engine: ExplainingEngine, name: str) -> str | None:
+def explain_name(engine: ExplainObserver, store: VariableStore, name: str) -> str | None:
     """The explanation of `name` (a variable, tensor, op or scope), or None."""
-    store = engine.store
     key = name.removesuffix(":0")
     lines: list[str] = []
     var: Got | None = store.partitioned.get(key) or store.vars.get(key)
@@ -309,7 +263,7 @@ def explain_name(engine: ExplainingEngine, name: str) -> str | None:
             if rec.name_scope:
                 lines.extend(_rename_lines(engine, rec.name_scope.rstrip("/"), "      "))
         return "\n".join(lines) + "\n"
-    holder = engine.tracing_graph.holders.get(name.lower())
+    holder = engine.holders.get(name.lower())
     if holder is not None:
         lines.append(f"graph name {holder.name!r}: {holder.what} at {_at(holder.site)}")
         lines.extend(_rename_lines(engine, holder.name))
@@ -331,15 +285,15 @@ def explain(
     params: Mapping[str, Value] | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Explanation:
-    """Resolve `path` with the tracing engine and explain `name`."""
-    loaded = load_file(path, limits)
-    spec, diags = validate(loaded)
-    if spec is None:
-        return Explanation(None, diags, dict(loaded.sources), [])
-    resolver = Resolver(spec, dict(params or {}), limits, engine_factory=ExplainingEngine)
-    res = resolver.run()
-    engine = res.engine
-    assert isinstance(engine, ExplainingEngine)
-    text = explain_name(engine, name)
+    """Compile `path` through the pipeline with an `ExplainObserver` and explain
+    `name`. Raises what `compile_file` raises (a missing file, an unknown param)."""
+    from specc.pipeline import compile_file  # noqa: PLC0415 - the report itself is pure
+
+    observer = ExplainObserver()
+    comp = compile_file(path, params, limits, observer=observer)
+    if comp.resolution is None:
+        return Explanation(None, comp.diagnostics, comp.sources, [])
+    engine = comp.resolution.engine
+    text = explain_name(observer, engine.store, name)
     known = list(engine.store.vars) + list(engine.store.partitioned) + engine.ops
-    return Explanation(text, res.diagnostics, spec.sources, known)
+    return Explanation(text, comp.diagnostics, comp.sources, known)

@@ -11,8 +11,7 @@ reported again at its later uses.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -23,6 +22,7 @@ from specc.catalog.dtypes import DType, parse_dtype
 from specc.diagnostics import Diagnostic, Note
 from specc.engine.engine import Engine, Template
 from specc.engine.errors import EngineError
+from specc.engine.observer import Observer
 from specc.engine.options import LiteralValue, Option
 from specc.engine.scopes import InitOption, Reuse, ScopeOptions, VariableScope
 from specc.lang.expr import Compiled, ExprError, Value
@@ -104,11 +104,11 @@ class Resolver:
     spec: ValidatedSpec
     overrides: Mapping[str, Value] = field(default_factory=dict)
     limits: Limits = DEFAULT_LIMITS
-    #: builds the engine; `specc explain` passes a tracing subclass
-    engine_factory: Callable[[Limits], Engine] = Engine
+    #: watches the engine's decisions (`specc explain`, the language server)
+    observer: Observer | None = None
 
     def __post_init__(self) -> None:
-        self.engine = self.engine_factory(self.limits)
+        self.engine = Engine(self.limits, self.observer)
         self.diags: list[Diagnostic] = []
         self.params: dict[str, Value] = {}
         self.captures: dict[str, VariableScope] = {}
@@ -226,7 +226,6 @@ class Resolver:
                     )
                 )
                 raise AbortError
-            self.engine.site = st.span
             try:
                 if st.if_ is not None and not self.ev_bool(st.if_, env, st, "if"):
                     continue
@@ -249,10 +248,10 @@ class Resolver:
         elif isinstance(st, NameScopeStmt):
             self.do_name_scope(st, env, frame)
         elif isinstance(st, OpStmt):
-            self.engine.op(self.ev_name(st.op, env, st, "op"))
+            self.engine.op(self.ev_name(st.op, env, st, "op"), origin=st.span)
         elif isinstance(st, ReuseVariablesStmt):
             if self.ev_bool(st.reuse_variables, env, st, "reuse_variables"):
-                self.engine.reuse_variables()
+                self.engine.reuse_variables(origin=st.span)
         elif isinstance(st, ThreadStmt):
             with self.engine.thread():
                 self.body(st.body, env, frame.inner())
@@ -282,8 +281,7 @@ class Resolver:
             else:
                 self._ran_once.add(id(st))
         try:
-            # `body` has set the engine's site to this statement's span
-            self.engine.get_variable(name, site=self.engine.site, **kw)
+            self.engine.get_variable(name, site=st.span, **kw)
         except EngineError as e:
             if e.code != "limit":
                 self.failed.add(e.variable or self.engine.full_name(name))
@@ -373,7 +371,7 @@ class Resolver:
             name = None
         else:
             name = self.ev_name(target, env, st, "name_scope")
-        with self.engine.name_scope(name):
+        with self.engine.name_scope(name, origin=st.span):
             self.body(st.body, env, frame.inner())
 
     def do_repeat(self, st: RepeatStmt, env: Env, frame: Frame) -> None:
@@ -407,7 +405,6 @@ class Resolver:
         if tmpl.default_name is not None:
             base = self.ev_name(tmpl.default_name, self.params, tmpl, "default_name")
         inner = frame.in_template(tname, st.span)
-        cm: AbstractContextManager[Any]
         if st.instance is not None:
             inst = self.ev_name(st.instance, env, st, "instance")
             if inst not in self.instances:
@@ -423,17 +420,13 @@ class Resolver:
                 return  # its first call failed: later calls would only repeat that
             before = len(self.diags)
             try:
-                with self.engine.call_template(obj):
+                with self.engine.call_template(obj, instance=inst, origin=st.span):
                     self.body(tmpl.body, tenv, inner)
             finally:
                 if len(self.diags) > before or not obj.variables_created:
                     self.failed_instances.add(inst)
             return
-        if scope_target is not None:
-            cm = self.engine.variable_scope(scope_target, origin=st.span)
-        else:
-            cm = self.engine.variable_scope(None, default_name=base, origin=st.span)
-        with cm:
+        with self.engine.use_template(tname, scope_target, default_name=base, origin=st.span):
             self.body(tmpl.body, tenv, inner)
 
     def bind_args(self, tname: str, tmpl: TemplateDef, st: UseStmt, env: Env) -> dict[str, Value]:
@@ -683,6 +676,7 @@ def resolve(
     spec: ValidatedSpec,
     overrides: Mapping[str, Value] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    observer: Observer | None = None,
 ) -> Resolution:
-    """Run phase 2 on a validated spec."""
-    return Resolver(spec, overrides or {}, limits).run()
+    """Run phase 2 on a validated spec; `observer` watches the engine."""
+    return Resolver(spec, overrides or {}, limits, observer).run()

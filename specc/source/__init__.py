@@ -313,8 +313,6 @@ _MERGE: Final = object()  # the key was `<<`
 _MISSING: Final = object()
 
 
-
-
 def yaml_depth_limit(limits: Limits) -> int:
     """How many YAML nesting levels a document may have under `limits`.
 
