@@ -33,8 +33,8 @@ import specc
 from specc.lang.validate import validate
 from specc.pipeline import gc_paused
 from specc.resolve.interpreter import resolve
+from specc.resolve.lower import build_table
 from specc.source import load_file
-from specc.table import build_table
 
 D = 512
 LAYER_VARS = [

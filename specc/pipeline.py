@@ -18,8 +18,9 @@ from specc.lang.expr import Value
 from specc.lang.validate import ValidatedSpec, validate
 from specc.limits import DEFAULT_LIMITS, Limits
 from specc.resolve.interpreter import Resolution, resolve
+from specc.resolve.lower import build_table, table_counts
 from specc.source import LoadResult, load_file, load_text
-from specc.table import VariableTable, build_table, table_counts
+from specc.table import VariableTable
 
 
 class UnknownParamError(Exception):
