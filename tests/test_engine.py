@@ -205,3 +205,21 @@ def test_every_get_variable_option_lands_in_its_field() -> None:
     assert (v.synchronization, v.aggregation) == ("on_write", "sum")
     assert (v.caching_device, v.use_resource, v.validate_shape) == ("/cpu:0", True, False)
     assert (v.read_dtype, v.defined_at) == (None, site)
+
+
+def test_a_billion_parts_is_a_limit_before_any_part_is_made() -> None:
+    """Each part counts toward --max-variables, checked before the slices are built
+    (a billion parts would otherwise exhaust memory)."""
+    from specc.catalog import default_catalogs
+    from specc.engine.options import Option
+    from specc.limits import Limits
+
+    entry = default_catalogs().partitioner["fixed_size"]
+    part = Option(entry, entry.args(num_shards=10**9))
+    eng = Engine(Limits(max_variables=1000))
+    with pytest.raises(EngineError) as info:
+        eng.get_variable("emb", shape=(2 * 10**9, 1), partitioner=part)
+    assert info.value.code == "limit"
+    assert "1000000000 parts" in info.value.message
+    assert "--max-variables" in info.value.message
+    assert not eng.store.vars

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from specc.catalog import (
     ConstraintEntry,
@@ -129,6 +128,9 @@ class VariableStore:
     #: X for every variable named X/part_0 (a part, or a variable named so): TF
     #: checks for one on every get_variable without a partitioner
     part_0_of: set[str] = field(default_factory=set)
+    _collection_keys: dict[tuple[tuple[str, ...] | None, bool], tuple[str, ...]] = field(
+        default_factory=dict
+    )
 
     # ------------------------------------------------------------ entry point
 
@@ -170,6 +172,7 @@ class VariableStore:
         partitioner: Option[PartitionerEntry] | None,
         site: Span | None,
     ) -> PartitionedVariable:
+        """`_VariableStore._get_partitioned_variable`, check for check."""
         name, dtype, shape = call.name, call.dtype, req.shape
         if name in self.vars:
             raise EngineError(
@@ -185,42 +188,7 @@ class VariableStore:
             parts = self._call_partitioner(name, partitioner, shape, dtype)
         existing = self.partitioned.get(name)
         if existing is not None:
-            if req.reuse is Reuse.NO:
-                raise EngineError(
-                    "variable-exists",
-                    f"Partitioned variable with name {name} already exists. Did you mean to set "
-                    "reuse=True or reuse=tf.AUTO_REUSE in VarScope?",
-                    variable=name,
-                    related=existing.defined_at,
-                    hint="set `reuse: true` or `reuse: auto` on the enclosing scope",
-                )
-            if shape is not None and shape != existing.shape:
-                raise EngineError(
-                    "shape-mismatch",
-                    f"Trying to reuse partitioned variable {name}, but specified shape "
-                    f"{shape_text(shape)} and found shape {shape_text(existing.shape)}.",
-                    variable=name,
-                    related=existing.defined_at,
-                )
-            if dtype != existing.dtype:
-                raise EngineError(
-                    "dtype-mismatch",
-                    f"Trying to reuse partitioned variable {name}, but specified dtype "
-                    f"{dtype.name} and found dtype {existing.dtype.name}.",
-                    variable=name,
-                    related=existing.defined_at,
-                )
-            if parts is not None and existing.partitions != parts:
-                raise EngineError(
-                    "partition-mismatch",
-                    f"Trying to reuse partitioned variable {name}, but specified partitions "
-                    f"{parts} and found partitions {existing.partitions}.",
-                    variable=name,
-                    related=existing.defined_at,
-                )
-            if site is not None:
-                existing.shared_at.append(site)
-            return existing
+            return self._share_partitioned(existing, req, shape, dtype, parts=parts, site=site)
         if req.reuse is Reuse.YES:
             raise EngineError(
                 "variable-missing",
@@ -231,47 +199,137 @@ class VariableStore:
                 hint="create it first, or use `reuse: auto`",
             )
         assert parts is not None and shape is not None  # computed above when not reusing
+        self._check_part_count(name, parts)
         slices = iter_slices(shape, parts)
-        num = len(slices)
-        if f"{name}/part_0" in self.vars:
-            if f"{name}/part_{num - 1}" not in self.vars:
+        self._check_existing_parts(name, len(slices))
+        made = [
+            self._make_part(
+                call, req, i, offset=offset, part_shape=part_shape, shape=shape, site=site
+            )
+            for i, (offset, part_shape) in enumerate(slices)
+        ]
+        pv = PartitionedVariable(name, shape, dtype, parts, made, site)
+        self.partitioned[name] = pv
+        return pv
+
+    @staticmethod
+    def _share_partitioned(
+        existing: PartitionedVariable,
+        req: VarRequest,
+        shape: tuple[int, ...] | None,
+        dtype: DType,
+        *,
+        parts: list[int] | None,
+        site: Span | None,
+    ) -> PartitionedVariable:
+        """The checks TF makes before returning an existing partitioned variable."""
+        name = existing.name
+        if req.reuse is Reuse.NO:
+            raise EngineError(
+                "variable-exists",
+                f"Partitioned variable with name {name} already exists. Did you mean to set "
+                "reuse=True or reuse=tf.AUTO_REUSE in VarScope?",
+                variable=name,
+                related=existing.defined_at,
+                hint="set `reuse: true` or `reuse: auto` on the enclosing scope",
+            )
+        if shape is not None and shape != existing.shape:
+            raise EngineError(
+                "shape-mismatch",
+                f"Trying to reuse partitioned variable {name}, but specified shape "
+                f"{shape_text(shape)} and found shape {shape_text(existing.shape)}.",
+                variable=name,
+                related=existing.defined_at,
+            )
+        if dtype != existing.dtype:
+            raise EngineError(
+                "dtype-mismatch",
+                f"Trying to reuse partitioned variable {name}, but specified dtype "
+                f"{dtype.name} and found dtype {existing.dtype.name}.",
+                variable=name,
+                related=existing.defined_at,
+            )
+        if parts is not None and existing.partitions != parts:
+            raise EngineError(
+                "partition-mismatch",
+                f"Trying to reuse partitioned variable {name}, but specified partitions "
+                f"{parts} and found partitions {existing.partitions}.",
+                variable=name,
+                related=existing.defined_at,
+            )
+        if site is not None:
+            existing.shared_at.append(site)
+        return existing
+
+    def _check_part_count(self, name: str, parts: list[int]) -> None:
+        """Each part is a variable: a partitioner asking for more parts than the
+        variable limit leaves is refused before any part is made."""
+        num = math.prod(parts)
+        if len(self.vars) + num > self.limits.max_variables:
+            raise EngineError(
+                "limit",
+                f"partitioning {name} into {num} parts makes more than "
+                f"{self.limits.max_variables} variables "
+                f"(raise it with {Limits.flag('max_variables')})",
+                variable=name,
+            )
+
+    def _check_existing_parts(self, name: str, num: int) -> None:
+        """TF's check against parts made by an earlier, different partitioning."""
+        if f"{name}/part_0" not in self.vars:
+            return
+        if f"{name}/part_{num - 1}" not in self.vars:
+            raise EngineError(
+                "partition-clash",
+                "Partitioner returned a different partitioning than what was already "
+                f"found.  Partitioner returned {num} shards, and shard {name}/part_0 was "
+                f"found, but {name}/part_{num - 1} was not.",
+                variable=name,
+            )
+        if f"{name}/part_{num}" in self.vars:
+            raise EngineError(
+                "partition-clash",
+                "Partitioner returned a different partitioning than what was already "
+                f"found.  Partitioner returned {num} shards, and shard {name}/part_0 was "
+                f"found, but so was the extra shard {name}/part_{num}.",
+                variable=name,
+            )
+
+    def _make_part(
+        self,
+        call: GetterCall,
+        req: VarRequest,
+        i: int,
+        *,
+        offset: tuple[int, ...],
+        part_shape: tuple[int, ...],
+        shape: tuple[int, ...],
+        site: Span | None,
+    ) -> Variable:
+        """Create part `i` of a new partitioned variable."""
+        name, dtype = call.name, call.dtype
+        part_name = f"{name}/part_{i}"
+        # TF's `_PartitionInfo`: every offset inside the full shape (a zero
+        # dimension fails at the first part)
+        for off, dim in zip(offset, shape, strict=True):
+            if not 0 <= off < dim:
                 raise EngineError(
-                    "partition-clash",
-                    "Partitioner returned a different partitioning than what was already "
-                    f"found.  Partitioner returned {num} shards, and shard {name}/part_0 was "
-                    f"found, but {name}/part_{num - 1} was not.",
+                    "partition-invalid",
+                    f"Expected 0 <= offset < shape but found offset={off}, shape={dim} "
+                    f"for var_offset={list(offset)}, full_shape={list(shape)}",
                     variable=name,
+                    hint="a partitioned variable cannot have a zero dimension",
                 )
-            if f"{name}/part_{num}" in self.vars:
-                raise EngineError(
-                    "partition-clash",
-                    "Partitioner returned a different partitioning than what was already "
-                    f"found.  Partitioner returned {num} shards, and shard {name}/part_0 was "
-                    f"found, but so was the extra shard {name}/part_{num}.",
-                    variable=name,
-                )
+        # TF opens `<part>/PartitionedInitializer` at the root before each part
+        init_name = part_name + "/PartitionedInitializer"
+        _check_variable_name(init_name, name)
+        got = self.graph.unique_name(init_name, "")
+        if self.observer is not None:
+            self.observer.name_used(NameUsed(init_name, got, "partition initializer", site))
         initializer = req.initializer
-        made: list[Variable] = []
-        for i, (offset, part_shape) in enumerate(slices):
-            part_name = f"{name}/part_{i}"
-            # TF's `_PartitionInfo`: every offset inside the full shape (a zero
-            # dimension fails at the first part)
-            for off, dim in zip(offset, shape, strict=True):
-                if not 0 <= off < dim:
-                    raise EngineError(
-                        "partition-invalid",
-                        f"Expected 0 <= offset < shape but found offset={off}, shape={dim} "
-                        f"for var_offset={list(offset)}, full_shape={list(shape)}",
-                        variable=name,
-                        hint="a partitioned variable cannot have a zero dimension",
-                    )
-            # TF opens `<part>/PartitionedInitializer` at the root before each part
-            init_name = part_name + "/PartitionedInitializer"
-            _check_variable_name(init_name, name)
-            got = self.graph.unique_name(init_name, "")
-            if self.observer is not None:
-                self.observer.name_used(NameUsed(init_name, got, "partition initializer", site))
-            if i == 0 and isinstance(initializer, LiteralValue):
+        init_shape: tuple[int, ...] | None = part_shape
+        if isinstance(initializer, LiteralValue):
+            if i == 0:
                 # TF converts the literal to the variable's dtype, then slices it
                 initializer.check(name)
                 _check_literal_dtype(initializer, dtype, name)
@@ -282,25 +340,15 @@ class VariableStore:
                         f"partitioned variable's shape {list(shape)}",
                         variable=name,
                     )
-            part_init: InitOption | None
-            if initializer is None:
-                part_init = self._default_initializer(name, dtype)
-                init_shape: tuple[int, ...] | None = part_shape
-            elif isinstance(initializer, LiteralValue):
-                part_init = initializer
-                init_shape = None
-            else:
-                part_init = initializer
-                init_shape = part_shape
-            part_call = GetterCall(part_name, dtype, call.trainable, call.read_dtype)
-            var = self._get_single(
-                part_call, req, init_shape, part_init, site, slice_shape=part_shape, part_of=name
-            )
-            var.part_of, var.offset = name, offset
-            made.append(var)
-        pv = PartitionedVariable(name, shape, dtype, parts, made, site)
-        self.partitioned[name] = pv
-        return pv
+            init_shape = None
+        elif initializer is None:
+            initializer = self._default_initializer(name, dtype)
+        part_call = GetterCall(part_name, dtype, call.trainable, call.read_dtype)
+        var = self._get_single(
+            part_call, req, init_shape, initializer, site, slice_shape=part_shape, part_of=name
+        )
+        var.part_of, var.offset = name, offset
+        return var
 
     def _call_partitioner(
         self,
@@ -346,9 +394,9 @@ class VariableStore:
         slice_shape: tuple[int, ...] | None = None,
         part_of: str | None = None,
     ) -> Variable:
+        """`_VariableStore._get_single_variable`, check for check."""
         name, dtype = call.name, call.dtype
-        from_value = isinstance(initializer, LiteralValue)
-        if from_value and shape is not None:
+        if isinstance(initializer, LiteralValue) and shape is not None:
             raise EngineError(
                 "initializer-shape",
                 "If initializer is a constant, do not specify shape.",
@@ -357,34 +405,7 @@ class VariableStore:
             )
         found = self.vars.get(name)
         if found is not None:
-            if req.reuse is Reuse.NO:
-                raise EngineError(
-                    "variable-exists",
-                    f"Variable {name} already exists, disallowed. Did you mean to set "
-                    "reuse=True or reuse=tf.AUTO_REUSE in VarScope?",
-                    variable=name,
-                    related=found.defined_at,
-                    hint="set `reuse: true` or `reuse: auto` on the enclosing scope",
-                )
-            if shape is not None and shape != found.shape:
-                raise EngineError(
-                    "shape-mismatch",
-                    f"Trying to share variable {name}, but specified shape {shape_text(shape)} "
-                    f"and found shape {shape_text(found.shape)}.",
-                    variable=name,
-                    related=found.defined_at,
-                )
-            if dtype != found.dtype:
-                raise EngineError(
-                    "dtype-mismatch",
-                    f"Trying to share variable {name}, but specified dtype {dtype.name} and "
-                    f"found dtype {found.dtype.name}.",
-                    variable=name,
-                    related=found.defined_at,
-                )
-            if site is not None and found.part_of is None:
-                found.shared_at.append(site)
-            return found
+            return self._share(found, req, shape, dtype, site)
         if req.reuse is Reuse.YES:
             raise EngineError(
                 "variable-missing",
@@ -403,36 +424,8 @@ class VariableStore:
                     hint="give `shape:`",
                 )
             initializer = self._default_initializer(name, dtype)
-        if isinstance(initializer, LiteralValue):
-            var_dtype = initializer.dtype if slice_shape is None else dtype
-            var_shape = initializer.shape if slice_shape is None else slice_shape
-        else:
-            if shape is None:
-                raise EngineError(
-                    "shape-undefined",
-                    "The initializer passed is not valid. It should be a callable with no "
-                    "arguments and the shape should not be provided or an instance of "
-                    "`tf.keras.initializers.*' and `shape` should be fully defined.",
-                    variable=name,
-                    hint=f"give `shape:`; initializer '{initializer.kind}' needs one",
-                )
-            var_dtype, var_shape = dtype, shape
-        # the variable's own graph node, named through name_scope(name) at the root:
-        # made unique; a name ending in "/" is used as is (not marked used); an empty
-        # name (a custom getter can make one) checks, marks and renames nothing: the
-        # node is named "" (tensor ":0")
-        node = ""
-        if name:
-            _check_variable_name(name)
-            node = name[:-1] if name[-1] == "/" else self.graph.unique_name(name, "")
-            if self.observer is not None and name[-1] != "/":
-                self.observer.name_used(NameUsed(name, node, "variable", site))
-            try:
-                self.graph.add_node(node)
-            except EngineError as e:
-                e.variable = part_of or name
-                raise
-        tensor = node + ":0"
+        var_shape, var_dtype = _new_shape_dtype(name, initializer, shape, dtype, slice_shape)
+        tensor = self._graph_node(name, part_of, site) + ":0"
         if isinstance(initializer, LiteralValue):
             if slice_shape is None:
                 initializer.check(name)  # TF converts the literal as it creates the variable
@@ -442,7 +435,6 @@ class VariableStore:
                 # TF's message names no variable: the error is about the one asked for
                 raise EngineError(problem.code, problem.message, variable=part_of or name)
         self._count(name, var_shape, var_dtype)
-        collections = _collections(req.collections, call.trainable)
         # positional (in field order): keyword arguments cost twice as much here
         var = Variable(
             name,
@@ -450,7 +442,7 @@ class VariableStore:
             var_shape,
             var_dtype,
             call.trainable,
-            collections,
+            self._collections(req.collections, call.trainable),
             initializer,
             req.regularizer,
             req.constraint,
@@ -462,6 +454,68 @@ class VariableStore:
             call.read_dtype,
             site,  # defined_at
         )
+        self._add(var, req)
+        return var
+
+    @staticmethod
+    def _share(
+        found: Variable,
+        req: VarRequest,
+        shape: tuple[int, ...] | None,
+        dtype: DType,
+        site: Span | None,
+    ) -> Variable:
+        """The checks TF makes before returning an existing variable."""
+        name = found.name
+        if req.reuse is Reuse.NO:
+            raise EngineError(
+                "variable-exists",
+                f"Variable {name} already exists, disallowed. Did you mean to set "
+                "reuse=True or reuse=tf.AUTO_REUSE in VarScope?",
+                variable=name,
+                related=found.defined_at,
+                hint="set `reuse: true` or `reuse: auto` on the enclosing scope",
+            )
+        if shape is not None and shape != found.shape:
+            raise EngineError(
+                "shape-mismatch",
+                f"Trying to share variable {name}, but specified shape {shape_text(shape)} "
+                f"and found shape {shape_text(found.shape)}.",
+                variable=name,
+                related=found.defined_at,
+            )
+        if dtype != found.dtype:
+            raise EngineError(
+                "dtype-mismatch",
+                f"Trying to share variable {name}, but specified dtype {dtype.name} and "
+                f"found dtype {found.dtype.name}.",
+                variable=name,
+                related=found.defined_at,
+            )
+        if site is not None and found.part_of is None:
+            found.shared_at.append(site)
+        return found
+
+    def _graph_node(self, name: str, part_of: str | None, site: Span | None) -> str:
+        """The variable's own graph node, named through name_scope(name) at the root:
+        made unique; a name ending in "/" is used as is (not marked used); an empty
+        name (a custom getter can make one) checks, marks and renames nothing: the
+        node is named "" (tensor ":0")."""
+        if not name:
+            return ""
+        _check_variable_name(name)
+        node = name[:-1] if name[-1] == "/" else self.graph.unique_name(name, "")
+        if self.observer is not None and name[-1] != "/":
+            self.observer.name_used(NameUsed(name, node, "variable", site))
+        try:
+            self.graph.add_node(node)
+        except EngineError as e:
+            e.variable = part_of or name
+            raise
+        return node
+
+    def _add(self, var: Variable, req: VarRequest) -> None:
+        name = var.name
         self.vars[name] = var
         if name.endswith("/part_0"):
             self.part_0_of.add(name[:-7])
@@ -469,7 +523,19 @@ class VariableStore:
             self.trainable.append(name)
         if req.regularizer is not None:
             self.regularization_losses.append(name)
-        return var
+
+    def _collections(self, given: tuple[str, ...] | None, trainable: bool) -> tuple[str, ...]:
+        """The sorted collection keys of a new variable: the given ones (default
+        `variables`), plus `trainable_variables` when trainable (as TF's Variable).
+        Memoized per store: a spec gives a handful of distinct collection lists."""
+        key = (given, trainable)
+        found = self._collection_keys.get(key)
+        if found is None:
+            keys = set(given) if given is not None else {GLOBAL_VARIABLES}
+            if trainable:
+                keys.add(TRAINABLE_VARIABLES)
+            found = self._collection_keys[key] = tuple(sorted(keys))
+        return found
 
     def _default_initializer(self, name: str, dtype: DType) -> InitOption:
         if dtype.is_floating:
@@ -501,14 +567,29 @@ class VariableStore:
             )
 
 
-@lru_cache(maxsize=256)
-def _collections(given: tuple[str, ...] | None, trainable: bool) -> tuple[str, ...]:
-    """The sorted collection keys of a new variable: the given ones (default
-    `variables`), plus `trainable_variables` when trainable (as TF's Variable)."""
-    keys = set(given) if given is not None else {GLOBAL_VARIABLES}
-    if trainable:
-        keys.add(TRAINABLE_VARIABLES)
-    return tuple(sorted(keys))
+def _new_shape_dtype(
+    name: str,
+    initializer: InitOption,
+    shape: tuple[int, ...] | None,
+    dtype: DType,
+    slice_shape: tuple[int, ...] | None,
+) -> tuple[tuple[int, ...], DType]:
+    """The shape and dtype a new variable gets: a `value` literal's own (its
+    slice for a part), else the ones asked for, which must include a shape."""
+    if isinstance(initializer, LiteralValue):
+        if slice_shape is None:
+            return initializer.shape, initializer.dtype
+        return slice_shape, dtype
+    if shape is None:
+        raise EngineError(
+            "shape-undefined",
+            "The initializer passed is not valid. It should be a callable with no "
+            "arguments and the shape should not be provided or an instance of "
+            "`tf.keras.initializers.*' and `shape` should be fully defined.",
+            variable=name,
+            hint=f"give `shape:`; initializer '{initializer.kind}' needs one",
+        )
+    return shape, dtype
 
 
 def _check_variable_name(graph_name: str, variable: str | None = None) -> None:

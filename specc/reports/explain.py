@@ -211,64 +211,72 @@ def _rename_lines(
     return lines
 
 
-def explain_name(engine: ExplainObserver, store: VariableStore, name: str) -> str | None:
-    """The explanation of `name` (a variable, tensor, op or scope), or None."""
+def _find_variable(store: VariableStore, name: str) -> Got | None:
+    """The variable `name` names: by variable name, or by tensor name."""
     key = name.removesuffix(":0")
-    lines: list[str] = []
     var: Got | None = store.partitioned.get(key) or store.vars.get(key)
     if var is None:
         for v in store.vars.values():
             if v.tensor == name or v.tensor == name + ":0":
-                var = v
-                break
+                return v
+    return var
+
+
+def _variable_lines(engine: ExplainObserver, var: Got) -> list[str]:
+    if isinstance(var, PartitionedVariable):
+        parts = f", {len(var.parts)} parts: " + ", ".join(p.name for p in var.parts)
+        tensor = var.parts[0].tensor
+    else:
+        parts, tensor = "", var.tensor
+    lines = [f"variable {var.name!r}: shape {list(var.shape)}, {var.dtype.name}{parts}"]
+    events = engine.var_events.get(var.name, [])
+    for ev in events:
+        where = ""
+        if ev.scope is not None and ev.scope.name:
+            where = f" in scope {ev.scope.name!r}"
+            if ev.action == "shared":
+                where += f", {_reuse_text(ev.scope)}"
+        lines.append(f"  {ev.action:7} at {_at(ev.site)}{where}")
+    first = events[0].scope if events else None
+    if first is not None:
+        lines.append("  scope chain, outermost first:")
+        lines.extend(_scope_lines(first))
+    lines.append(f"  tensor {tensor!r}")
+    renamed = _rename_lines(engine, tensor.rsplit(":", 1)[0], "    ", whole_only=True)
+    lines.extend(renamed or ["    (the variable's full name, unique in the graph)"])
+    if not events:
+        lines.append("  (no statement of the spec touched it)")
+    return lines
+
+
+def _scope_opens_lines(engine: ExplainObserver, name: str, recs: list[ScopeRecord]) -> list[str]:
+    lines = [f"variable scope {name!r}, opened {len(recs)} time(s)"]
+    for rec in recs:
+        ns = f"; name scope {rec.name_scope!r}" if rec.name_scope else ""
+        lines.append(f"  at {_at(rec.site)}{ns}")
+        lines.extend(_scope_lines(rec, "      "))
+        if rec.name_scope:
+            lines.extend(_rename_lines(engine, rec.name_scope.rstrip("/"), "      "))
+    return lines
+
+
+def explain_name(engine: ExplainObserver, store: VariableStore, name: str) -> str | None:
+    """The explanation of `name` (a variable, tensor, op or scope), or None."""
+    var = _find_variable(store, name)
     if var is not None:
-        if isinstance(var, PartitionedVariable):
-            head = var.parts[0]
-            parts = f", {len(var.parts)} parts: " + ", ".join(p.name for p in var.parts)
-            shape, dtype, tensor = var.shape, var.dtype.name, head.tensor
-        else:
-            parts = ""
-            shape, dtype, tensor = var.shape, var.dtype.name, var.tensor
-        lines.append(f"variable {var.name!r}: shape {list(shape)}, {dtype}{parts}")
-        events = engine.var_events.get(var.name, [])
-        for ev in events:
-            where = ""
-            if ev.scope is not None and ev.scope.name:
-                where = f" in scope {ev.scope.name!r}"
-                if ev.action == "shared":
-                    where += f", {_reuse_text(ev.scope)}"
-            lines.append(f"  {ev.action:7} at {_at(ev.site)}{where}")
-        first = events[0].scope if events else None
-        if first is not None:
-            lines.append("  scope chain, outermost first:")
-            lines.extend(_scope_lines(first))
-        lines.append(f"  tensor {tensor!r}")
-        renamed = _rename_lines(engine, tensor.rsplit(":", 1)[0], "    ", whole_only=True)
-        lines.extend(renamed or ["    (the variable's full name, unique in the graph)"])
-        if not events:
-            lines.append("  (no statement of the spec touched it)")
-        return "\n".join(lines) + "\n"
-    if name in engine.op_sites:
-        lines.append(f"op {name!r} at {_at(engine.op_sites[name])}")
-        renames = _rename_lines(engine, name)
-        lines.extend(renames or ["  no part of its name was made unique"])
-        return "\n".join(lines) + "\n"
-    recs = engine.opens.get(name)
-    if recs:
-        lines.append(f"variable scope {name!r}, opened {len(recs)} time(s)")
-        for rec in recs:
-            ns = f"; name scope {rec.name_scope!r}" if rec.name_scope else ""
-            lines.append(f"  at {_at(rec.site)}{ns}")
-            lines.extend(_scope_lines(rec, "      "))
-            if rec.name_scope:
-                lines.extend(_rename_lines(engine, rec.name_scope.rstrip("/"), "      "))
-        return "\n".join(lines) + "\n"
-    holder = engine.holders.get(name.lower())
-    if holder is not None:
-        lines.append(f"graph name {holder.name!r}: {holder.what} at {_at(holder.site)}")
+        lines = _variable_lines(engine, var)
+    elif name in engine.op_sites:
+        lines = [f"op {name!r} at {_at(engine.op_sites[name])}"]
+        lines.extend(_rename_lines(engine, name) or ["  no part of its name was made unique"])
+    elif engine.opens.get(name):
+        lines = _scope_opens_lines(engine, name, engine.opens[name])
+    elif name.lower() in engine.holders:
+        holder = engine.holders[name.lower()]
+        lines = [f"graph name {holder.name!r}: {holder.what} at {_at(holder.site)}"]
         lines.extend(_rename_lines(engine, holder.name))
-        return "\n".join(lines) + "\n"
-    return None
+    else:
+        return None
+    return "\n".join(lines) + "\n"
 
 
 @dataclass

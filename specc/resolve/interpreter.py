@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
-from specc.catalog import Entry, default_catalogs, lookup
+from specc.catalog import Entry
 from specc.catalog.dtypes import DType, parse_dtype
 from specc.diagnostics import Diagnostic, Note
 from specc.engine.engine import Engine, Template
@@ -27,9 +27,6 @@ from specc.engine.options import LiteralValue, Option
 from specc.engine.scopes import InitOption, Reuse, ScopeOptions, VariableScope
 from specc.lang.expr import Compiled, ExprError, Value
 from specc.lang.models import (
-    AGG_MODES,
-    SYNC_MODES,
-    CatalogRef,
     NameScopeStmt,
     Node,
     OpStmt,
@@ -43,10 +40,11 @@ from specc.lang.models import (
     ThreadStmt,
     UseStmt,
     VarStmt,
-    args_error_message,
-    validate_args,
 )
-from specc.lang.validate import ValidatedSpec, arg_type_ok
+from specc.lang.options import CatalogRef, args_error_message, validate_args
+from specc.lang.static import arg_type_ok
+from specc.lang.validate import ValidatedSpec
+from specc.lang.values import AGG_MODES, SYNC_MODES
 from specc.limits import DEFAULT_LIMITS, Limits
 from specc.span import Span
 
@@ -522,9 +520,9 @@ class Resolver:
             kind = self.ev(ref.raw_args["$kind"], env, st, key)
             if not isinstance(kind, str):
                 raise StmtError("schema", f"{key} kind must be a string, got {kind!r}", span)
-            entry = lookup(ref.catalog, kind)
+            entry = self.spec.options.lookup(ref.catalog, kind)
             if entry is None:
-                known = ", ".join(default_catalogs().registry(ref.catalog).kinds())
+                known = ", ".join(self.spec.options.known_kinds(ref.catalog))
                 raise StmtError("schema", f"unknown {ref.catalog} {kind!r} (kinds: {known})", span)
             args = entry.args()
             dynamic = True
