@@ -54,7 +54,7 @@ def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
         if not yaml.__with_libyaml__:
             pytest.skip("PyYAML without libyaml")
     else:
-        monkeypatch.setattr(source, "_WITH_LIBYAML", False)
+        monkeypatch.setattr(source.compose, "WITH_LIBYAML", False)
     return str(request.param)
 
 
@@ -667,7 +667,7 @@ def test_std_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(lib / "layers.yaml", "templates: {dense: {}}\n")
     write(lib / "cells.yaml", "include: [std/layers]\ntemplates: {lstm: {}}\n")
     write(lib / "notes.txt", "not yaml\n")
-    monkeypatch.setattr(source, "_stdlib_root", lambda: lib)
+    monkeypatch.setattr(source.loader, "_stdlib_root", lambda: lib)
 
     result = load_text(HEADER + "include: [std/cells]\nbody: []\n")
     assert result.diagnostics == []
@@ -689,14 +689,14 @@ def test_std_missing_name(entry: str) -> None:
 def test_std_files_may_only_include_std(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     lib = tmp_path / "lib"
     write(lib / "a.yaml", "include: [../secret.yaml]\n")
-    monkeypatch.setattr(source, "_stdlib_root", lambda: lib)
+    monkeypatch.setattr(source.loader, "_stdlib_root", lambda: lib)
     result = load_text(HEADER + "include: [std/a]\nbody: []\n")
     assert codes(result) == ["include"]
     assert result.diagnostics[0].span == Span("<std>/a.yaml", 1, 11)
 
 
 def test_stdlib_root_is_a_folder_or_none() -> None:
-    root = source._stdlib_root()
+    root = source.loader._stdlib_root()
     assert root is None or root.is_dir()
 
 
@@ -722,7 +722,7 @@ def test_fallback_parser_builds_the_same_tree(monkeypatch: pytest.MonkeyPatch) -
         "body:\n  - var: v\n    <<: *d\n    y: {a: [], b: {}}\n"
     )
     fast, fast_diags = parse(text)
-    monkeypatch.setattr(source, "_WITH_LIBYAML", False)
+    monkeypatch.setattr(source.compose, "WITH_LIBYAML", False)
     slow, slow_diags = parse(text)
     assert fast == slow
     assert fast_diags == slow_diags == []

@@ -1,0 +1,377 @@
+"""Files and includes: the loading stage's entry points (DESIGN sections 1, 5, 9).
+
+`load_file` and `load_text` read a spec and, transitively, every file it
+includes (relative paths inside the top spec's folder, no cycles; `std` names
+the library bundled in the package), composing each with
+`specc.source.compose`. Every problem is a diagnostic in the result.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Final
+
+from specc.diagnostics import Diagnostic
+from specc.limits import DEFAULT_LIMITS, Limits
+from specc.source.compose import Budget, compose_document
+from specc.source.nodes import LoadResult, LocDict, LocList, SourceFile
+from specc.span import Span
+
+_STD: Final = "std"
+_STD_NAME: Final = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
+_TOP_MESSAGE: Final = "the spec must be a mapping with keys specc, name, body"
+_INCLUDED_MESSAGE: Final = "an included file must be a mapping (with `templates`)"
+
+
+def _stdlib_root() -> Traversable | None:
+    """The folder of bundled library files, or None when the package ships none."""
+    try:
+        root = importlib.resources.files("specc").joinpath("stdlib")
+        if root.is_dir():
+            return root
+    except (ImportError, OSError, TypeError, ValueError):
+        pass
+    # An editable install of a namespace package can defeat importlib.resources.
+    local = Path(__file__).resolve().parent.parent / "stdlib"
+    return local if local.is_dir() else None
+
+
+def _too_big(display: str, limit: int, at: Span | None) -> Diagnostic:
+    flag = Limits.flag("max_file_bytes")
+    return Diagnostic(
+        "limit", f"'{display}' is larger than {limit} bytes (raise it with {flag})", at
+    )
+
+
+def _decode(data: bytes, display: str) -> tuple[str, Diagnostic | None]:
+    """UTF-8 text of a file (BOM dropped); invalid bytes are replaced and reported."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        col = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1
+        bad = data[exc.start : exc.start + 1].hex()
+        diag = Diagnostic(
+            "yaml-syntax",
+            f"the file is not valid UTF-8 (byte 0x{bad} at offset {exc.start})",
+            Span(display, line, col),
+        )
+        return data.decode("utf-8", "replace").removeprefix("\ufeff"), diag
+    return text.removeprefix("\ufeff"), None
+
+
+@dataclass
+class _File:
+    key: str  # identity for cycles and loading once: a real path or "<std>/NAME.yaml"
+    display: str
+    logical: str | None  # absolute, unresolved path; None for library files
+    source: SourceFile
+    diags: list[Diagnostic]
+
+
+@dataclass
+class _Target:
+    at: Span
+    key: str
+    display: str
+    logical: str | None
+    read: Callable[[int], bytes]  # reads at most n bytes
+
+
+def _read_path(path: str) -> Callable[[int], bytes]:
+    def read(n: int) -> bytes:
+        with open(path, "rb") as f:
+            return f.read(n)
+
+    return read
+
+
+def _read_resource(res: Traversable) -> Callable[[int], bytes]:
+    def read(n: int) -> bytes:
+        with res.open("rb") as f:
+            return f.read(n)
+
+    return read
+
+
+class _Loader:
+    def __init__(self, limits: Limits, top_dir: str) -> None:
+        self.limits = limits
+        self.top_real = os.path.realpath(top_dir)
+        self.budget = Budget()
+        self.sources: dict[str, str] = {}
+
+    def parse(
+        self, key: str, display: str, logical: str | None, data: bytes | str, *, top: bool
+    ) -> _File:
+        diags: list[Diagnostic] = []
+        if isinstance(data, bytes):
+            text, bad = _decode(data, display)
+        else:
+            text, bad = data.removeprefix("\ufeff"), None
+        self.sources[display] = text
+        document: LocDict | None = None
+        if bad is not None:
+            diags.append(bad)
+        else:
+            root, root_span, found = compose_document(text, display, self.limits, self.budget)
+            diags.extend(found)
+            fatal = any(
+                d.code == "limit" or (root is None and d.code == "yaml-syntax") for d in found
+            )
+            if isinstance(root, LocDict):
+                document = root
+            elif not fatal:
+                span = root_span or Span(display, 1, 1)
+                diags.append(Diagnostic("schema", _TOP_MESSAGE if top else _INCLUDED_MESSAGE, span))
+        return _File(key, display, logical, SourceFile(display, text, document), diags)
+
+    def targets(self, f: _File) -> Iterator[_Target]:
+        """The files `f` includes, in order; bad entries become diagnostics on `f`."""
+        doc = f.source.document
+        if doc is None or "include" not in doc:
+            return
+        entries = doc["include"]
+        if not isinstance(entries, LocList):
+            f.diags.append(
+                Diagnostic(
+                    "schema", "`include` must be a list of file names", doc.value_spans["include"]
+                )
+            )
+            return
+        for entry, at in zip(entries, entries.item_spans, strict=True):
+            if not isinstance(entry, str):
+                shown = "null" if entry is None else type(entry).__name__
+                f.diags.append(
+                    Diagnostic("include", f"an include entry must be a file name, not {shown}", at)
+                )
+            elif entry == _STD or entry.startswith(_STD + "/"):
+                yield from self._std_targets(f, entry, at)
+            elif f.logical is None:
+                f.diags.append(
+                    Diagnostic(
+                        "include", f"a library file can only include `std` names, not '{entry}'", at
+                    )
+                )
+            else:
+                target = self._path_target(f, entry, at)
+                if target is not None:
+                    yield target
+
+    def _std_targets(self, f: _File, entry: str, at: Span) -> Iterator[_Target]:
+        root = _stdlib_root()
+        if entry == _STD:
+            if root is None:
+                return
+            try:
+                found = sorted(
+                    (r for r in root.iterdir() if r.name.endswith(".yaml") and r.is_file()),
+                    key=lambda r: r.name,
+                )
+            except OSError as exc:
+                f.diags.append(Diagnostic("include", f"cannot list the library: {exc}", at))
+                return
+            for item in found:
+                shown = "<std>/" + item.name
+                yield _Target(at, shown, shown, None, _read_resource(item))
+            return
+        name = entry[len(_STD) + 1 :]
+        if not _STD_NAME.fullmatch(name):
+            f.diags.append(
+                Diagnostic(
+                    "include",
+                    f"'{entry}' is not a standard library name",
+                    at,
+                    help="write `std/NAME` with NAME made of letters, digits, '_' and '-'",
+                )
+            )
+            return
+        try:
+            res = root.joinpath(name + ".yaml") if root is not None else None
+            exists = res is not None and res.is_file()
+        except OSError:
+            exists = False
+        if res is None or not exists:
+            f.diags.append(Diagnostic("include", f"the standard library has no '{entry}'", at))
+            return
+        display = f"<std>/{name}.yaml"
+        yield _Target(at, display, display, None, _read_resource(res))
+
+    def _path_target(self, f: _File, entry: str, at: Span) -> _Target | None:
+        assert f.logical is not None
+        if "\0" in entry:
+            f.diags.append(Diagnostic("include", "an include path cannot contain a NUL", at))
+            return None
+        if os.path.isabs(entry):
+            f.diags.append(
+                Diagnostic(
+                    "include",
+                    f"the include path '{entry}' is absolute",
+                    at,
+                    help="write it relative to the including file's folder",
+                )
+            )
+            return None
+        try:
+            logical = os.path.normpath(os.path.join(os.path.dirname(f.logical), entry))
+            real = os.path.realpath(logical)
+            inside = os.path.commonpath([self.top_real, real]) == self.top_real
+            is_file = inside and os.path.isfile(real)
+        except (OSError, ValueError) as exc:
+            f.diags.append(Diagnostic("include", f"bad include path '{entry}': {exc}", at))
+            return None
+        if not inside:
+            f.diags.append(
+                Diagnostic(
+                    "include",
+                    f"the include '{entry}' leaves the spec's folder",
+                    at,
+                    help="includes must stay inside the folder of the top spec file",
+                )
+            )
+            return None
+        if not is_file:
+            what = "is not a file" if os.path.isdir(real) else "was not found"
+            f.diags.append(Diagnostic("include", f"the included file '{entry}' {what}", at))
+            return None
+        display = os.path.normpath(os.path.join(os.path.dirname(f.display), entry))
+        return _Target(at, real, display, logical, _read_path(real))
+
+    def load_includes(self, main: _File) -> list[_File]:
+        """Follow includes depth-first with an explicit stack (no recursion)."""
+        loaded: dict[str, _File] = {main.key: main}
+        order: list[_File] = []
+        stack: list[tuple[_File, Iterator[_Target]]] = [(main, self.targets(main))]
+        on_stack = [main.key]
+        limit = self.limits.max_file_bytes
+        while stack:
+            f, pending = stack[-1]
+            t = next(pending, None)
+            if t is None:
+                stack.pop()
+                on_stack.pop()
+                continue
+            if t.key in on_stack:
+                chain = [loaded[k].display for k in on_stack[on_stack.index(t.key) :]]
+                f.diags.append(
+                    Diagnostic(
+                        "include", "include cycle: " + " -> ".join([*chain, t.display]), t.at
+                    )
+                )
+                continue
+            if t.key in loaded:
+                continue
+            if self.budget.used > self.limits.max_nodes:
+                break  # the node budget is spent; every further file would fail too
+            try:
+                data = t.read(limit + 1)
+            except OSError as exc:
+                f.diags.append(
+                    Diagnostic(
+                        "include",
+                        f"cannot read the included file '{t.display}': {exc.strerror or exc}",
+                        t.at,
+                    )
+                )
+                continue
+            if len(data) > limit:
+                f.diags.append(_too_big(t.display, limit, t.at))
+                continue
+            child = self.parse(t.key, t.display, t.logical, data, top=False)
+            loaded[t.key] = child
+            order.append(child)
+            stack.append((child, self.targets(child)))
+            on_stack.append(t.key)
+        return order
+
+
+def by_position(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """Diagnostics of one file in source order."""
+    return sorted(diags, key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0))
+
+
+def _load(data: bytes | str, display: str, key: str, logical: str, limits: Limits) -> LoadResult:
+    loader = _Loader(limits, os.path.dirname(logical))
+    main = loader.parse(key, display, logical, data, top=True)
+    includes = loader.load_includes(main)
+    diags: list[Diagnostic] = []
+    for f in (main, *includes):
+        diags.extend(by_position(f.diags))
+    return LoadResult(
+        main=main.source,
+        includes=[f.source for f in includes],
+        sources=loader.sources,
+        diagnostics=diags,
+    )
+
+
+def _utf8_size(text: str, limit: int) -> int:
+    """The UTF-8 size of `text`, computed only when it could exceed `limit`."""
+    if len(text) * 4 <= limit:
+        return len(text)
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def load_text(
+    text: str | bytes,
+    filename: str = "<string>",
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    base_dir: str | None = None,
+) -> LoadResult:
+    """Load a spec from text (and, transitively, the files it includes).
+
+    `filename` is used for display only. Includes resolve against `base_dir`,
+    by default the folder of `filename`, or the current directory when
+    `filename` is a pseudo name like `<string>` or `<stdin>`. Never raises:
+    every problem is a diagnostic in the result.
+    """
+    pseudo = filename.startswith("<") and filename.endswith(">")
+    if base_dir is None:
+        base_dir = os.getcwd() if pseudo else os.path.dirname(os.path.abspath(filename))
+    logical = os.path.join(os.path.abspath(base_dir), os.path.basename(filename) or "spec")
+    key = "<top>" if pseudo else os.path.realpath(logical)
+    size = len(text) if isinstance(text, bytes) else _utf8_size(text, limits.max_file_bytes)
+    if size > limits.max_file_bytes:
+        return LoadResult(
+            main=None,
+            diagnostics=[_too_big(filename, limits.max_file_bytes, Span(filename, 1, 1))],
+        )
+    return _load(text, filename, key, logical, limits)
+
+
+def load_file(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> LoadResult:
+    """Load the spec file at `path` and, transitively, the files it includes.
+
+    Raises `FileNotFoundError` when `path` does not exist (the CLI's usage
+    error). Any other failure, including an unreadable top file, is a
+    diagnostic in the result; an unreadable or too large top file gives
+    `main=None`.
+    """
+    display = os.fspath(path)
+    try:
+        with open(display, "rb") as f:
+            data = f.read(limits.max_file_bytes + 1)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        return LoadResult(
+            main=None,
+            diagnostics=[
+                Diagnostic("yaml-syntax", f"cannot read '{display}': {exc.strerror or exc}", None)
+            ],
+        )
+    if len(data) > limits.max_file_bytes:
+        return LoadResult(
+            main=None,
+            diagnostics=[_too_big(display, limits.max_file_bytes, Span(display, 1, 1))],
+        )
+    logical = os.path.abspath(display)
+    return _load(data, display, os.path.realpath(logical), logical, limits)
