@@ -11,6 +11,7 @@ repetition of 10**20 (both refused before anything is computed).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
 
 from specc.lang.expr import ExprError, compile_value
@@ -43,10 +44,8 @@ def main() -> None:
         compiled = compile_value("${" + text + "}")
 
         def refuse(compiled: object = compiled) -> None:
-            try:
+            with contextlib.suppress(ExprError):
                 compiled.evaluate({})  # type: ignore[attr-defined]
-            except ExprError:
-                pass
 
         print(f"refuse {text!r}: {best(refuse) * 1e6:.1f} us")
 
