@@ -66,7 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             continue
         if not path.with_suffix(".py").exists():
             continue
-        worst = max(worst, cli_main(["compile", str(path), "--check"]))
+        # `--` keeps a file named like a flag (`-m.yaml`) a file
+        worst = max(worst, cli_main(["compile", "--check", "--", str(path)]))
     return worst
 
 
