@@ -194,7 +194,8 @@ def add_pipeline_arguments(
         "--color",
         choices=get_args(Color),
         default="auto",
-        help="colour diagnostics: always, never, or auto (on a terminal, unless NO_COLOR is set)",
+        metavar="WHEN",
+        help="colour diagnostics: auto (on a terminal, unless NO_COLOR is set), always or never",
     )
     group = p.add_argument_group(
         "limits", "Exceeding a limit is a `limit` error that names its flag."

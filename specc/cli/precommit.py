@@ -30,9 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The hook's argument parser: the files pre-commit passes."""
     parser = Parser(
         prog="specc-compile-check",
-        description="Fail when a spec's generated module (SPEC with .py, beside it)\n"
-        "is stale, and say what changed. Files that are not specs, and specs\n"
-        "without a generated module, are skipped.",
+        description="Fail when a spec's generated module (SPEC with .py, beside it) is\n"
+        "stale, and say what changed. Files that are not specs, and specs without\n"
+        "a generated module, are skipped.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
