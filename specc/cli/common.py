@@ -218,7 +218,7 @@ def pipeline_options(args: argparse.Namespace) -> PipelineOptions:
     `-D` of the same name wins)."""
     defines: list[tuple[str, Value]] = args.defines
     limits = Limits(**{name: getattr(args, name) for name in Limits.field_names()})
-    return PipelineOptions(dict(defines), limits, cast(Color, args.color))
+    return PipelineOptions(MappingProxyType(dict(defines)), limits, cast(Color, args.color))
 
 
 def use_color(color: Color, stream: TextIO) -> bool:
