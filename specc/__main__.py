@@ -2,4 +2,5 @@
 
 from specc.cli.entry import run
 
-run()
+if __name__ == "__main__":
+    run()

@@ -3,10 +3,8 @@ files, the located report, the JSON form and exit codes."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import struct
-import sys
 import zipfile
 from pathlib import Path
 
@@ -21,7 +19,6 @@ from specc.formats.headers import (
     parse_literal,
     read_arrays,
 )
-from specc.reports.against import cmd_against
 
 SPEC = """\
 specc: 1
@@ -52,36 +49,9 @@ def _good() -> dict[str, np.ndarray]:
     }
 
 
-def _check_has_against() -> bool:
-    parser = cli.build_parser()
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            check = action.choices["check"]
-            return "--against" in check._option_string_actions
-    return False
-
-
 def run(argv: list[str]) -> int:
-    """`specc check SPEC --against FILE [--json]` through the CLI once it is wired
-    in, else the same steps by hand (compile, report errors, compare)."""
-    if _check_has_against():
-        return cli.main(["check", *argv])
-    parser = argparse.ArgumentParser(prog="specc check")
-    parser.add_argument("spec")
-    parser.add_argument("--json", action="store_true")
-    parser.add_argument("--against")
-    args = parser.parse_args(argv)
-    args.defines, args.color = [], "never"
-    opts = cli.Options("check", args, {}, cli.Limits())
-    try:
-        comp = cli._compile(opts)
-        if not comp.ok:
-            return cli._report(opts, comp, as_json=args.json)
-        assert comp.table is not None
-        return cmd_against(opts, comp.table, comp)
-    except cli.UsageError as e:
-        sys.stderr.write(f"specc: error: {e}\n")
-        return cli.EXIT_USAGE
+    """`specc check SPEC --against FILE [--json]` through the CLI."""
+    return cli.main(["check", *argv])
 
 
 @pytest.fixture

@@ -1,15 +1,25 @@
-"""The command line: exit codes, output forms, -D overrides, diagnostics."""
+"""The command line: exit codes, output forms, -D overrides, diagnostics, help
+texts, and the package's shape (one command per module, imported by no one)."""
 
 from __future__ import annotations
 
+import argparse
+import ast
+import dataclasses
+import importlib
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from specc.cli import main
+import specc.cli
+from specc.cli import COMMAND_NAMES, ExitCode, build_parser, load_command, main
+from specc.limits import Limits
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SPEC = """\
 specc: 1
@@ -188,7 +198,10 @@ def test_check_imports_only_the_pipeline(tmp_path: Path) -> None:
         "import sys\nfrom specc.cli import main\n"
         f"assert main(['check', {str(spec)!r}]) == 0\n"
         "heavy = ('numpy', 'jinja2', 'specc.reports.diff', 'specc.emit', 'specc.reports.explain', "
-        "'specc.lang.schema', 'specc.reports.tree', 'specc.reports.against')\n"
+        "'specc.lang.schema', 'specc.reports.tree', 'specc.reports.against', "
+        "'specc.reports.table', 'specc.formats.headers', "
+        "'specc.cli.table', 'specc.cli.diff', 'specc.cli.compile', 'specc.cli.init', "
+        "'specc.cli.schema', 'specc.cli.explain', 'specc.cli.explain_code')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -203,3 +216,295 @@ def test_main_hands_what_it_built_to_the_caller(tmp_path: Path) -> None:
     keep: list[object] = []
     assert main(["check", str(spec)], keep=keep) == 0
     assert len(keep) == 1 and getattr(keep[0], "ok", False)
+
+
+# ------------------------------------------------------------------ exit codes
+
+
+def test_exit_codes_are_defined_once() -> None:
+    assert [(c.name, int(c)) for c in ExitCode] == [
+        ("OK", 0),
+        ("ERRORS", 1),
+        ("USAGE", 2),
+        ("INTERRUPTED", 130),
+    ]
+
+
+def test_exit_codes_of_check(spec: Path, bad: Path) -> None:
+    assert main(["check", str(spec)]) == ExitCode.OK
+    assert main(["check", str(bad), "--color", "never"]) == ExitCode.ERRORS
+    assert main(["check", str(spec), "--no-such-flag"]) == ExitCode.USAGE
+    assert main(["check"]) == ExitCode.USAGE
+    assert main([]) == ExitCode.USAGE
+
+
+def test_interrupt_exits_130(
+    spec: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(opts: object, keep: list[object]) -> ExitCode:
+        raise KeyboardInterrupt
+
+    module = importlib.import_module("specc.cli.check")
+    monkeypatch.setattr(module, "COMMAND", dataclasses.replace(module.COMMAND, run=interrupted))
+    assert main(["check", str(spec)]) == 130
+    assert capsys.readouterr().err == "specc: interrupted\n"
+
+
+# ------------------------------------------------------------------ did you mean
+
+
+def test_mistyped_command_gets_did_you_mean(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["chek", "x.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert err == "specc: error: unknown command 'chek'; did you mean 'check'?\n"
+    assert main(["explain_code"]) == 2
+    assert "did you mean 'explain-code'?" in capsys.readouterr().err
+    assert main(["frobnicate"]) == 2
+    assert capsys.readouterr().err == "specc: error: unknown command 'frobnicate'\n"
+
+
+def test_unknown_code_gets_did_you_mean(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain-code", "variable-exist"]) == 2
+    assert capsys.readouterr().err == (
+        "specc: error: unknown code 'variable-exist'; did you mean 'variable-exists'?\n"
+    )
+    assert main(["explain-code", "zzzz"]) == 2
+    assert "run `specc explain-code` to list them all" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ help
+
+
+@pytest.mark.parametrize("name", COMMAND_NAMES)
+def test_every_command_help_has_an_example(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([name, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: specc {name} ")
+    example = out.split("\nExample:\n", 1)[1]
+    assert example.strip().startswith(f"specc {name}")
+
+
+def test_top_level_help_lists_every_command_and_examples(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for name in COMMAND_NAMES:
+        assert f"\n    {name}" in out
+    assert "\nExamples:\n  specc check " in out
+
+
+def _compiling_commands() -> list[str]:
+    """The commands that compile a spec: those with -D."""
+    return [n for n in COMMAND_NAMES if "-D" in _subparser(n)._option_string_actions]
+
+
+def _subparser(name: str) -> argparse.ArgumentParser:
+    for action in build_parser()._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            parser: argparse.ArgumentParser = action.choices[name]
+            return parser
+    raise AssertionError("no subcommands")
+
+
+def test_limits_sit_in_their_own_group_not_the_usage_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    names = _compiling_commands()
+    assert set(names) == {"check", "table", "diff", "compile", "init", "explain"}
+    flags = {Limits.flag(n) for n in Limits.field_names()}
+    for name in names:
+        groups = {g.title: g for g in _subparser(name)._action_groups}
+        in_group = {s for a in groups["limits"]._group_actions for s in a.option_strings}
+        assert in_group == flags, name
+        assert main([name, "--help"]) == 0
+        usage = capsys.readouterr().out.split("\n\n", 1)[0]
+        assert "--max" not in usage and "[options]" in usage, usage
+    assert main(["check", "--help"]) == 0
+    assert capsys.readouterr().out.startswith("usage: specc check [options] SPEC\n")
+
+
+def test_compiling_commands_share_their_pipeline_options() -> None:
+    """-D, --color and the limits come from one helper: same flags, same types."""
+    reference = _subparser("check")._option_string_actions
+    shared = ["-D", "--color", *(Limits.flag(n) for n in Limits.field_names())]
+    for name in _compiling_commands():
+        actions = _subparser(name)._option_string_actions
+        for flag in shared:
+            a, b = actions[flag], reference[flag]
+            assert (a.dest, a.type, a.choices, a.default) == (b.dest, b.type, b.choices, b.default)
+
+
+# ------------------------------------------------------------------ -D and limits everywhere
+
+
+def _argv(name: str, spec: Path) -> list[str]:
+    """A command line of `name` that would compile `spec` successfully."""
+    out = spec.parent
+    return {
+        "check": ["check", str(spec)],
+        "table": ["table", str(spec)],
+        "diff": ["diff", str(spec), str(spec)],
+        "compile": ["compile", str(spec), "-o", str(out / "m.py")],
+        "init": ["init", str(spec), "-o", str(out / "p.npz")],
+        "explain": ["explain", str(spec), "foo/v"],
+    }[name]
+
+
+@pytest.mark.parametrize("name", ["check", "table", "diff", "compile", "init", "explain"])
+def test_undeclared_define_is_a_usage_error_in_every_command(
+    name: str, spec: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*_argv(name, spec), "-D", "nope=1"]) == 2
+    captured = capsys.readouterr()
+    assert "unknown param 'nope'; declared params: hidden, wide" in captured.err
+    assert captured.out == ""
+    assert not (spec.parent / "m.py").exists() and not (spec.parent / "p.npz").exists()
+
+
+@pytest.mark.parametrize("name", ["check", "table", "diff", "compile", "init", "explain"])
+def test_limits_and_bad_defines_are_refused_alike(
+    name: str, spec: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*_argv(name, spec), "--max-nodes", "0"]) == 2
+    assert "argument --max-nodes: expected a positive integer, got 0" in capsys.readouterr().err
+    assert main([*_argv(name, spec), "-D", "hidden"]) == 2
+    assert "argument -D: expected NAME=VALUE, got 'hidden'" in capsys.readouterr().err
+    assert main([*_argv(name, spec), "--max-statements", "1", "--color", "never"]) == 1
+    if name != "explain":  # explain only notes that the spec has errors
+        assert "--max-statements" in capsys.readouterr().err
+
+
+def test_define_values_are_yaml_scalars(spec: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["table", str(spec), "--json", "-D", "hidden=0x10"]) == 0
+    rows = json.loads(capsys.readouterr().out)["variables"]
+    assert rows[0]["shape"] == [16, 32]
+    assert main(["check", str(spec), "-D", "hidden=", "--json"]) == 2
+    assert "is not a number, boolean or string" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ contradictory flags
+
+
+@pytest.mark.parametrize("fmt", ["tree", "markdown", "csv", "text"])
+def test_json_contradicts_another_format(
+    spec: Path, fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["table", str(spec), "--json", "--format", fmt]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"specc: error: --json contradicts --format {fmt}; pass one of them\n"
+
+
+def test_json_with_format_json_is_the_same_request(
+    spec: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["table", str(spec), "--json", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["name"] == "tiny"
+
+
+# ------------------------------------------------------------------ the package's shape
+
+
+def _imported_modules(tree: ast.Module, package: str) -> set[str]:
+    """Every module a file imports, anywhere in it (also inside functions and
+    `if TYPE_CHECKING:`), with relative imports resolved against `package`."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, base] if base else parts)
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+def test_no_module_outside_the_cli_imports_it() -> None:
+    """The library does not depend on its command line. `specc/__main__.py` is
+    `python -m specc`, an entry point like the console scripts, imported by no one."""
+    offenders = []
+    for path in sorted((ROOT / "specc").rglob("*.py")):
+        rel = path.relative_to(ROOT).with_suffix("")
+        if rel.parts[:2] == ("specc", "cli") or rel.parts == ("specc", "__main__"):
+            continue
+        package = ".".join(rel.parts[:-1])
+        imports = _imported_modules(ast.parse(path.read_text()), package)
+        if any(m == "specc.cli" or m.startswith("specc.cli.") for m in imports):
+            offenders.append(str(rel))
+    assert offenders == []
+
+
+def test_the_import_reader_sees_every_spelling() -> None:
+    """The reader of the test above catches each way of importing the CLI."""
+    for text in (
+        "import specc.cli",
+        "from specc import cli",
+        "from specc.cli import main",
+        "def f():\n    from specc.cli.check import COMMAND",
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from specc.cli import ExitCode",
+        "from .. import cli",
+        "from ..cli import main",
+    ):
+        imports = _imported_modules(ast.parse(text), "specc.reports")
+        assert any(m == "specc.cli" or m.startswith("specc.cli.") for m in imports), text
+
+
+def test_every_command_module_defines_its_command() -> None:
+    for name in COMMAND_NAMES:
+        command = load_command(name)
+        assert command.name == name
+        assert command.__class__.__module__ == "specc.cli.common"
+    modules = {p.stem for p in (ROOT / "specc" / "cli").glob("*.py")}
+    assert {n.replace("-", "_") for n in COMMAND_NAMES} <= modules
+
+
+def test_help_and_explain_code_load_no_pipeline() -> None:
+    """Building the parser imports no command's implementation."""
+    code = (
+        "import sys, contextlib, io\nfrom specc.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert main(['--help']) == 0\n"
+        "    for name in ('check', 'table', 'diff', 'compile', 'init', 'explain'):\n"
+        "        assert main([name, '--help']) == 0\n"
+        "    assert main(['explain-code']) == 0\n"
+        "heavy = ('specc.pipeline', 'pydantic', 'yaml', 'numpy', 'jinja2')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert r.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize(
+    "script", sorted(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"])
+)
+def test_every_console_script_answers_help(script: str) -> None:
+    target = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"][script]
+    module, _, func = target.partition(":")
+    assert module.startswith("specc.cli.")
+    code = f"import sys; sys.argv = [{script!r}, '--help']; from {module} import {func}; {func}()"
+    r = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(f"usage: {script} ")
+    assert "Example" in r.stdout
+
+
+def test_cli_package_is_the_only_home_of_the_commands() -> None:
+    assert not hasattr(importlib.import_module("specc.reports.against"), "cmd_against")
+    diff = importlib.import_module("specc.reports.diff")
+    assert not hasattr(diff, "cmd_diff") and not hasattr(diff, "_compile_one")
+    assert specc.cli.__all__
+
+
+def test_docs_show_the_real_check_help(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/cli.md quotes `specc check --help` (on an 80-column terminal)."""
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["check", "--help"]) == 0
+    doc = (ROOT / "docs" / "cli.md").read_text()
+    quoted = doc.split("$ specc check --help\n", 1)[1].split("```", 1)[0]
+    assert quoted == capsys.readouterr().out

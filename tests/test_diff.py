@@ -255,6 +255,25 @@ def test_usage_errors_exit_2(specs: Path, capsys: pytest.CaptureFixture[str]) ->
     captured = capsys.readouterr()
     assert "specc: error: no such spec file: missing.yaml" in captured.out + captured.err
     assert run(["old.yaml", "new.yaml", "-D", "nope=1"]) == 2
+    assert "specc: error: old.yaml: unknown param 'nope'" in capsys.readouterr().err
+
+
+def test_define_applies_to_both_specs(specs: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """-D overrides the param in both specs; a spec that lacks it is named."""
+    (specs / "p_old.yaml").write_text(
+        "specc: 1\nname: p\nparams: {n: 2}\nbody:\n  - {var: w, shape: [$n]}\n"
+    )
+    (specs / "p_new.yaml").write_text(
+        "specc: 1\nname: p\nparams: {n: 3}\nbody:\n  - {var: w, shape: [$n]}\n"
+    )
+    assert run(["p_old.yaml", "p_new.yaml"]) == 1
+    capsys.readouterr()
+    assert run(["p_old.yaml", "p_new.yaml", "-D", "n=4", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["restorable"] is True
+    assert run(["p_old.yaml", "old.yaml", "-D", "n=4"]) == 2
+    assert "specc: error: old.yaml: unknown param 'n'; declared params: none" in (
+        capsys.readouterr().err
+    )
 
 
 def test_rename_rules_pair_in_creation_order() -> None:

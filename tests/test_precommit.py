@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from specc.cli import main as cli_main
@@ -33,3 +34,25 @@ def test_stale_module_fails_and_fresh_one_passes(tmp_path: Path) -> None:
     assert main([str(spec)]) == 1
     assert cli_main(["compile", str(spec)]) == 0
     assert main([str(spec)]) == 0
+
+
+def test_help_and_bad_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: specc-compile-check [-h] [FILE ...]")
+    assert "\nExample" in out
+    assert main(["--frobnicate"]) == 2
+    assert "specc-compile-check: error: unrecognized arguments: --frobnicate" in (
+        capsys.readouterr().err
+    )
+
+
+def test_files_after_double_dash_may_look_like_flags(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("-m.yaml").write_text(SPEC)
+    assert cli_main(["compile", "--", "-m.yaml"]) == 0
+    assert main(["--", "-m.yaml"]) == 0
+    Path("-m.yaml").write_text(SPEC.replace("[2, 3]", "[2, 4]"))
+    assert main(["--", "-m.yaml"]) == 1

@@ -9,15 +9,35 @@ generated module, are skipped.
 
 from __future__ import annotations
 
+import argparse
 import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from specc.cli import EXIT_OK
 from specc.cli import main as cli_main
+from specc.cli.common import ExitCode, Parser, UsageError
 
 _SPEC_MARKER = re.compile(r"^specc:\s*1\s*(#.*)?$", re.MULTILINE)
+
+_EPILOG = """\
+Example (what pre-commit runs with the staged files):
+  specc-compile-check examples/mlp.yaml examples/cnn.yaml config.yaml
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The hook's argument parser: the files pre-commit passes."""
+    parser = Parser(
+        prog="specc-compile-check",
+        description="Fail when a spec's generated module (SPEC with .py, beside it) is\n"
+        "stale, and say what changed. Files that are not specs, and specs without\n"
+        "a generated module, are skipped.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("files", nargs="*", metavar="FILE", help="files to look at")
+    return parser
 
 
 def is_spec(path: Path) -> bool:
@@ -31,15 +51,23 @@ def is_spec(path: Path) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Check every spec given; the exit code is the worst of them."""
-    files = list(sys.argv[1:] if argv is None else argv)
-    worst = EXIT_OK
+    try:
+        args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    except UsageError as e:
+        sys.stderr.write(e.render())
+        return ExitCode.USAGE
+    except SystemExit as e:  # --help
+        return e.code if isinstance(e.code, int) else ExitCode.USAGE
+    files: list[str] = args.files
+    worst: int = ExitCode.OK
     for name in files:
         path = Path(name)
         if path.suffix not in (".yaml", ".yml") or not is_spec(path):
             continue
         if not path.with_suffix(".py").exists():
             continue
-        worst = max(worst, cli_main(["compile", str(path), "--check"]))
+        # `--` keeps a file named like a flag (`-m.yaml`) a file
+        worst = max(worst, cli_main(["compile", "--check", "--", str(path)]))
     return worst
 
 

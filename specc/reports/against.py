@@ -1,27 +1,23 @@
-"""`specc check SPEC --against params.npz|params.safetensors`: does a parameter
-file fit the spec's variable table?
+"""Does a parameter file fit a spec's variable table? The report of
+`specc check SPEC --against params.npz|params.safetensors` (the command, which
+reads the file, is `specc.cli.check`; this module only compares and renders).
 
-The file's keys, shapes and dtypes are read from its headers only
-(`specc.formats.headers`, no NumPy). Keys are full variable names without `:0`,
-and a partitioned variable is one whole array under its name (DESIGN section 7),
-as the generated module's `save` writes them and its `check` expects them.
+The file is described by its keys, shapes and dtypes (`ArrayInfo`, read from its
+headers by `specc.formats.headers`, without NumPy). Keys are full variable names
+without `:0`, and a partitioned variable is one whole array under its name
+(DESIGN section 7), as the generated module's `save` writes them and its `check`
+expects them.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from specc.formats.headers import ArrayInfo, CheckpointError, file_format, read_arrays
+from specc.formats.headers import ArrayInfo, file_format
 
 if TYPE_CHECKING:
-    from specc.cli import Options
-    from specc.pipeline import Compilation
     from specc.table import Row, VariableTable
-
-EXIT_OK, EXIT_ERRORS = 0, 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +122,7 @@ def render_lines(comp: Comparison, spec: str) -> list[str]:
 
 
 def summary(comp: Comparison, table: VariableTable, spec: str) -> str:
+    """The last line of the human report: ok, or the disagreements counted."""
     if comp.ok:
         return f"{spec}: ok: {comp.path} matches all {len(table.variables)} variables"
     counts = [
@@ -178,41 +175,3 @@ def to_json(comp: Comparison) -> dict[str, Any]:
             {"name": a.name, "shape": list(a.shape), "dtype": a.dtype} for a in comp.unexpected
         ],
     }
-
-
-def cmd_against(opts: Options, table: VariableTable, comp: Compilation) -> int:
-    """The `--against FILE` half of `specc check`, after a successful compile.
-    Exit 0 when the file matches, 1 on any disagreement; an unreadable file is a
-    usage error (exit 2), since nothing was compared."""
-    from specc.cli import UsageError  # noqa: PLC0415 - avoids an import cycle
-
-    del comp  # the table is all that is compared; kept for a uniform signature
-    path: str = opts.args.against
-    spec: str = opts.args.spec
-    try:
-        arrays = read_arrays(path)
-    except FileNotFoundError:
-        raise UsageError(f"no such parameter file: {path}") from None
-    except CheckpointError as e:
-        raise UsageError(str(e)) from None
-    except OSError as e:
-        raise UsageError(f"{path}: {e.strerror or e}") from None
-    result = compare(table, arrays, path)
-    if opts.args.json:
-        print(
-            json.dumps(
-                {
-                    "errors": [],
-                    "variables": len(table.variables),
-                    "parameters": table.parameters,
-                    "bytes": table.bytes,
-                    "against": to_json(result),
-                }
-            )
-        )
-    else:
-        out = sys.stdout
-        for line in render_lines(result, spec):
-            out.write(line + "\n")
-        out.write(summary(result, table, spec) + "\n")
-    return EXIT_OK if result.ok else EXIT_ERRORS

@@ -1,5 +1,6 @@
-"""`specc diff OLD.yaml NEW.yaml [--json]`: how two specs' variable tables differ,
-and whether a checkpoint written from OLD would restore NEW.
+"""How two variable tables differ, and whether a checkpoint written from OLD would
+restore NEW: the report of `specc diff OLD.yaml NEW.yaml [--json]` (the command
+is `specc.cli.diff`; this module only computes and renders).
 
 Variables are matched by full name (TF's Saver restores by name):
 
@@ -37,18 +38,12 @@ only OLD has are ignored, as TF's Saver ignores them.
 from __future__ import annotations
 
 import json
-import os
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from specc.cli import Options
-    from specc.pipeline import Compilation
     from specc.table import Row, VariableTable
-
-EXIT_OK, EXIT_ERRORS = 0, 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,48 +411,3 @@ def dumps(obj: dict[str, Any]) -> str:
             lines.append(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}{comma}")
     lines.append("}")
     return "\n".join(lines) + "\n"
-
-
-# ------------------------------------------------------------------ command
-
-
-def _compile_one(opts: Options, path: str) -> Compilation:
-    from specc.cli import UsageError  # noqa: PLC0415 - avoids an import cycle
-    from specc.pipeline import UnknownParamError, compile_file  # noqa: PLC0415
-
-    if not os.path.isfile(path):
-        raise UsageError(f"no such spec file: {path}")
-    try:
-        comp = compile_file(path, opts.params, opts.limits)
-    except UnknownParamError as e:
-        raise UsageError(f"{path}: {e}") from None
-    opts.keep.append(comp)
-    return comp
-
-
-def cmd_diff(opts: Options) -> int:
-    """`specc diff OLD NEW [--json]`: exit 1 when either spec has errors (they are
-    reported as by `check`) or when a checkpoint of OLD would not restore NEW."""
-    from specc.cli import _use_color  # noqa: PLC0415
-    from specc.diagnostics import errors_json, render_all  # noqa: PLC0415
-
-    old_path: str = opts.args.old
-    new_path: str = opts.args.new
-    comps = [_compile_one(opts, old_path), _compile_one(opts, new_path)]
-    failed = [c for c in comps if not c.ok]
-    if failed:
-        if opts.args.json:
-            print(errors_json([d for c in failed for d in c.diagnostics]))
-        else:
-            color = _use_color(opts, sys.stderr)
-            for c in failed:
-                sys.stderr.write(render_all(c.diagnostics, c.sources, color=color))
-        return EXIT_ERRORS
-    old, new = comps[0].table, comps[1].table
-    assert old is not None and new is not None
-    d = diff_tables(old, new)
-    if opts.args.json:
-        sys.stdout.write(dumps(to_json(d)))
-    else:
-        sys.stdout.write(render_human(d, old, new, old_path, new_path))
-    return EXIT_OK if d.restorable else EXIT_ERRORS

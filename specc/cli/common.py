@@ -1,0 +1,277 @@
+"""What every command shares: exit codes, usage errors, the parser helpers, and
+the one path from `-D`, the limits and `--color` to a compilation.
+
+This module imports only the standard library and `specc.limits`: building the
+parser (`specc --help`, `specc explain-code`) must not load the pipeline, and
+`specc check` must load nothing but it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import IntEnum
+from types import MappingProxyType
+from typing import (
+    TYPE_CHECKING,
+    Final,
+    Generic,
+    Literal,
+    NoReturn,
+    TextIO,
+    TypeVar,
+    cast,
+    get_args,
+)
+
+from specc.limits import Limits
+
+if TYPE_CHECKING:
+    from specc.lang.expr import Value
+    from specc.pipeline import Compilation
+
+
+class ExitCode(IntEnum):
+    """The exit codes of every specc command (docs/cli.md, "Exit codes")."""
+
+    OK = 0
+    #: the spec has errors, or the command's check failed (a stale module, a
+    #: checkpoint that would not restore, a parameter file that disagrees)
+    ERRORS = 1
+    #: a command-line mistake: a bad flag, an undeclared `-D` name, a missing file
+    USAGE = 2
+    #: Ctrl-C, by the shell convention 128 + signal number
+    INTERRUPTED = 128 + signal.SIGINT
+
+
+class UsageError(Exception):
+    """A command-line mistake: printed as `PROG: error: MESSAGE`, exit 2.
+
+    `usage` is the usage line of the parser that refused the arguments, printed
+    first when given (argparse's own errors carry it; errors found after parsing
+    do not repeat it)."""
+
+    def __init__(self, message: str, *, prog: str = "specc", usage: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.prog = prog
+        self.usage = usage
+
+    def render(self) -> str:
+        """The text written to stderr."""
+        return f"{self.usage or ''}{self.prog}: error: {self.message}\n"
+
+
+def usage_error(message: str) -> NoReturn:
+    """Refuse the command line: the one way a command reports a usage error."""
+    raise UsageError(message)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`"; did you mean 'x'?"` for the closest of `choices`, or `""`."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors go through `UsageError` rather than
+    `sys.exit`, so that `main` returns every exit code itself."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message, prog=self.prog, usage=self.format_usage())
+
+
+OptionsT = TypeVar("OptionsT")
+
+
+@dataclass(frozen=True, slots=True)
+class Command(Generic[OptionsT]):
+    """One `specc` command: its arguments, its typed options, and its action.
+
+    Its module is imported to build the parser (`specc --help` imports them
+    all), so it imports its implementation's dependencies inside `run`."""
+
+    name: str
+    summary: str
+    #: the usage line after `specc NAME`, e.g. `[options] SPEC`
+    usage: str
+    #: command lines shown under "Example:" in `--help` (with their output, if any)
+    example: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    options: Callable[[argparse.Namespace], OptionsT]
+    #: runs the command; what it builds goes into the list (see `specc.cli.main`)
+    run: Callable[[OptionsT, list[object]], ExitCode]
+
+    def add_to(self, commands: argparse._SubParsersAction[Parser]) -> Parser:
+        """Add this command's subparser: usage line, help example, arguments."""
+        p = commands.add_parser(
+            self.name,
+            help=self.summary,
+            description=self.summary[0].upper() + self.summary[1:] + ".",
+            usage=f"%(prog)s {self.usage}",
+            epilog="Example:\n" + "".join(f"  {line}\n" for line in self.example.splitlines()),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        self.add_arguments(p)
+        return p
+
+
+# ------------------------------------------------------------------ compiling
+
+Color = Literal["auto", "always", "never"]
+
+#: what each limit bounds, for `--help` (DESIGN section 9)
+_LIMIT_HELP: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "max_file_bytes": "size of each file read",
+        "max_nodes": "YAML nodes after alias and merge expansion",
+        "max_depth": "statement nesting depth (scopes, templates, repeats)",
+        "max_statements": "statements executed (after repeat and use)",
+        "max_variables": "variables created",
+        "max_param_bytes": "total parameter bytes",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineOptions:
+    """The options of every command that compiles a spec: what `-D`, the limits
+    and `--color` asked for."""
+
+    params: Mapping[str, Value]
+    limits: Limits
+    color: Color
+
+
+def _define(text: str) -> tuple[str, Value]:
+    """An argparse `type` for `-D NAME=VALUE`: VALUE is read as a YAML scalar."""
+    from specc.source import yaml_scalar  # noqa: PLC0415 - YAML machinery only when -D is used
+
+    name, sep, raw = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    value = yaml_scalar(raw)
+    if not isinstance(value, bool | int | float | str):
+        raise argparse.ArgumentTypeError(
+            f"{name.strip()}: {raw!r} is not a number, boolean or string"
+        )
+    return name.strip(), value
+
+
+def _positive_int(text: str) -> int:
+    """An argparse `type` for the limits: a positive integer."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def add_pipeline_arguments(
+    p: argparse.ArgumentParser,
+    define_help: str = "override a declared param; VALUE is read as a YAML scalar",
+) -> None:
+    """Add `-D`, `--color` and the "limits" group: the same in every command
+    that compiles a spec (read back with `pipeline_options`)."""
+    p.add_argument(
+        "-D",
+        dest="defines",
+        action="append",
+        type=_define,
+        default=[],
+        metavar="NAME=VALUE",
+        help=define_help,
+    )
+    p.add_argument(
+        "--color",
+        choices=get_args(Color),
+        default="auto",
+        metavar="WHEN",
+        help="colour diagnostics: auto (on a terminal, unless NO_COLOR is set), always or never",
+    )
+    group = p.add_argument_group(
+        "limits", "Exceeding a limit is a `limit` error that names its flag."
+    )
+    defaults = Limits()
+    for name in Limits.field_names():
+        default = getattr(defaults, name)
+        group.add_argument(
+            Limits.flag(name),
+            dest=name,
+            type=_positive_int,
+            default=default,
+            metavar="N",
+            help=f"{_LIMIT_HELP.get(name, 'limit')} (default {default:,})",
+        )
+
+
+def pipeline_options(args: argparse.Namespace) -> PipelineOptions:
+    """The typed value of the arguments `add_pipeline_arguments` added (a later
+    `-D` of the same name wins)."""
+    defines: list[tuple[str, Value]] = args.defines
+    limits = Limits(**{name: getattr(args, name) for name in Limits.field_names()})
+    return PipelineOptions(MappingProxyType(dict(defines)), limits, cast(Color, args.color))
+
+
+def use_color(color: Color, stream: TextIO) -> bool:
+    """Whether to colour what is written to `stream`."""
+    if color != "auto":
+        return color == "always"
+    return not os.environ.get("NO_COLOR") and stream.isatty()
+
+
+def compile_specs(
+    paths: Sequence[str], opts: PipelineOptions, keep: list[object]
+) -> list[Compilation]:
+    """Compile each spec with the command line's params and limits, through the
+    one pipeline. A missing file or an undeclared `-D` name is a usage error (it
+    names the spec when there are several, as only one may lack the param)."""
+    from specc.pipeline import compile_file  # noqa: PLC0415 - not needed to build the parser
+
+    comps = []
+    for path in paths:
+        with usage_errors_of_pipeline(path, name_spec=len(paths) > 1):
+            comp = compile_file(path, opts.params, opts.limits)
+        keep.append(comp)
+        comps.append(comp)
+    return comps
+
+
+@contextmanager
+def usage_errors_of_pipeline(path: str, *, name_spec: bool = False) -> Iterator[None]:
+    """Run a compilation of `path` (by `compile_file`, or a report built on it)
+    with the command line's mistakes turned into usage errors: the spec file is
+    missing, or a `-D` names no declared param."""
+    from specc.pipeline import UnknownParamError  # noqa: PLC0415 - see compile_specs
+
+    if not os.path.isfile(path):
+        usage_error(f"no such spec file: {path}")
+    try:
+        yield
+    except UnknownParamError as e:
+        usage_error(f"{path}: {e}" if name_spec else str(e))
+
+
+def report_errors(
+    comps: Sequence[Compilation], opts: PipelineOptions, *, as_json: bool
+) -> ExitCode:
+    """Report the diagnostics of the failed compilations, as `check` does: JSON
+    on stdout, or rendered on stderr. Returns `ExitCode.ERRORS`."""
+    from specc.diagnostics import errors_json, render_all  # noqa: PLC0415
+
+    failed = [c for c in comps if not c.ok]
+    if as_json:
+        print(errors_json([d for c in failed for d in c.diagnostics]))
+    else:
+        color = use_color(opts.color, sys.stderr)
+        for c in failed:
+            sys.stderr.write(render_all(c.diagnostics, c.sources, color=color))
+    return ExitCode.ERRORS
