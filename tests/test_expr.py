@@ -714,13 +714,13 @@ def test_works_without_python_eval(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(builtins, "eval", forbidden)
     monkeypatch.setattr(builtins, "exec", forbidden)
     monkeypatch.setattr(builtins, "compile", forbidden)
-    same(compile_expression.__wrapped__("max($a, 2) * 3 + 2 ** -1").evaluate({"a": 4}), 12.5)
-    same(compile_value.__wrapped__("layer_${i + 1}").evaluate({"i": 1}), "layer_2")
+    same(compile_expression("max($a, 2) * 3 + 2 ** -1").evaluate({"a": 4}), 12.5)
+    same(compile_value("layer_${i + 1}").evaluate({"i": 1}), "layer_2")
 
 
 def test_evaluate_does_not_reparse(monkeypatch: pytest.MonkeyPatch) -> None:
-    c = compile_value.__wrapped__("$a * 4 + min($b, 1)")
-    d = compile_value.__wrapped__("x_${$a}")
+    c = compile_value("$a * 4 + min($b, 1)")
+    d = compile_value("x_${$a}")
 
     def no_parsing(*args: object) -> object:
         raise AssertionError("parsed at evaluation")

@@ -26,7 +26,6 @@ import difflib
 import math
 import operator
 from collections.abc import Callable, Mapping
-from functools import lru_cache
 from typing import Any, Final, Literal, TypeAlias, TypeGuard
 
 __all__ = [
@@ -920,7 +919,6 @@ def _interpolation(text: str) -> Compiled:
     return Compiled(text, "interpolation", frozenset(names), interpolate)
 
 
-@lru_cache(maxsize=4096)
 def compile_value(text: str) -> Compiled:
     """Classify and compile a YAML string value; raises ExprError on syntax errors.
 
@@ -945,7 +943,6 @@ def compile_value(text: str) -> Compiled:
     return _expression(text)
 
 
-@lru_cache(maxsize=4096)
 def compile_expression(text: str) -> Compiled:
     """Compile `text` as one bare expression, even without `$` (the string values
     of `if:` and `repeat:`); raises ExprError on syntax errors."""

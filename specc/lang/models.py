@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     PlainValidator,
     Tag,
+    ValidationInfo,
     WithJsonSchema,
 )
 
@@ -281,13 +282,13 @@ class ArgSpec(Node):
         return "default" in self.model_fields_set
 
 
-def _v_arg_spec(v: object) -> ArgSpec:
+def _v_arg_spec(v: object, info: ValidationInfo) -> ArgSpec:
     if isinstance(v, str):
         if v not in ("int", "float", "bool", "str"):
             return fail(f"argument type must be int, float, bool or str, got {v!r}")
         return ArgSpec.model_validate({"type": v})
     if isinstance(v, dict):
-        spec = ArgSpec.model_validate(v)
+        spec = ArgSpec.model_validate(v, context=info.context)
         spec.set_node(v)
         return spec
     return fail(f"a template argument is a type name or {{type, default}}, got {describe(v)}")

@@ -3,7 +3,7 @@
 
 Specs repeat the same option on thousands of variables, so an option written
 with plain arguments is validated once per compilation and the (immutable)
-result shared: the interning table lives in the compilation's `OptionContext`,
+result shared: the interning table lives in the compilation's `ValidationContext`,
 passed to pydantic as the validation context.
 """
 
@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationError, ValidationInfo
 from pydantic_core import core_schema
 
-from specc.catalog import Args, Catalogs, Entry, default_catalogs
-from specc.catalog.getters import load_getters
-from specc.lang.expr import Compiled, ExprError, compile_value
+from specc.catalog import Args, Entry, default_catalogs
+from specc.lang.context import INTERN_LIMIT, ValidationContext, context_of
+from specc.lang.expr import Compiled, ExprError
 from specc.lang.values import compile_expr, describe, fail, or_expr
 
 
@@ -44,10 +44,10 @@ def _contains_expr(v: object) -> bool:
     return False
 
 
-def _compile_arg(v: object, sub: tuple[str | int, ...]) -> Any:
+def _compile_arg(v: object, sub: tuple[str | int, ...], ctx: ValidationContext) -> Any:
     if isinstance(v, str) and "$" in v:
         try:
-            return compile_value(v)
+            return ctx.expression(v)
         except ExprError as e:
             return fail(f"in expression {v!r}: {e.message}", code="expression", sub=sub)
     return v
@@ -133,63 +133,23 @@ def _interning_key(v: object) -> tuple[Any, ...] | None:
     return None
 
 
-#: an interning table stops growing here: real specs name a few dozen distinct
-#: options, and a generated one should not grow memory without bound
-_INTERN_LIMIT = 4096
+def validate_interned(ctx: ValidationContext, catalog: str, v: object) -> CatalogRef:
+    """An option of `catalog`, validated once per compilation per distinct plain
+    spelling (specs repeat the same option on many variables; sharing the
+    immutable result shares its evaluation too)."""
+    key = _interning_key(v)
+    if key is None:
+        return validate_option(ctx, catalog, v)
+    key = (catalog, *key)
+    found = ctx.options.get(key)
+    if found is None:
+        found = validate_option(ctx, catalog, v)
+        if len(ctx.options) < INTERN_LIMIT:
+            ctx.options[key] = found
+    return found
 
 
-@dataclass(slots=True)
-class OptionContext:
-    """Per-compilation state of option validation, passed to pydantic as the
-    validation context: the catalogs (custom-getter plugins loaded on first need)
-    and the table of options validated so far."""
-
-    catalogs: Catalogs = field(default_factory=default_catalogs)
-    interned: dict[tuple[Any, ...], CatalogRef] = field(default_factory=dict)
-    _with_plugins: Catalogs | None = None
-
-    def _plugins(self) -> Catalogs:
-        # reading entry points costs tens of milliseconds: only when a spec names
-        # a custom getter that is not built in
-        if self._with_plugins is None:
-            base = self.catalogs
-            self._with_plugins = Catalogs(
-                base.initializer,
-                base.partitioner,
-                base.regularizer,
-                base.constraint,
-                load_getters(),
-            )
-        return self._with_plugins
-
-    def lookup(self, catalog: str, kind: str) -> Entry | None:
-        """The entry of `kind` in `catalog`; custom getters from installed plugins too."""
-        entry = self.catalogs.registry(catalog).get(kind)
-        if entry is None and catalog == "custom_getter":
-            entry = self._plugins().registry(catalog).get(kind)
-        return entry
-
-    def known_kinds(self, catalog: str) -> tuple[str, ...]:
-        """Every kind `lookup` can find (plugins included for custom getters)."""
-        if catalog == "custom_getter":
-            return self._plugins().registry(catalog).kinds()
-        return self.catalogs.registry(catalog).kinds()
-
-    def validate(self, catalog: str, v: object) -> CatalogRef:
-        """An option of `catalog`, validated once per distinct plain spelling."""
-        key = _interning_key(v)
-        if key is None:
-            return validate_option(self, catalog, v)
-        key = (catalog, *key)
-        found = self.interned.get(key)
-        if found is None:
-            found = validate_option(self, catalog, v)
-            if len(self.interned) < _INTERN_LIMIT:
-                self.interned[key] = found
-        return found
-
-
-def _split_option(catalog: str, v: object, ctx: OptionContext) -> tuple[str, Any]:
+def _split_option(catalog: str, v: object, ctx: ValidationContext) -> tuple[str, Any]:
     """(kind, arguments as written) of an option value, or a schema error."""
     if isinstance(v, str):
         return v, {}
@@ -211,7 +171,7 @@ def _value_literal(args: object) -> CatalogRef:
     return CatalogRef("initializer", None, {}, None, literal=args)
 
 
-def _unknown_kind(catalog: str, kind: str, v: object, ctx: OptionContext) -> CatalogRef:
+def _unknown_kind(catalog: str, kind: str, v: object, ctx: ValidationContext) -> CatalogRef:
     known = ctx.known_kinds(catalog)
     close = difflib.get_close_matches(kind, known, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -237,11 +197,11 @@ def _check_arg_names(entry: Entry, kind: str, args: Mapping[str, Any]) -> None:
         )
 
 
-def validate_option(ctx: OptionContext, catalog: str, v: object) -> CatalogRef:
+def validate_option(ctx: ValidationContext, catalog: str, v: object) -> CatalogRef:
     """Validate one option value of `catalog` (no interning)."""
     if isinstance(v, str) and "$" in v:
         # a kind given by a template argument: resolved when evaluated
-        return CatalogRef(catalog, None, {"$kind": compile_expr(v)}, None)
+        return CatalogRef(catalog, None, {"$kind": compile_expr(v, ctx)}, None)
     kind, args = _split_option(catalog, v, ctx)
     if catalog == "initializer" and kind == "value":
         return _value_literal(args)
@@ -250,7 +210,7 @@ def validate_option(ctx: OptionContext, catalog: str, v: object) -> CatalogRef:
         return _unknown_kind(catalog, kind, v, ctx)
     if not isinstance(args, dict):
         return fail(f"{kind}: arguments must be a mapping, got {describe(args)}", sub=(kind,))
-    compiled = {k: _compile_arg(a, (kind, k)) for k, a in args.items()}
+    compiled = {k: _compile_arg(a, (kind, k), ctx) for k, a in args.items()}
     _check_arg_names(entry, kind, compiled)
     if any(isinstance(a, Compiled) for a in compiled.values()):
         return CatalogRef(catalog, entry, compiled, None)
@@ -264,10 +224,7 @@ def validate_option(ctx: OptionContext, catalog: str, v: object) -> CatalogRef:
 
 def _catalog_validator(catalog: str) -> core_schema.WithInfoValidatorFunction:
     def check(v: object, info: ValidationInfo) -> CatalogRef:
-        ctx = info.context
-        if not isinstance(ctx, OptionContext):
-            ctx = OptionContext()  # validated outside a compilation: nothing to share
-        return ctx.validate(catalog, v)
+        return validate_interned(context_of(info), catalog, v)
 
     return check
 

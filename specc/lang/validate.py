@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from specc.diagnostics import Diagnostic, Note, source_order
+from specc.lang.context import ValidationContext
 from specc.lang.errors import translate_errors
 from specc.lang.models import (
     IncludedDocument,
@@ -29,7 +30,6 @@ from specc.lang.models import (
     UseStmt,
     VarStmt,
 )
-from specc.lang.options import OptionContext
 from specc.lang.static import StaticChecker
 from specc.source import LoadResult, LocDict
 from specc.span import Span
@@ -47,7 +47,7 @@ class ValidatedSpec:
     template_files: dict[str, str] = field(default_factory=dict)
     #: the catalogs and interned options this compilation validated with; the
     #: resolver looks up kinds chosen by expressions in the same catalogs
-    options: OptionContext = field(default_factory=OptionContext)
+    options: ValidationContext = field(default_factory=ValidationContext)
 
 
 # --------------------------------------------------------------------------- attaching nodes
@@ -89,7 +89,7 @@ def _attach_document(doc: SpecDocument | IncludedDocument, raw: LocDict) -> None
 
 
 def _validate_model(
-    model: type[BaseModel], raw: LocDict, file: str, ctx: OptionContext
+    model: type[BaseModel], raw: LocDict, file: str, ctx: ValidationContext
 ) -> tuple[Any, list[Diagnostic]]:
     try:
         return model.model_validate(raw, context=ctx), []
@@ -105,11 +105,11 @@ def _new(found: list[Diagnostic], known: list[Diagnostic]) -> list[Diagnostic]:
 
 
 def validate(
-    loaded: LoadResult, options: OptionContext | None = None
+    loaded: LoadResult, options: ValidationContext | None = None
 ) -> tuple[ValidatedSpec | None, list[Diagnostic]]:
     """Phase 1 after loading: the validated spec, or its errors in source order.
     `options` holds the catalogs to validate against (the built-in ones by default)."""
-    ctx = options if options is not None else OptionContext()
+    ctx = options if options is not None else ValidationContext()
     diags: list[Diagnostic] = list(loaded.diagnostics)
     main = loaded.main
     if main is None or main.document is None:

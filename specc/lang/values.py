@@ -13,11 +13,12 @@ import difflib
 from collections.abc import Callable
 from typing import Annotated, Any, NoReturn
 
-from pydantic import PlainValidator, WithJsonSchema
+from pydantic import PlainValidator, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from specc.catalog.dtypes import DType, dtype_names, parse_dtype
-from specc.lang.expr import Compiled, ExprError, compile_value
+from specc.lang.context import ValidationContext, context_of
+from specc.lang.expr import Compiled, ExprError
 
 Expr = Compiled
 
@@ -31,9 +32,10 @@ def fail(
     raise PydanticCustomError(code, message, {"sub": sub, "at_key": at_key})
 
 
-def compile_expr(text: str) -> Expr:
+def compile_expr(text: str, ctx: ValidationContext) -> Expr:
+    """The compiled expression of `text`, or a located `expression` error."""
     try:
-        return compile_value(text)
+        return ctx.expression(text)
     except ExprError as e:
         return fail(f"in expression {text!r}: {e.message}", code="expression")
 
@@ -62,51 +64,51 @@ def describe(v: object) -> str:
     return f"{_type_name(v)} ({v!r})"
 
 
-def _v_name(v: object) -> str | Expr:
+def _v_name(v: object, info: ValidationInfo) -> str | Expr:
     if isinstance(v, str):
-        return compile_expr(v) if "$" in v else v
+        return compile_expr(v, context_of(info)) if "$" in v else v
     return fail(f"expected a name (a string), got {describe(v)}")
 
 
-def _v_int(v: object) -> int | Expr:
+def _v_int(v: object, info: ValidationInfo) -> int | Expr:
     if isinstance(v, int) and not isinstance(v, bool):
         return v
     if isinstance(v, str) and "$" in v:
-        return compile_expr(v)
+        return compile_expr(v, context_of(info))
     return fail(f"expected an integer or an expression with $, got {describe(v)}")
 
 
-def _v_dim(v: object) -> int | Expr:
+def _v_dim(v: object, info: ValidationInfo) -> int | Expr:
     if isinstance(v, int) and not isinstance(v, bool):
         if v < 0:
             return fail(f"Dimension {v} must be >= 0")
         return v
     if isinstance(v, str) and "$" in v:
-        return compile_expr(v)
+        return compile_expr(v, context_of(info))
     return fail(f"a dimension must be a non-negative integer or an expression, got {describe(v)}")
 
 
-def _v_bool(v: object) -> bool | Expr:
+def _v_bool(v: object, info: ValidationInfo) -> bool | Expr:
     if isinstance(v, bool):
         return v
     if isinstance(v, str) and "$" in v:
-        return compile_expr(v)
+        return compile_expr(v, context_of(info))
     return fail(f"expected true or false, got {describe(v)}")
 
 
-def _v_any_value(v: object) -> Any:
+def _v_any_value(v: object, info: ValidationInfo) -> Any:
     """A param or template-argument value: a scalar, or an expression string."""
     if isinstance(v, bool | int | float):
         return v
     if isinstance(v, str):
-        return compile_expr(v) if "$" in v else v
+        return compile_expr(v, context_of(info)) if "$" in v else v
     return fail(f"expected a number, boolean or string, got {describe(v)}")
 
 
-def _v_dtype(v: object) -> DType | Expr:
+def _v_dtype(v: object, info: ValidationInfo) -> DType | Expr:
     if isinstance(v, str):
         if "$" in v:
-            return compile_expr(v)
+            return compile_expr(v, context_of(info))
         d = parse_dtype(v)
         if d is None:
             close = difflib.get_close_matches(v, dtype_names(), n=1)
@@ -116,11 +118,11 @@ def _v_dtype(v: object) -> DType | Expr:
     return fail(f"expected a dtype name, got {describe(v)}")
 
 
-def _v_choice(*choices: str) -> Callable[[object], str | Expr]:
-    def check(v: object) -> str | Expr:
+def _v_choice(*choices: str) -> Callable[[object, ValidationInfo], str | Expr]:
+    def check(v: object, info: ValidationInfo) -> str | Expr:
         if isinstance(v, str):
             if "$" in v:
-                return compile_expr(v)
+                return compile_expr(v, context_of(info))
             if v in choices:
                 return v
         return fail(f"expected one of {', '.join(choices)}, got {describe(v)}")
@@ -128,37 +130,37 @@ def _v_choice(*choices: str) -> Callable[[object], str | Expr]:
     return check
 
 
-def _v_reuse(v: object) -> bool | str | Expr | None:
+def _v_reuse(v: object, info: ValidationInfo) -> bool | str | Expr | None:
     if v is None or isinstance(v, bool) or v == "auto":
         return v if not isinstance(v, str) else "auto"
     if isinstance(v, str) and "$" in v:
-        return compile_expr(v)
+        return compile_expr(v, context_of(info))
     return fail(f"reuse must be true, auto, false or null, got {describe(v)}")
 
 
-def _v_collections(v: object) -> tuple[str | Expr, ...]:
+def _v_collections(v: object, info: ValidationInfo) -> tuple[str | Expr, ...]:
     if not isinstance(v, list):
         return fail(f"collections must be a list of strings, got {describe(v)}")
     out: list[str | Expr] = []
     for i, c in enumerate(v):
         if not isinstance(c, str):
             return fail(f"a collection key must be a string, got {describe(c)}", sub=(i,))
-        out.append(compile_expr(c) if "$" in c else c)
+        out.append(compile_expr(c, context_of(info)) if "$" in c else c)
     return tuple(out)
 
 
-def _v_names_list(v: object) -> tuple[str | Expr, ...]:
+def _v_names_list(v: object, info: ValidationInfo) -> tuple[str | Expr, ...]:
     if not isinstance(v, list):
         return fail(f"expected a list of names, got {describe(v)}")
     out: list[str | Expr] = []
     for i, c in enumerate(v):
         if not isinstance(c, str):
             return fail(f"expected a name, got {describe(c)}", sub=(i,))
-        out.append(compile_expr(c) if "$" in c else c)
+        out.append(compile_expr(c, context_of(info)) if "$" in c else c)
     return tuple(out)
 
 
-def _v_shape(v: object) -> tuple[int | Expr, ...]:
+def _v_shape(v: object, info: ValidationInfo) -> tuple[int | Expr, ...]:
     if not isinstance(v, list):
         return fail(f"shape must be a list of dimensions, got {describe(v)}")
     dims = tuple(v)
@@ -170,7 +172,7 @@ def _v_shape(v: object) -> tuple[int | Expr, ...]:
     out: list[int | Expr] = []
     for i, d in enumerate(v):
         try:
-            out.append(_v_dim(d))
+            out.append(_v_dim(d, info))
         except PydanticCustomError as e:
             raise PydanticCustomError(e.type, e.message(), {"sub": (i,)}) from None
     return tuple(out)
