@@ -775,3 +775,11 @@ def test_no_input_raises(text: str) -> None:
 @given(st.binary(max_size=40))
 def test_no_bytes_raise(data: bytes) -> None:
     assert isinstance(load_text(data), LoadResult)
+
+
+def test_a_merge_key_before_a_sequence_merges_into_its_own_mapping() -> None:
+    """The `<<` of a mapping applies when that mapping closes, not when a list
+    written after it in the same mapping closes (found by fuzzing: a TypeError)."""
+    doc, diags = parse("<<:\n  x: 1\nbody: [a, b]\nk: {y: 2}\n")
+    assert diags == []
+    assert doc == {"x": 1, "body": ["a", "b"], "k": {"y": 2}}

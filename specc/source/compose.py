@@ -425,12 +425,12 @@ def _build(  # noqa: C901 - the loop is inlined on purpose, see below
                 tag = ev.tag
                 if tag is not None and tag not in ("!", MAP_TAG if is_map else SEQ_TAG):
                     problems.collection_tag(tag, is_map, ev)
+                merge = None  # the parent's `<<` is on the stack, not this collection's
                 if is_map:
                     cur = LocDict()
                     cur._key_pos = key_pos = {}
                     cur._value_pos = val_pos = {}
                     key = _NO_KEY
-                    merge = None
                 else:
                     cur = LocList()
                     cur._item_pos = item_pos = []
