@@ -281,31 +281,11 @@ def cmd_explain(opts: Options) -> int:
 
 
 def cmd_explain_code(opts: Options) -> int:
-    code = opts.args.code
-    if code is None:
-        for c in CODES.values():
-            print(f"{c.code:22} {c.description}")
-        return EXIT_OK
-    info = CODES.get(code)
-    if info is None:
-        raise UsageError(f"unknown code {code!r}; known: {', '.join(CODES)}")
-    print(f"{info.code}: {info.description}")
-    from specc.diagnostics.examples import EXAMPLES  # noqa: PLC0415
+    from specc.diagnostics.explain import explain_code_text  # noqa: PLC0415 - reads data files
 
-    example = EXAMPLES.get(code)
-    if example:
-
-        def indent(text: str) -> str:
-            return "\n".join("    " + line for line in text.rstrip().splitlines())
-
-        print("\nA spec that fails with it:\n")
-        print(indent(example.failing))
-        for name, text in example.files:
-            print(f"\nwith {name} beside it:\n")
-            print(indent(text))
-        print("\nThe fix:\n")
-        print(indent(example.fixed))
-        print("\nWhy:", example.explanation.strip())
+    if opts.args.code is not None and opts.args.code not in CODES:
+        raise UsageError(f"unknown code {opts.args.code!r}; known: {', '.join(CODES)}")
+    sys.stdout.write(explain_code_text(opts.args.code))
     return EXIT_OK
 
 
