@@ -4,6 +4,7 @@ first, the fix compiles, and docs/diagnostics.md is generated from them."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from specc.cli import main
-from specc.diagnostics import CODES, codes
+from specc.diagnostics import CODES, codes, render_all
 from specc.diagnostics.codes import Code, Severity, lookup
 from specc.diagnostics.explain import (
     DATA_FILES,
@@ -118,6 +119,17 @@ def test_markdown_names_every_code_once_as_a_section() -> None:
     text = render_markdown()
     for code in CODES:
         assert text.count(f"\n## {code}\n") == 1
+
+
+def test_page_shows_what_the_renderer_prints() -> None:
+    """The human form on the page is the variable-exists example, rendered."""
+    ex = load_example(codes.VARIABLE_EXISTS)
+    comp = compile_text(ex.failing, "model.yaml")
+    shown = render_all(comp.diagnostics, comp.sources)
+    page = DOCS.read_text(encoding="utf-8")
+    block = re.search(r"## How errors are shown\n.*?```\n(.*?)```\n", page, re.DOTALL)
+    assert block is not None
+    assert block[1] == shown
 
 
 @pytest.mark.parametrize("code", ["variable-exists", "include", "limit"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from specc.diagnostics.escape import escape_text
 from specc.diagnostics.model import Diagnostic
 from specc.span import Span
 
@@ -36,7 +37,10 @@ class DiagnosticSink:
 
 
 class SpecError(Exception):
-    """Raised by the public API when a spec has errors; carries all of them."""
+    """Raised by the public API when a spec has errors; carries all of them.
+
+    Its text is the first diagnostic's location and message, escaped like the
+    human form (a traceback is read on a terminal too)."""
 
     def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
         self.diagnostics = tuple(diagnostics)
@@ -47,7 +51,7 @@ class SpecError(Exception):
             text = f"{first.span}: {first.message}"
         else:
             text = first.message
-        super().__init__(text)
+        super().__init__(escape_text(text))
 
 
 def source_order(diags: Iterable[Diagnostic]) -> list[Diagnostic]:

@@ -146,6 +146,40 @@ reports in source order; resolution does not run on an invalid document. Phase 2
 the body as TensorFlow would and reports in execution order, so the first error is the \
 one TensorFlow raises; it then carries on, so one run shows every error it can find.
 
+## How errors are shown
+
+On a terminal, like a compiler: the location, `error[code]`, the message, the source \
+line with the offending key, value or statement underlined, then notes and a hint:
+
+```
+model.yaml:10:9: error[variable-exists]: Variable foo/v already exists, disallowed. \
+Did you mean to set reuse=True or reuse=tf.AUTO_REUSE in VarScope?
+  10 |       - var: v
+     |         ^~~
+  note: first created here at model.yaml:6:9
+  help: set `reuse: true` or `reuse: auto` on the enclosing scope
+found 1 error
+```
+
+The underline covers the YAML token that starts at the location: a key up to its \
+`:`, a plain or quoted scalar, a flow collection (`[...]`, `{...}`) to its closing \
+bracket, and never goes past that line. A statement is located at its first key, \
+so `- var: v` underlines `var`.
+
+With `--json`, each error is an object with `code`, `message`, `file`, `line`, \
+`column` (1-based, where the span starts), `end_line` and `end_column` (the \
+character just after the underlined range; `null` when unknown), `variable` (the \
+variable's full name, or `null`), and optionally `notes` (each with `message` and, \
+when located, `at` as `file:line:col` plus the same `file`, `line`, `column`, \
+`end_line`, `end_column` fields) and `help`.
+
+Control characters (an ANSI escape, a NUL), bidirectional overrides and isolates \
+(U+202A-U+202E, U+2066-U+2069), direction marks (U+200E, U+200F) and other \
+invisible format characters in a spec are never written raw to a terminal: the human \
+form shows them escaped (`\\x1b`, `\\u202e`) and the underline follows the escaped \
+text. The JSON form keeps the exact text, and writes these characters as `\\uXXXX` \
+escapes.
+
 | code | meaning |
 | --- | --- |
 """
