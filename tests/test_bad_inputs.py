@@ -143,7 +143,7 @@ def test_diagnostics_are_located(path: Path, capsys: pytest.CaptureFixture[str])
 @pytest.mark.parametrize("path", SPEC_ERROR_CASES, ids=lambda p: p.stem)
 def test_human_rendering(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`specc check FILE` prints `file:line:col: error[code]: ...`, the source line
-    and a caret under the column."""
+    and an underline (`^~~`) starting under the column."""
     case = read_case(path)
     code = main(["check", *case.argv, "--color", "never"])
     out, err = capsys.readouterr()
@@ -162,6 +162,7 @@ def test_human_rendering(path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert lines[1] == shown, lines[:3]
     caret = lines[2]
     gutter = len(f"  {line} | ")
-    assert caret.endswith("^") and caret[: gutter - 2].strip() == "" and caret[gutter - 2] == "|"
+    assert re.search(r"\^~*$", caret) and caret[: gutter - 2].strip() == ""
+    assert caret[gutter - 2] == "|"
     want = gutter + len(src[: col - 1].expandtabs(8))
     assert caret.index("^") == want, lines[:3]

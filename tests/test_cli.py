@@ -98,7 +98,9 @@ def test_error_json_is_located(bad: Path, capsys: pytest.CaptureFixture[str]) ->
         "foo/v",
     )
     assert err["file"] == str(bad)
-    assert err["notes"] == [{"message": "first created here", "at": f"{bad}:6:9"}]
+    assert {"end_line", "end_column"} <= err.keys()
+    notes = [{k: n[k] for k in ("message", "at", "line", "column")} for n in err["notes"]]
+    assert notes == [{"message": "first created here", "at": f"{bad}:6:9", "line": 6, "column": 9}]
 
 
 def test_human_diagnostic_has_snippet_caret_note_and_help(
@@ -110,7 +112,7 @@ def test_human_diagnostic_has_snippet_caret_note_and_help(
         f"{bad}:10:9: error[variable-exists]: Variable foo/v already exists, disallowed. "
         "Did you mean to set reuse=True or reuse=tf.AUTO_REUSE in VarScope?\n"
         "  10 |       - var: v\n"
-        "     |         ^\n"
+        "     |         ^~~\n"
         f"  note: first created here at {bad}:6:9\n"
         "  help: set `reuse: true` or `reuse: auto` on the enclosing scope\n"
         "found 1 error\n"

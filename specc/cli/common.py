@@ -269,7 +269,8 @@ def report_errors(
 
     failed = [c for c in comps if not c.ok]
     if as_json:
-        print(errors_json([d for c in failed for d in c.diagnostics]))
+        sources = {f: text for c in failed for f, text in c.sources.items()}
+        print(errors_json([d for c in failed for d in c.diagnostics], sources))
     else:
         color = use_color(opts.color, sys.stderr)
         for c in failed:

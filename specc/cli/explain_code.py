@@ -25,46 +25,14 @@ def _options(args: argparse.Namespace) -> ExplainCodeOptions:
     return ExplainCodeOptions(args.code)
 
 
-def _listing() -> str:
-    from specc.diagnostics import CODES  # noqa: PLC0415
-
-    return "".join(f"{c.code:22} {c.description}\n" for c in CODES.values())
-
-
-def _describe(code: str) -> str | None:
-    """The description of `code` with its example, or None for no such code."""
-    from specc.diagnostics import CODES  # noqa: PLC0415
-    from specc.diagnostics.examples import EXAMPLES  # noqa: PLC0415
-
-    info = CODES.get(code)
-    if info is None:
-        return None
-
-    def indent(text: str) -> str:
-        return "\n".join("    " + line for line in text.rstrip().splitlines())
-
-    out = [f"{info.code}: {info.description}"]
-    example = EXAMPLES.get(code)
-    if example:
-        out += ["", "A spec that fails with it:", "", indent(example.failing)]
-        for name, text in example.files:
-            out += ["", f"with {name} beside it:", "", indent(text)]
-        out += ["", "The fix:", "", indent(example.fixed)]
-        out += ["", "Why: " + example.explanation.strip()]
-    return "\n".join(out) + "\n"
-
-
 def _run(opts: ExplainCodeOptions, keep: list[object]) -> ExitCode:
-    if opts.code is None:
-        print(_listing(), end="")
-        return ExitCode.OK
-    text = _describe(opts.code)
-    if text is None:
-        from specc.diagnostics import CODES  # noqa: PLC0415
+    from specc.diagnostics import CODES  # noqa: PLC0415
+    from specc.diagnostics.explain import explain_code_text  # noqa: PLC0415
 
+    if opts.code is not None and opts.code not in CODES:
         hint = did_you_mean(opts.code, CODES) or "; run `specc explain-code` to list them all"
         usage_error(f"unknown code {opts.code!r}{hint}")
-    print(text, end="")
+    print(explain_code_text(opts.code), end="")
     return ExitCode.OK
 
 

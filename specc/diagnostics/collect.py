@@ -1,0 +1,64 @@
+"""Collecting the diagnostics of one compilation: de-duplication and ordering."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from specc.diagnostics.escape import escape_text
+from specc.diagnostics.model import Diagnostic
+from specc.span import Span
+
+
+@dataclass(slots=True)
+class DiagnosticSink:
+    """Collects the diagnostics of one compilation, dropping exact repeats."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+    _seen: set[tuple[str, str, Span | None]] = field(default_factory=set)
+
+    def add(self, diag: Diagnostic) -> None:
+        """Keep `diag` unless one with its code, message and span was kept already."""
+        key = (diag.code, diag.message, diag.span)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.items.append(diag)
+
+    def extend(self, diags: Iterable[Diagnostic]) -> None:
+        """`add` each of `diags`, in order."""
+        for d in diags:
+            self.add(d)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+class SpecError(Exception):
+    """Raised by the public API when a spec has errors; carries all of them.
+
+    Its text is the first diagnostic's location and message, escaped like the
+    human form (a traceback is read on a terminal too)."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        first = self.diagnostics[0] if self.diagnostics else None
+        if first is None:
+            text = "spec error"
+        elif first.span:
+            text = f"{first.span}: {first.message}"
+        else:
+            text = first.message
+        super().__init__(escape_text(text))
+
+
+def source_order(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Phase-1 ordering: by file, line and column (stable for ties)."""
+
+    def key(d: Diagnostic) -> tuple[str, int, int]:
+        s = d.span
+        return (s.file, s.line, s.column) if s else ("", 0, 0)
+
+    return sorted(diags, key=key)
