@@ -36,7 +36,7 @@ def test_variable_exists_names_the_first_definition_and_the_fix() -> None:
         eng.get_variable("v", shape=(1,))
         with pytest.raises(EngineError) as e:
             eng.get_variable("v", shape=(1,))
-    assert e.value.code == "variable-exists"
+    assert e.value.code.name == "variable-exists"
     assert e.value.variable == "foo/v"
     assert "reuse" in (e.value.hint or "")
 
@@ -61,7 +61,7 @@ def test_auto_reuse_creates_then_shares_and_inherited_true_is_relaxed_by_auto() 
     with eng.variable_scope("b", reuse=Reuse.YES):
         with pytest.raises(EngineError) as e:
             eng.get_variable("x", shape=(1,))
-        assert e.value.code == "variable-missing"
+        assert e.value.code.name == "variable-missing"
         with eng.variable_scope("c", reuse=Reuse.AUTO):
             eng.get_variable("x", shape=(1,))
     assert "b/c/x" in eng.store.vars
@@ -74,11 +74,11 @@ def test_shape_and_dtype_mismatch_on_share() -> None:
     with eng.variable_scope("s", reuse=Reuse.YES):
         with pytest.raises(EngineError) as e:
             eng.get_variable("w", shape=(3, 2))
-        assert e.value.code == "shape-mismatch"
+        assert e.value.code.name == "shape-mismatch"
         assert "(3, 2)" in e.value.message and "(2, 3)" in e.value.message
         with pytest.raises(EngineError) as e:
             eng.get_variable("w", dtype=DTYPES["float64"])
-        assert e.value.code == "dtype-mismatch"
+        assert e.value.code.name == "dtype-mismatch"
 
 
 def test_captured_scope_reentry_restores_defaults_but_not_constraint() -> None:
@@ -118,7 +118,7 @@ def test_partitioned_variable_parts_and_offsets() -> None:
     assert [p.offset for p in pv.parts] == [(0, 0), (4, 0), (7, 0)]  # type: ignore[union-attr]
     with pytest.raises(EngineError) as e:
         eng.get_variable("emb", shape=(10, 4))
-    assert e.value.code == "partition-clash"
+    assert e.value.code.name == "partition-clash"
 
 
 def test_templates_reuse_after_the_first_call_and_catch_new_trainables() -> None:
@@ -134,7 +134,7 @@ def test_templates_reuse_after_the_first_call_and_catch_new_trainables() -> None
         eng.variable_scope("inner", reuse=Reuse.AUTO),
     ):
         eng.get_variable("new", shape=(1,))
-    assert e.value.code == "variable-missing"
+    assert e.value.code.name == "variable-missing"
     assert "Trainable variable created" in e.value.message
 
 
@@ -154,7 +154,7 @@ def test_value_literal_infers_int32_and_rejects_an_explicit_other_dtype() -> Non
     assert lit.dtype.name == "int32" and lit.shape == (3,)
     with pytest.raises(EngineError) as e:
         eng.get_variable("ids", initializer=lit, dtype=DTYPES["float32"])
-    assert e.value.code == "dtype-mismatch"
+    assert e.value.code.name == "dtype-mismatch"
     v = eng.get_variable("ids", initializer=lit)
     assert v.dtype.name == "int32"
 
@@ -219,7 +219,7 @@ def test_a_billion_parts_is_a_limit_before_any_part_is_made() -> None:
     eng = Engine(Limits(max_variables=1000))
     with pytest.raises(EngineError) as info:
         eng.get_variable("emb", shape=(2 * 10**9, 1), partitioner=part)
-    assert info.value.code == "limit"
+    assert info.value.code.name == "limit"
     assert "1000000000 parts" in info.value.message
     assert "--max-variables" in info.value.message
     assert not eng.store.vars

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from specc.catalog import ConstraintEntry, PartitionerEntry, RegularizerEntry
 from specc.catalog.dtypes import DType
+from specc.diagnostics import codes
 from specc.engine.errors import EngineError
 from specc.engine.graph import Graph, check_node_name, check_scope_name
 from specc.engine.observer import NameUsed, Observer, ScopeOpened, TemplateEntered, VariableGot
@@ -166,7 +167,9 @@ class Engine:
     ) -> Iterator[VariableScope]:
         """`tf.compat.v1.variable_scope`, step for step (`_enter_scope_uncached`)."""
         if default_name is None and name_or_scope is None:
-            raise EngineError("schema", "If default_name is None then name_or_scope is required")
+            raise EngineError(
+                codes.SCHEMA, "If default_name is None then name_or_scope is required"
+            )
         ts = self._ts
         saved_stack = ts.name_stack
         # without an auxiliary name scope, TF re-enters the current name scope
@@ -196,7 +199,7 @@ class Engine:
             else:
                 if reuse.truthy:
                     raise EngineError(
-                        "reuse-without-name",
+                        codes.REUSE_WITHOUT_NAME,
                         "reuse=True cannot be used without a name_or_scope",
                         hint="name the scope (`scope: NAME`) or drop `reuse:`",
                     )
@@ -342,7 +345,7 @@ class Engine:
             and initializer.dtype != dtype
         ):
             raise EngineError(
-                "dtype-mismatch",
+                codes.DTYPE_MISMATCH,
                 f"Initializer type '{initializer.dtype.name}' and explicit dtype "
                 f"'{dtype.name}' don't match.",
                 variable=full_name,
@@ -427,7 +430,7 @@ class Engine:
                     new = self.store.trainable[before:]
                     if new:
                         raise EngineError(
-                            "variable-missing",
+                            codes.VARIABLE_MISSING,
                             "Trainable variable created when calling a template after the "
                             "first time, perhaps you used tf.Variable when you meant "
                             f"tf.get_variable: {new}",

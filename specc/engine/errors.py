@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from specc.diagnostics.codes import Code
 from specc.span import Span
 
 
@@ -12,7 +13,7 @@ class EngineError(Exception):
 
     def __init__(
         self,
-        code: str,
+        code: Code,
         message: str,
         *,
         variable: str | None = None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from specc.diagnostics import codes
 from specc.engine.errors import EngineError
 
 #: TF's `_VALID_OP_NAME_REGEX` (a root name scope or op) and
@@ -33,7 +34,7 @@ class Graph:
         (possible only through an op name ending in "/", which is used as is)."""
         if name in self.nodes:
             raise EngineError(
-                "invalid-name",
+                codes.INVALID_NAME,
                 f"Duplicate node name in graph: '{name}'",
                 hint="an op name ending in '/' is used exactly as written; another node "
                 "already has that name",
@@ -71,14 +72,14 @@ def check_scope_name(name: str, stack: str) -> None:
     if stack:
         if not VALID_SCOPE_NAME.fullmatch(name):
             raise EngineError(
-                "invalid-name",
+                codes.INVALID_NAME,
                 f"'{_shown(name)}' is not a valid scope name. A scope name has to match the "
                 f"following pattern: ^{VALID_SCOPE_NAME.pattern}$",
                 hint="names may use letters, digits and _ . \\ / > -",
             )
     elif not VALID_ROOT_NAME.fullmatch(name):
         raise EngineError(
-            "invalid-name",
+            codes.INVALID_NAME,
             f"'{_shown(name)}' is not a valid root scope name. A root scope name has to match the "
             f"following pattern: ^{VALID_ROOT_NAME.pattern}$",
             hint="a name at the root starts with a letter, digit or '.', and may use "
@@ -91,7 +92,7 @@ def check_node_name(name: str) -> None:
     name scope): only a name used as written (`op: "_x/"`) can fail it."""
     if not VALID_ROOT_NAME.fullmatch(name):
         raise EngineError(
-            "invalid-name",
+            codes.INVALID_NAME,
             f"`{name}` is not a valid node name. Accepted names conform to Regex "
             f"/^{VALID_ROOT_NAME.pattern}$/",
             hint="a node name starts with a letter, digit or '.'",

@@ -9,6 +9,7 @@ from typing import Any, Generic, TypeVar
 from specc.catalog.base import Args, Entry
 from specc.catalog.dtypes import DTYPES, DType
 from specc.catalog.initializers import flatten_literal, literal_kind
+from specc.diagnostics import codes
 from specc.engine.errors import EngineError
 
 E = TypeVar("E", bound=Entry)
@@ -67,7 +68,7 @@ class LiteralValue:
     def check(self, variable: str) -> None:
         """Raise TF's conversion error, if the literal has one."""
         if self.problem is not None:
-            raise EngineError("initializer-shape", self.problem, variable=variable)
+            raise EngineError(codes.INITIALIZER_SHAPE, self.problem, variable=variable)
 
     @staticmethod
     def infer(value: Any) -> LiteralValue:
@@ -136,7 +137,7 @@ def _literal_shape(value: Any) -> tuple[int, ...]:
 
 def _ragged() -> EngineError:
     return EngineError(
-        "initializer-shape",
+        codes.INITIALIZER_SHAPE,
         "Can't convert non-rectangular Python sequence to Tensor: every row of a value "
         "literal must have the same length",
     )

@@ -20,6 +20,7 @@ from specc.catalog import (
 from specc.catalog.dtypes import DType
 from specc.catalog.initializers import INITIALIZERS, compatible, flatten_literal, literal_kind
 from specc.catalog.partitioners import PartitionError, check_partitions, iter_slices
+from specc.diagnostics import codes
 from specc.engine.errors import EngineError
 from specc.engine.graph import Graph, check_scope_name
 from specc.engine.observer import NameUsed, Observer
@@ -153,7 +154,7 @@ class VariableStore:
             return self._get_partitioned(call, req, None, site)
         if name in self.part_0_of:
             raise EngineError(
-                "partition-clash",
+                codes.PARTITION_CLASH,
                 "No partitioner was provided, but a partitioned version of the variable was "
                 f"found: {name}/part_0. Perhaps a variable of the same name was already "
                 "created with partitioning?",
@@ -176,7 +177,7 @@ class VariableStore:
         name, dtype, shape = call.name, call.dtype, req.shape
         if name in self.vars:
             raise EngineError(
-                "partition-clash",
+                codes.PARTITION_CLASH,
                 "A partitioner was provided, but an unpartitioned version of the variable was "
                 f"found: {name}.  Perhaps a variable of the same name was already created "
                 "without partitioning?",
@@ -191,7 +192,7 @@ class VariableStore:
             return self._share_partitioned(existing, req, shape, dtype, parts=parts, site=site)
         if req.reuse is Reuse.YES:
             raise EngineError(
-                "variable-missing",
+                codes.VARIABLE_MISSING,
                 f"PartitionedVariable {name} does not exist, or was not created with "
                 "tf.get_variable(). Did you mean to set reuse=False or reuse=tf.AUTO_REUSE "
                 "in VarScope?",
@@ -226,7 +227,7 @@ class VariableStore:
         name = existing.name
         if req.reuse is Reuse.NO:
             raise EngineError(
-                "variable-exists",
+                codes.VARIABLE_EXISTS,
                 f"Partitioned variable with name {name} already exists. Did you mean to set "
                 "reuse=True or reuse=tf.AUTO_REUSE in VarScope?",
                 variable=name,
@@ -235,7 +236,7 @@ class VariableStore:
             )
         if shape is not None and shape != existing.shape:
             raise EngineError(
-                "shape-mismatch",
+                codes.SHAPE_MISMATCH,
                 f"Trying to reuse partitioned variable {name}, but specified shape "
                 f"{shape_text(shape)} and found shape {shape_text(existing.shape)}.",
                 variable=name,
@@ -243,7 +244,7 @@ class VariableStore:
             )
         if dtype != existing.dtype:
             raise EngineError(
-                "dtype-mismatch",
+                codes.DTYPE_MISMATCH,
                 f"Trying to reuse partitioned variable {name}, but specified dtype "
                 f"{dtype.name} and found dtype {existing.dtype.name}.",
                 variable=name,
@@ -251,7 +252,7 @@ class VariableStore:
             )
         if parts is not None and existing.partitions != parts:
             raise EngineError(
-                "partition-mismatch",
+                codes.PARTITION_MISMATCH,
                 f"Trying to reuse partitioned variable {name}, but specified partitions "
                 f"{parts} and found partitions {existing.partitions}.",
                 variable=name,
@@ -267,7 +268,7 @@ class VariableStore:
         num = math.prod(parts)
         if len(self.vars) + num > self.limits.max_variables:
             raise EngineError(
-                "limit",
+                codes.LIMIT,
                 f"partitioning {name} into {num} parts makes more than "
                 f"{self.limits.max_variables} variables "
                 f"(raise it with {Limits.flag('max_variables')})",
@@ -280,7 +281,7 @@ class VariableStore:
             return
         if f"{name}/part_{num - 1}" not in self.vars:
             raise EngineError(
-                "partition-clash",
+                codes.PARTITION_CLASH,
                 "Partitioner returned a different partitioning than what was already "
                 f"found.  Partitioner returned {num} shards, and shard {name}/part_0 was "
                 f"found, but {name}/part_{num - 1} was not.",
@@ -288,7 +289,7 @@ class VariableStore:
             )
         if f"{name}/part_{num}" in self.vars:
             raise EngineError(
-                "partition-clash",
+                codes.PARTITION_CLASH,
                 "Partitioner returned a different partitioning than what was already "
                 f"found.  Partitioner returned {num} shards, and shard {name}/part_0 was "
                 f"found, but so was the extra shard {name}/part_{num}.",
@@ -314,7 +315,7 @@ class VariableStore:
         for off, dim in zip(offset, shape, strict=True):
             if not 0 <= off < dim:
                 raise EngineError(
-                    "partition-invalid",
+                    codes.PARTITION_INVALID,
                     f"Expected 0 <= offset < shape but found offset={off}, shape={dim} "
                     f"for var_offset={list(offset)}, full_shape={list(shape)}",
                     variable=name,
@@ -335,7 +336,7 @@ class VariableStore:
                 _check_literal_dtype(initializer, dtype, name)
                 if initializer.shape != shape:
                     raise EngineError(
-                        "initializer-shape",
+                        codes.INITIALIZER_SHAPE,
                         f"value literal of shape {list(initializer.shape)} does not match the "
                         f"partitioned variable's shape {list(shape)}",
                         variable=name,
@@ -359,7 +360,7 @@ class VariableStore:
     ) -> list[int]:
         if shape is None:
             raise EngineError(
-                "shape-undefined",
+                codes.SHAPE_UNDEFINED,
                 "Shape of a new partitioned variable must be fully defined, but instead was "
                 "<unknown>.",
                 variable=name,
@@ -367,7 +368,7 @@ class VariableStore:
             )
         if not shape:
             raise EngineError(
-                "partition-invalid",
+                codes.PARTITION_INVALID,
                 f"A partitioned Variable must have rank at least 1, shape: {shape_text(shape)}",
                 variable=name,
             )
@@ -375,10 +376,10 @@ class VariableStore:
         try:
             parts = partitioner.entry.partitions(partitioner.args, shape, dtype)
         except PartitionError as e:
-            raise EngineError("partition-invalid", str(e), variable=name) from None
+            raise EngineError(codes.PARTITION_INVALID, str(e), variable=name) from None
         problem = check_partitions(parts, shape)
         if problem:
-            raise EngineError("partition-invalid", problem, variable=name)
+            raise EngineError(codes.PARTITION_INVALID, problem, variable=name)
         return parts
 
     # ------------------------------------------------------------ single
@@ -398,7 +399,7 @@ class VariableStore:
         name, dtype = call.name, call.dtype
         if isinstance(initializer, LiteralValue) and shape is not None:
             raise EngineError(
-                "initializer-shape",
+                codes.INITIALIZER_SHAPE,
                 "If initializer is a constant, do not specify shape.",
                 variable=name,
                 hint="remove `shape:`; a `value` literal carries its own shape",
@@ -408,7 +409,7 @@ class VariableStore:
             return self._share(found, req, shape, dtype, site)
         if req.reuse is Reuse.YES:
             raise EngineError(
-                "variable-missing",
+                codes.VARIABLE_MISSING,
                 f"Variable {name} does not exist, or was not created with tf.get_variable(). "
                 "Did you mean to set reuse=tf.AUTO_REUSE in VarScope?",
                 variable=name,
@@ -417,7 +418,7 @@ class VariableStore:
         if initializer is None:
             if shape is None:
                 raise EngineError(
-                    "shape-undefined",
+                    codes.SHAPE_UNDEFINED,
                     f"Variable {name} did not get an initializer, so its `shape` argument must "
                     "be specified.",
                     variable=name,
@@ -433,7 +434,9 @@ class VariableStore:
             problem = initializer.entry.check(initializer.args, var_shape, var_dtype)
             if problem is not None:
                 # TF's message names no variable: the error is about the one asked for
-                raise EngineError(problem.code, problem.message, variable=part_of or name)
+                raise EngineError(
+                    codes.lookup(problem.code), problem.message, variable=part_of or name
+                )
         self._count(name, var_shape, var_dtype)
         # positional (in field order): keyword arguments cost twice as much here
         var = Variable(
@@ -469,7 +472,7 @@ class VariableStore:
         name = found.name
         if req.reuse is Reuse.NO:
             raise EngineError(
-                "variable-exists",
+                codes.VARIABLE_EXISTS,
                 f"Variable {name} already exists, disallowed. Did you mean to set "
                 "reuse=True or reuse=tf.AUTO_REUSE in VarScope?",
                 variable=name,
@@ -478,7 +481,7 @@ class VariableStore:
             )
         if shape is not None and shape != found.shape:
             raise EngineError(
-                "shape-mismatch",
+                codes.SHAPE_MISMATCH,
                 f"Trying to share variable {name}, but specified shape {shape_text(shape)} "
                 f"and found shape {shape_text(found.shape)}.",
                 variable=name,
@@ -486,7 +489,7 @@ class VariableStore:
             )
         if dtype != found.dtype:
             raise EngineError(
-                "dtype-mismatch",
+                codes.DTYPE_MISMATCH,
                 f"Trying to share variable {name}, but specified dtype {dtype.name} and "
                 f"found dtype {found.dtype.name}.",
                 variable=name,
@@ -543,7 +546,7 @@ class VariableStore:
         if dtype.is_integer or dtype.kind in ("bool", "string"):
             return _DEFAULT_OTHER_INIT
         raise EngineError(
-            "initializer-required",
+            codes.INITIALIZER_REQUIRED,
             f"An initializer for variable {name} of <dtype: '{dtype.name}'> is required",
             variable=name,
             hint="give an `initializer:` (zeros, ones, constant, value)",
@@ -552,7 +555,7 @@ class VariableStore:
     def _count(self, name: str, shape: tuple[int, ...], dtype: DType) -> None:
         if len(self.vars) >= self.limits.max_variables:
             raise EngineError(
-                "limit",
+                codes.LIMIT,
                 f"the spec creates more than {self.limits.max_variables} variables "
                 f"(raise it with {Limits.flag('max_variables')})",
                 variable=name,
@@ -560,7 +563,7 @@ class VariableStore:
         self.param_bytes += math.prod(shape) * dtype.itemsize
         if self.param_bytes > self.limits.max_param_bytes:
             raise EngineError(
-                "limit",
+                codes.LIMIT,
                 f"the spec's parameters exceed {self.limits.max_param_bytes} bytes "
                 f"(raise it with {Limits.flag('max_param_bytes')})",
                 variable=name,
@@ -582,7 +585,7 @@ def _new_shape_dtype(
         return slice_shape, dtype
     if shape is None:
         raise EngineError(
-            "shape-undefined",
+            codes.SHAPE_UNDEFINED,
             "The initializer passed is not valid. It should be a callable with no "
             "arguments and the shape should not be provided or an instance of "
             "`tf.keras.initializers.*' and `shape` should be fully defined.",
@@ -605,7 +608,7 @@ def _check_literal_dtype(value: LiteralValue, dtype: DType, name: str) -> None:
     for leaf in flatten_literal(value.value):
         if not compatible(literal_kind(leaf), dtype):
             raise EngineError(
-                "initializer-dtype",
+                codes.INITIALIZER_DTYPE,
                 f"Expected {dtype.name}, but got {leaf!r} of type '{type(leaf).__name__}'.",
                 variable=name,
             )

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from specc.diagnostics import Diagnostic, Note, source_order
+from specc.diagnostics import Diagnostic, Note, codes, source_order
 from specc.lang.context import ValidationContext
 from specc.lang.errors import translate_errors
 from specc.lang.models import (
@@ -138,7 +138,7 @@ def validate(
             if name in templates:
                 diags.append(
                     Diagnostic(
-                        "schema",
+                        codes.SCHEMA,
                         f"template {name!r} is defined twice",
                         site or Span(inc.path, 1, 1),
                         notes=(Note("first defined here", first_site.get(name)),),

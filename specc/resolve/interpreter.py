@@ -19,7 +19,8 @@ from pydantic import ValidationError
 
 from specc.catalog import Entry
 from specc.catalog.dtypes import DType, parse_dtype
-from specc.diagnostics import Diagnostic, Note
+from specc.diagnostics import Diagnostic, Note, codes
+from specc.diagnostics.codes import Code
 from specc.engine.engine import Engine, Template
 from specc.engine.errors import EngineError
 from specc.engine.observer import Observer
@@ -56,7 +57,7 @@ class StmtError(Exception):
 
     def __init__(
         self,
-        code: str,
+        code: Code,
         message: str,
         span: Span | None,
         *,
@@ -113,7 +114,7 @@ class Resolver:
         self.instances: dict[str, tuple[str, Template]] = {}
         self.failed: set[str] = set()
         self.failed_instances: set[str] = set()
-        self._reported: set[tuple[str, str, Span | None]] = set()
+        self._reported: set[tuple[Code, str, Span | None]] = set()
         self.executed = 0
         self._options: dict[int, Any] = {}
         self._static_vars: dict[int, dict[str, Any]] = {}
@@ -160,7 +161,7 @@ class Resolver:
                 except ExprError as e:
                     self.diags.append(
                         Diagnostic(
-                            "expression",
+                            codes.EXPRESSION,
                             f"param {name!r}: {e.message}",
                             span,
                         )
@@ -204,7 +205,7 @@ class Resolver:
         if frame.depth > self.limits.max_depth:
             self.report(
                 StmtError(
-                    "limit",
+                    codes.LIMIT,
                     f"statements nest more than {self.limits.max_depth} deep (a template that uses "
                     f"itself?); raise it with {Limits.flag('max_depth')}",
                     body[0].span if body else None,
@@ -217,7 +218,7 @@ class Resolver:
             if self.executed > self.limits.max_statements:
                 self.diags.append(
                     Diagnostic(
-                        "limit",
+                        codes.LIMIT,
                         f"more than {self.limits.max_statements} statements executed (after "
                         f"repeat and use); raise it with {Limits.flag('max_statements')}",
                         st.span,
@@ -229,7 +230,7 @@ class Resolver:
                     continue
                 self.stmt(st, env, frame)
             except (StmtError, EngineError) as e:
-                if e.code == "limit":
+                if e.code is codes.LIMIT:
                     self.report(e, frame, st.span)
                     raise AbortError from None
                 self.report(e, frame, st.span)
@@ -281,7 +282,7 @@ class Resolver:
         try:
             self.engine.get_variable(name, site=st.span, **kw)
         except EngineError as e:
-            if e.code != "limit":
+            if e.code is not codes.LIMIT:
                 self.failed.add(e.variable or self.engine.full_name(name))
             raise
 
@@ -345,7 +346,7 @@ class Resolver:
                 ref = self.ev_name(v, env, st, "values")
                 if not self.engine.exists(ref):
                     raise StmtError(
-                        "unknown-ref",
+                        codes.UNKNOWN_REF,
                         f"`values` entry {ref!r} names no variable or op created so far",
                         _span(st, "values", i),
                     )
@@ -375,7 +376,9 @@ class Resolver:
     def do_repeat(self, st: RepeatStmt, env: Env, frame: Frame) -> None:
         n = self.ev_int(st.repeat, env, st, "repeat")
         if n < 0:
-            raise StmtError("schema", f"repeat count must be >= 0, got {n}", st.key_span("repeat"))
+            raise StmtError(
+                codes.SCHEMA, f"repeat count must be >= 0, got {n}", st.key_span("repeat")
+            )
         var = self.ev_name(st.as_, env, st, "as") if st.as_ is not None else None
         inner = frame.inner()
         for i in range(n):
@@ -390,7 +393,7 @@ class Resolver:
         tname = self.ev_name(st.use, env, st, "use")
         tmpl = self.spec.templates.get(tname)
         if tmpl is None:
-            raise StmtError("unknown-ref", f"no template named {tname!r}", st.key_span("use"))
+            raise StmtError(codes.UNKNOWN_REF, f"no template named {tname!r}", st.key_span("use"))
         args = self.bind_args(tname, tmpl, st, env)
         tenv: dict[str, Value] = dict(self.params)
         tenv.update(args)
@@ -410,7 +413,7 @@ class Resolver:
             owner, obj = self.instances[inst]
             if owner != tname:
                 raise StmtError(
-                    "schema",
+                    codes.SCHEMA,
                     f"instance {inst!r} belongs to template {owner!r}, not {tname!r}",
                     st.key_span("instance"),
                 )
@@ -432,7 +435,7 @@ class Resolver:
         for key in st.with_:
             if key not in tmpl.args:
                 raise StmtError(
-                    "schema", f"template {tname!r} has no argument {key!r}", st.key_span("with")
+                    codes.SCHEMA, f"template {tname!r} has no argument {key!r}", st.key_span("with")
                 )
         for key, spec in tmpl.args.items():
             if key in st.with_:
@@ -440,11 +443,11 @@ class Resolver:
             elif spec.has_default:
                 raw, where = spec.default, {**self.params, **out}
             else:
-                raise StmtError("schema", f"template {tname!r} needs argument {key!r}", st.span)
+                raise StmtError(codes.SCHEMA, f"template {tname!r} needs argument {key!r}", st.span)
             value = raw.evaluate(where) if isinstance(raw, Compiled) else raw
             if not arg_type_ok(spec.type, value):
                 raise StmtError(
-                    "schema",
+                    codes.SCHEMA,
                     f"template {tname!r} argument {key!r} expects {spec.type}, got {value!r}",
                     st.key_span("with"),
                 )
@@ -456,7 +459,7 @@ class Resolver:
         scope = self.captures.get(name)
         if scope is None:
             raise StmtError(
-                "unknown-ref",
+                codes.UNKNOWN_REF,
                 f"scope {name!r} has not been captured yet at this point of execution",
                 ref.span or st.span,
                 hint="a `capture:` must run before its `{ref}`",
@@ -519,11 +522,13 @@ class Resolver:
         if entry is None:  # the kind itself came from an expression
             kind = self.ev(ref.raw_args["$kind"], env, st, key)
             if not isinstance(kind, str):
-                raise StmtError("schema", f"{key} kind must be a string, got {kind!r}", span)
+                raise StmtError(codes.SCHEMA, f"{key} kind must be a string, got {kind!r}", span)
             entry = self.spec.options.lookup(ref.catalog, kind)
             if entry is None:
                 known = ", ".join(self.spec.options.known_kinds(ref.catalog))
-                raise StmtError("schema", f"unknown {ref.catalog} {kind!r} (kinds: {known})", span)
+                raise StmtError(
+                    codes.SCHEMA, f"unknown {ref.catalog} {kind!r} (kinds: {known})", span
+                )
             args = entry.args()
             dynamic = True
         elif ref.args is not None:
@@ -535,14 +540,14 @@ class Resolver:
                 args = validate_args(entry, raw)
             except ValidationError as err:
                 msg, _ = args_error_message(entry, err)
-                raise StmtError("schema", msg, span) from None
+                raise StmtError(codes.SCHEMA, msg, span) from None
             dynamic = True
         opt = Option(entry, args)
         check = getattr(entry, "validate", None)
         if check is not None:
             problem = check(args)
             if problem:
-                raise StmtError("partition-invalid", problem, st.span if not at_key else span)
+                raise StmtError(codes.PARTITION_INVALID, problem, st.span if not at_key else span)
         if not dynamic:
             self._options[id(ref)] = opt
         return opt
@@ -555,14 +560,14 @@ class Resolver:
                 return v.evaluate(env)
             except ExprError as e:
                 raise StmtError(
-                    "expression", f"in {v.source!r}: {e.message}", _span(st, key, index)
+                    codes.EXPRESSION, f"in {v.source!r}: {e.message}", _span(st, key, index)
                 ) from None
         return v
 
     def _type_error(
         self, st: Node, key: str, what: str, got: object, index: int | None = None
     ) -> NoReturn:
-        raise StmtError("schema", f"{key}: expected {what}, got {got!r}", _span(st, key, index))
+        raise StmtError(codes.SCHEMA, f"{key}: expected {what}, got {got!r}", _span(st, key, index))
 
     def ev_name(self, v: Any, env: Env, st: Node, key: str) -> str:
         if isinstance(v, str):
@@ -601,7 +606,7 @@ class Resolver:
         d = parse_dtype(r)
         if d is None:
             raise StmtError(
-                "schema", f"Cannot convert {r!r} to a TensorFlow DType", st.key_span(key)
+                codes.SCHEMA, f"Cannot convert {r!r} to a TensorFlow DType", st.key_span(key)
             )
         return d
 
@@ -621,7 +626,7 @@ class Resolver:
             if not isinstance(r, int) or isinstance(r, bool):
                 self._type_error(st, "shape", "integer dimensions", r, i)
             if r < 0:
-                raise StmtError("schema", f"Dimension {r} must be >= 0", _span(st, "shape", i))
+                raise StmtError(codes.SCHEMA, f"Dimension {r} must be >= 0", _span(st, "shape", i))
             dims.append(r)
         return tuple(dims)
 

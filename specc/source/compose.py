@@ -32,7 +32,7 @@ from yaml.events import (
 )
 from yaml.reader import ReaderError
 
-from specc.diagnostics import Diagnostic, Note
+from specc.diagnostics import Diagnostic, Note, codes
 from specc.limits import Limits
 from specc.source.nodes import LocDict, LocList, unpack
 from specc.source.scalars import (
@@ -118,7 +118,7 @@ class _Problems:
         return unpack(self.filename, pos)
 
     def add(self, message: str, pos: int, *, notes: tuple[Note, ...] = ()) -> None:
-        self.diags.append(Diagnostic("yaml-syntax", message, self.at(pos), notes=notes))
+        self.diags.append(Diagnostic(codes.YAML_SYNTAX, message, self.at(pos), notes=notes))
 
     def tag_span(self, ev: Any) -> Span:
         """The position of the tag itself (the event's mark is at its anchor, if any)."""
@@ -137,7 +137,7 @@ class _Problems:
             if tag not in (MAP_TAG, SEQ_TAG)
             else f"the tag {show_tag(tag)} cannot be used on a scalar"
         )
-        self.diags.append(Diagnostic("yaml-syntax", message, self.tag_span(ev)))
+        self.diags.append(Diagnostic(codes.YAML_SYNTAX, message, self.tag_span(ev)))
 
     def collection_tag(self, tag: str, is_map: bool, ev: Any) -> None:
         if tag not in SCALAR_TAGS and tag not in (MAP_TAG, SEQ_TAG):
@@ -145,12 +145,12 @@ class _Problems:
         else:
             what = "mapping" if is_map else "sequence"
             message = f"the tag {show_tag(tag)} cannot be used on a {what}"
-        self.diags.append(Diagnostic("yaml-syntax", message, self.tag_span(ev)))
+        self.diags.append(Diagnostic(codes.YAML_SYNTAX, message, self.tag_span(ev)))
 
     def tagged(self, tag: str, raw: str, ev: Any) -> Any:
         value, problem = tagged_scalar(tag, raw)
         if problem is not None:
-            self.diags.append(Diagnostic("yaml-syntax", problem, self.tag_span(ev)))
+            self.diags.append(Diagnostic(codes.YAML_SYNTAX, problem, self.tag_span(ev)))
         return value
 
     def plain(self, raw: str, pos: int) -> Any:
@@ -187,7 +187,7 @@ class _Problems:
         flag = Limits.flag("max_nodes")
         self.diags.append(
             Diagnostic(
-                "limit",
+                codes.LIMIT,
                 f"the spec expands to more than {self.limits.max_nodes} YAML nodes "
                 f"(raise it with {flag})",
                 self.at(pos),
@@ -199,7 +199,7 @@ class _Problems:
         flag = Limits.flag("max_depth")
         self.diags.append(
             Diagnostic(
-                "limit",
+                codes.LIMIT,
                 f"the YAML nesting is deeper than {yaml_depth_limit(self.limits)} levels"
                 f" (raise it with {flag})",
                 self.at(pos),
@@ -211,7 +211,7 @@ class _Problems:
         m = ev.start_mark
         self.diags.append(
             Diagnostic(
-                "yaml-syntax",
+                codes.YAML_SYNTAX,
                 "a spec file must hold exactly one YAML document; found a second one",
                 Span(self.filename, m.line + 1, m.column + 1),
             )
@@ -246,12 +246,12 @@ def _syntax_diagnostic(
     if isinstance(exc, ReaderError):
         line, col = line_col(text, exc.position, in_bytes=in_bytes)
         return Diagnostic(
-            "yaml-syntax",
+            codes.YAML_SYNTAX,
             f"character U+{exc.character:04X} is not allowed in YAML ({exc.reason})",
             Span(filename, line, col),
         )
     if not isinstance(exc, MarkedYAMLError):
-        return Diagnostic("yaml-syntax", str(exc) or "invalid YAML", None)
+        return Diagnostic(codes.YAML_SYNTAX, str(exc) or "invalid YAML", None)
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or exc.context or "invalid YAML"
     span = Span(filename, mark.line + 1, mark.column + 1) if mark else None
@@ -264,7 +264,7 @@ def _syntax_diagnostic(
         # a key), so its fixed cap of 1000 levels can fire first: still a limit.
         flag = Limits.flag("max_depth")
         return Diagnostic(
-            "limit",
+            codes.LIMIT,
             "the YAML nesting is deeper than the YAML parser allows (1000 levels);"
             f" specc allows {yaml_depth_limit(limits)} levels, set by {flag}",
             span,
@@ -276,7 +276,7 @@ def _syntax_diagnostic(
             at_tab = lines[mark.line][mark.column : mark.column + 1] == "\t"
     if at_tab or "\t" in problem or re.search(r"\btab\b", problem):
         problem = problem.replace("\t", "\\t") + f" ({_TAB_HINT})"
-    return Diagnostic("yaml-syntax", problem, span, notes=notes)
+    return Diagnostic(codes.YAML_SYNTAX, problem, span, notes=notes)
 
 
 def _key_anchor_value(ev: Any) -> Any:
@@ -314,7 +314,7 @@ def compose_document(
         line, col = line_col(text, exc.start, in_bytes=False)
         problems.diags.append(
             Diagnostic(
-                "yaml-syntax",
+                codes.YAML_SYNTAX,
                 "the text is not valid Unicode (a lone surrogate)",
                 Span(filename, line, col),
             )

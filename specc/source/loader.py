@@ -17,7 +17,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Final
 
-from specc.diagnostics import Diagnostic
+from specc.diagnostics import Diagnostic, codes
 from specc.limits import DEFAULT_LIMITS, Limits
 from specc.source.compose import Budget, compose_document
 from specc.source.nodes import LoadResult, LocDict, LocList, SourceFile
@@ -45,7 +45,7 @@ def _stdlib_root() -> Traversable | None:
 def _too_big(display: str, limit: int, at: Span | None) -> Diagnostic:
     flag = Limits.flag("max_file_bytes")
     return Diagnostic(
-        "limit", f"'{display}' is larger than {limit} bytes (raise it with {flag})", at
+        codes.LIMIT, f"'{display}' is larger than {limit} bytes (raise it with {flag})", at
     )
 
 
@@ -59,7 +59,7 @@ def _decode(data: bytes, display: str) -> tuple[str, Diagnostic | None]:
         col = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1
         bad = data[exc.start : exc.start + 1].hex()
         diag = Diagnostic(
-            "yaml-syntax",
+            codes.YAML_SYNTAX,
             f"the file is not valid UTF-8 (byte 0x{bad} at offset {exc.start})",
             Span(display, line, col),
         )
@@ -124,13 +124,16 @@ class _Loader:
             root, root_span, found = compose_document(text, display, self.limits, self.budget)
             diags.extend(found)
             fatal = any(
-                d.code == "limit" or (root is None and d.code == "yaml-syntax") for d in found
+                d.info is codes.LIMIT or (root is None and d.info is codes.YAML_SYNTAX)
+                for d in found
             )
             if isinstance(root, LocDict):
                 document = root
             elif not fatal:
                 span = root_span or Span(display, 1, 1)
-                diags.append(Diagnostic("schema", _TOP_MESSAGE if top else _INCLUDED_MESSAGE, span))
+                diags.append(
+                    Diagnostic(codes.SCHEMA, _TOP_MESSAGE if top else _INCLUDED_MESSAGE, span)
+                )
         return _File(key, display, logical, SourceFile(display, text, document), diags)
 
     def targets(self, f: _File) -> Iterator[_Target]:
@@ -142,7 +145,9 @@ class _Loader:
         if not isinstance(entries, LocList):
             f.diags.append(
                 Diagnostic(
-                    "schema", "`include` must be a list of file names", doc.value_spans["include"]
+                    codes.SCHEMA,
+                    "`include` must be a list of file names",
+                    doc.value_spans["include"],
                 )
             )
             return
@@ -150,14 +155,18 @@ class _Loader:
             if not isinstance(entry, str):
                 shown = "null" if entry is None else type(entry).__name__
                 f.diags.append(
-                    Diagnostic("include", f"an include entry must be a file name, not {shown}", at)
+                    Diagnostic(
+                        codes.INCLUDE, f"an include entry must be a file name, not {shown}", at
+                    )
                 )
             elif entry == _STD or entry.startswith(_STD + "/"):
                 yield from self._std_targets(f, entry, at)
             elif f.logical is None:
                 f.diags.append(
                     Diagnostic(
-                        "include", f"a library file can only include `std` names, not '{entry}'", at
+                        codes.INCLUDE,
+                        f"a library file can only include `std` names, not '{entry}'",
+                        at,
                     )
                 )
             else:
@@ -176,7 +185,7 @@ class _Loader:
                     key=lambda r: r.name,
                 )
             except OSError as exc:
-                f.diags.append(Diagnostic("include", f"cannot list the library: {exc}", at))
+                f.diags.append(Diagnostic(codes.INCLUDE, f"cannot list the library: {exc}", at))
                 return
             for item in found:
                 shown = "<std>/" + item.name
@@ -186,7 +195,7 @@ class _Loader:
         if not _STD_NAME.fullmatch(name):
             f.diags.append(
                 Diagnostic(
-                    "include",
+                    codes.INCLUDE,
                     f"'{entry}' is not a standard library name",
                     at,
                     help="write `std/NAME` with NAME made of letters, digits, '_' and '-'",
@@ -199,7 +208,7 @@ class _Loader:
         except OSError:
             exists = False
         if res is None or not exists:
-            f.diags.append(Diagnostic("include", f"the standard library has no '{entry}'", at))
+            f.diags.append(Diagnostic(codes.INCLUDE, f"the standard library has no '{entry}'", at))
             return
         display = f"<std>/{name}.yaml"
         yield _Target(at, display, display, None, _read_resource(res))
@@ -207,12 +216,12 @@ class _Loader:
     def _path_target(self, f: _File, entry: str, at: Span) -> _Target | None:
         assert f.logical is not None
         if "\0" in entry:
-            f.diags.append(Diagnostic("include", "an include path cannot contain a NUL", at))
+            f.diags.append(Diagnostic(codes.INCLUDE, "an include path cannot contain a NUL", at))
             return None
         if os.path.isabs(entry):
             f.diags.append(
                 Diagnostic(
-                    "include",
+                    codes.INCLUDE,
                     f"the include path '{entry}' is absolute",
                     at,
                     help="write it relative to the including file's folder",
@@ -225,12 +234,12 @@ class _Loader:
             inside = os.path.commonpath([self.top_real, real]) == self.top_real
             is_file = inside and os.path.isfile(real)
         except (OSError, ValueError) as exc:
-            f.diags.append(Diagnostic("include", f"bad include path '{entry}': {exc}", at))
+            f.diags.append(Diagnostic(codes.INCLUDE, f"bad include path '{entry}': {exc}", at))
             return None
         if not inside:
             f.diags.append(
                 Diagnostic(
-                    "include",
+                    codes.INCLUDE,
                     f"the include '{entry}' leaves the spec's folder",
                     at,
                     help="includes must stay inside the folder of the top spec file",
@@ -239,7 +248,7 @@ class _Loader:
             return None
         if not is_file:
             what = "is not a file" if os.path.isdir(real) else "was not found"
-            f.diags.append(Diagnostic("include", f"the included file '{entry}' {what}", at))
+            f.diags.append(Diagnostic(codes.INCLUDE, f"the included file '{entry}' {what}", at))
             return None
         display = os.path.normpath(os.path.join(os.path.dirname(f.display), entry))
         return _Target(at, real, display, logical, _read_path(real))
@@ -262,7 +271,7 @@ class _Loader:
                 chain = [loaded[k].display for k in on_stack[on_stack.index(t.key) :]]
                 f.diags.append(
                     Diagnostic(
-                        "include", "include cycle: " + " -> ".join([*chain, t.display]), t.at
+                        codes.INCLUDE, "include cycle: " + " -> ".join([*chain, t.display]), t.at
                     )
                 )
                 continue
@@ -275,7 +284,7 @@ class _Loader:
             except OSError as exc:
                 f.diags.append(
                     Diagnostic(
-                        "include",
+                        codes.INCLUDE,
                         f"cannot read the included file '{t.display}': {exc.strerror or exc}",
                         t.at,
                     )
@@ -365,7 +374,9 @@ def load_file(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> 
         return LoadResult(
             main=None,
             diagnostics=[
-                Diagnostic("yaml-syntax", f"cannot read '{display}': {exc.strerror or exc}", None)
+                Diagnostic(
+                    codes.YAML_SYNTAX, f"cannot read '{display}': {exc.strerror or exc}", None
+                )
             ],
         )
     if len(data) > limits.max_file_bytes:
