@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from specc.catalog import default_catalogs
 from specc.catalog.dtypes import DTYPES
@@ -223,3 +225,59 @@ def test_a_billion_parts_is_a_limit_before_any_part_is_made() -> None:
     assert "1000000000 parts" in info.value.message
     assert "--max-variables" in info.value.message
     assert not eng.store.vars
+
+
+class _NaiveEngine(Engine):
+    """TF's own default-name search, scanning from `_1` every time."""
+
+    def _unique_variable_scope(self, prefix: str) -> str:
+        ts = self._ts
+        base = f"{ts.current.name}/{prefix}" if ts.current.name else prefix
+        if ts.counts.get(base, 0) == 0:
+            return prefix
+        idx = 1
+        while ts.counts.get(f"{base}_{idx}", 0) > 0:
+            idx += 1
+        return f"{prefix}_{idx}"
+
+
+@st.composite
+def _scope_programs(draw: st.DrawFn, depth: int = 0) -> list[tuple[str, str, object]]:
+    steps: list[tuple[str, str, object]] = []
+    for _ in range(draw(st.integers(0, 6 if depth == 0 else 3))):
+        kind = draw(st.sampled_from(["default", "named", "reenter", "var"]))
+        name = draw(st.sampled_from(["a", "a_1", "a_2", "b", "A"]))
+        inner = draw(_scope_programs(depth + 1)) if depth < 3 and kind != "var" else []
+        steps.append((kind, name, inner))
+    return steps
+
+
+def _run_program(eng: Engine, steps: list[tuple[str, str, object]], names: list[str]) -> None:
+    captured: list[object] = []
+    for kind, name, inner in steps:
+        if kind == "var":
+            names.append(eng.get_variable(f"v{len(names)}", shape=(1,)).name)
+            continue
+        if kind == "reenter" and captured:
+            target: object = captured[-1]
+            cm = eng.variable_scope(target)  # type: ignore[arg-type]
+        elif kind == "default":
+            cm = eng.variable_scope(None, default_name=name)
+        else:
+            cm = eng.variable_scope(name)
+        with cm as scope:
+            captured.append(scope)
+            names.append(scope.name)
+            _run_program(eng, inner, names)  # type: ignore[arg-type]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_scope_programs())
+def test_default_name_search_matches_tf_scan(steps: list[tuple[str, str, object]]) -> None:
+    """The resumed default-name search gives TF's names, whatever mix of default
+    names, explicit `name_N` scopes, re-entries and closings came before."""
+    fast: list[str] = []
+    slow: list[str] = []
+    _run_program(Engine(), steps, fast)
+    _run_program(_NaiveEngine(), steps, slow)
+    assert fast == slow

@@ -30,7 +30,7 @@ from typing import (
     get_args,
 )
 
-from specc.limits import Limits
+from specc.limits import MAXIMA, Limits
 
 if TYPE_CHECKING:
     from specc.lang.expr import Value
@@ -164,15 +164,28 @@ def _define(text: str) -> tuple[str, Value]:
     return name.strip(), value
 
 
-def _positive_int(text: str) -> int:
-    """An argparse `type` for the limits: a positive integer."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
+def _limit_value(top: int | None) -> Callable[[str], int]:
+    """An argparse `type` for a limit: a positive integer, at most `top`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+        if top is not None and value > top:
+            raise argparse.ArgumentTypeError(f"at most {top} is supported, got {value}")
+        return value
+
+    return parse
+
+
+#: the argparse `type` of each limit flag (one function per limit, shared by
+#: every command)
+_LIMIT_TYPES: Final[Mapping[str, Callable[[str], int]]] = MappingProxyType(
+    {name: _limit_value(MAXIMA.get(name)) for name in Limits.field_names()}
+)
 
 
 def add_pipeline_arguments(
@@ -203,13 +216,15 @@ def add_pipeline_arguments(
     defaults = Limits()
     for name in Limits.field_names():
         default = getattr(defaults, name)
+        top = MAXIMA.get(name)
+        most = f", at most {top:,}" if top is not None else ""
         group.add_argument(
             Limits.flag(name),
             dest=name,
-            type=_positive_int,
+            type=_LIMIT_TYPES[name],
             default=default,
             metavar="N",
-            help=f"{_LIMIT_HELP.get(name, 'limit')} (default {default:,})",
+            help=f"{_LIMIT_HELP.get(name, 'limit')} (default {default:,}{most})",
         )
 
 

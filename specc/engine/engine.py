@@ -36,29 +36,63 @@ class ThreadState:
 
     current: VariableScope = field(default_factory=lambda: VariableScope(Reuse.NO))
     counts: dict[str, int] = field(default_factory=dict)
-    #: every count key under each scope-name prefix, so closing a scope resets its
-    #: sub-scopes without scanning all counts (TF scans: quadratic in scopes)
+    #: for a default-name base `B` (`scope/layer`): every `B_i` below this index
+    #: is taken, so the next unique name is searched from there (TF searches
+    #: from `B_1` every time: quadratic in sibling default-name scopes)
+    free_from: dict[str, int] = field(default_factory=dict)
+    #: every count key and search base under each scope-name prefix, so closing a
+    #: scope resets its sub-scopes without scanning all counts (TF scans:
+    #: quadratic in scopes)
     under: dict[str, list[str]] = field(default_factory=dict)
+    _indexed: set[str] = field(default_factory=set)
+    name_stack: str = ""
+    #: names tried by `unique_suffix` so far: the work the search does, counted
+    #: so that a test can prove it linear
+    probes: int = 0
+
+    def _index(self, name: str) -> None:
+        if name not in self._indexed:
+            self._indexed.add(name)
+            i = name.find("/")
+            while i >= 0:
+                self.under.setdefault(name[:i], []).append(name)
+                i = name.find("/", i + 1)
 
     def open_scope(self, name: str) -> None:
         """`_VariableScopeStore.open_variable_scope`."""
         counts = self.counts
         if name not in counts:
-            i = name.find("/")
-            while i >= 0:
-                self.under.setdefault(name[:i], []).append(name)
-                i = name.find("/", i + 1)
+            self._index(name)
         counts[name] = counts.get(name, 0) + 1
 
     def close_subscopes(self, name: str) -> None:
         """`_VariableScopeStore.close_variable_subscopes`: zero the counts of every
-        scope name below `name`."""
-        counts = self.counts
+        scope name below `name` (and forget the searches they made valid)."""
+        counts, free_from = self.counts, self.free_from
         for key in self.under.get(name, ()):
             if key in counts:
                 counts[key] = 0
+            free_from.pop(key, None)
 
-    name_stack: str = ""
+    def unique_suffix(self, base: str) -> int:
+        """The first `i >= 1` with no open `base_i`: TF's search, resumed where
+        the last one for `base` stopped."""
+        counts = self.counts
+        idx = self.free_from.get(base, 1)
+        while counts.get(f"{base}_{idx}", 0) > 0:
+            idx += 1
+        self.probes += idx - self.free_from.get(base, 1) + 1
+        if base not in self.free_from:
+            self._index(base)
+        self.free_from[base] = idx
+        return idx
+
+    def snapshot(self) -> tuple[dict[str, int], dict[str, int]]:
+        """The counts and searches, to restore when a re-entered scope closes."""
+        return dict(self.counts), dict(self.free_from)
+
+    def restore(self, saved: tuple[dict[str, int], dict[str, int]]) -> None:
+        self.counts, self.free_from = saved
 
 
 @dataclass(slots=True, eq=False)
@@ -221,10 +255,7 @@ class Engine:
         base = f"{ts.current.name}/{prefix}" if ts.current.name else prefix
         if ts.counts.get(base, 0) == 0:
             return prefix
-        idx = 1
-        while ts.counts.get(f"{base}_{idx}", 0) > 0:
-            idx += 1
-        return f"{prefix}_{idx}"
+        return f"{prefix}_{ts.unique_suffix(base)}"
 
     @contextmanager
     def _pure_scope(
@@ -259,7 +290,7 @@ class Engine:
                 origin=origin if origin is not None else src.origin,
             ).with_options(options)
             ts.open_scope(src.name)
-            snapshot = dict(ts.counts)
+            snapshot = ts.snapshot()
             ts.current = scope
             if observer is not None:
                 observer.scope_opened(
@@ -268,7 +299,7 @@ class Engine:
             try:
                 yield scope
             finally:
-                ts.counts = snapshot
+                ts.restore(snapshot)
                 ts.current = old
         else:
             new_name = f"{old.name}/{name_or_scope}" if old.name else name_or_scope

@@ -271,7 +271,7 @@ class VariableStore:
                 codes.LIMIT,
                 f"partitioning {name} into {num} parts makes more than "
                 f"{self.limits.max_variables} variables "
-                f"(raise it with {Limits.flag('max_variables')})",
+                f"({self.limits.advice('max_variables')})",
                 variable=name,
             )
 
@@ -557,7 +557,7 @@ class VariableStore:
             raise EngineError(
                 codes.LIMIT,
                 f"the spec creates more than {self.limits.max_variables} variables "
-                f"(raise it with {Limits.flag('max_variables')})",
+                f"({self.limits.advice('max_variables')})",
                 variable=name,
             )
         self.param_bytes += math.prod(shape) * dtype.itemsize
@@ -565,7 +565,7 @@ class VariableStore:
             raise EngineError(
                 codes.LIMIT,
                 f"the spec's parameters exceed {self.limits.max_param_bytes} bytes "
-                f"(raise it with {Limits.flag('max_param_bytes')})",
+                f"({self.limits.advice('max_param_bytes')})",
                 variable=name,
             )
 

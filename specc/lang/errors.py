@@ -61,9 +61,9 @@ def _span_of(node: Any) -> Span | None:
 
 def _child_span(container: Any, key: Any) -> Span | None:
     if isinstance(container, LocDict):
-        return container.value_spans.get(key, container.span)
-    if isinstance(container, LocList) and isinstance(key, int) and key < len(container.item_spans):
-        return container.item_spans[key]
+        return container.value_span(key) or container.span
+    if isinstance(container, LocList) and isinstance(key, int):
+        return container.item_span(key) or container.span
     return _span_of(container)
 
 
@@ -194,7 +194,7 @@ def translate_errors(
         code = "expression" if etype == "expression" else "schema"
         if etype == "extra_forbidden":
             parent, key, _ = _walk(root, loc)
-            span = parent.key_spans.get(key) if isinstance(parent, LocDict) else None
+            span = parent.key_span(key) if isinstance(parent, LocDict) else None
             allowed = _allowed_keys(parent, loc[:-1], model)
             close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -213,7 +213,7 @@ def translate_errors(
         else:
             parent, key, node = _walk(root, full)
             if ctx.get("at_key") and sub and key == sub[-1] and isinstance(parent, LocDict):
-                span = parent.key_spans.get(key)
+                span = parent.key_span(key)
             else:
                 if sub and node is None:
                     parent, key, node = _walk(root, loc)

@@ -78,11 +78,10 @@ class Node(BaseModel):
     def key_span(self, key: str) -> Span | None:
         """Where the value of `key` is written (the statement when unknown)."""
         private = self.__pydantic_private__
-        spans = getattr(private["_node"], "value_spans", None) if private else None
-        if spans and key in spans:
-            found: Span = spans[key]
-            return found
-        return self.span
+        node: Any = private["_node"] if private else None
+        value_span = getattr(node, "value_span", None)
+        found: Span | None = value_span(key) if value_span is not None else None
+        return found or self.span
 
 
 class Ref(Node):

@@ -99,22 +99,22 @@ def _located_expressions(
             if items is None:
                 yield from _located_expressions(v, None, span)
             else:
-                yield from _located_expressions(v, items[i], items.item_spans[i])
+                yield from _located_expressions(v, items[i], items.item_span(i))
     elif isinstance(value, dict):
         for k, v in value.items():
             if isinstance(raw, LocDict) and k in raw:
-                yield from _located_expressions(v, raw[k], raw.value_spans.get(k, span))
+                yield from _located_expressions(v, raw[k], raw.value_span(k) or span)
             else:
                 yield from _located_expressions(v, None, span)
     elif isinstance(value, CatalogRef):
         inner: Any = None
         if isinstance(raw, LocDict) and len(raw) == 1:
             ((kind, inner),) = raw.items()
-            span = raw.value_spans.get(kind, span)
+            span = raw.value_span(kind) or span
         yield from _located_expressions(dict(value.raw_args), inner, span)
     elif isinstance(value, Ref):
         if isinstance(raw, LocDict) and "ref" in raw:
-            yield from _located_expressions(value.ref, raw["ref"], raw.value_spans["ref"])
+            yield from _located_expressions(value.ref, raw["ref"], raw.value_span("ref"))
         else:
             yield from _located_expressions(value.ref, None, span)
 
@@ -328,19 +328,19 @@ def arg_type_ok(typ: str, value: Any) -> bool:
 def _param_span(doc: SpecDocument, name: str) -> Span | None:
     params = doc.node.get("params") if isinstance(doc.node, dict) else None
     if isinstance(params, LocDict):
-        return params.value_spans.get(name, params.span)
+        return params.value_span(name) or params.span
     return doc.span
 
 
 def _key_span(st: Node, key: str, sub: str) -> Span | None:
     node = st.node.get(key) if isinstance(st.node, dict) else None
     if isinstance(node, LocDict):
-        return node.key_spans.get(sub, node.span)
+        return node.key_span(sub) or node.span
     return st.key_span(key)
 
 
 def _value_span(st: Node, key: str, sub: str) -> Span | None:
     node = st.node.get(key) if isinstance(st.node, dict) else None
     if isinstance(node, LocDict):
-        return node.value_spans.get(sub, node.span)
+        return node.value_span(sub) or node.span
     return st.key_span(key)

@@ -161,5 +161,5 @@ def validate(
 def _template_key_span(raw: LocDict, name: str) -> Span | None:
     t = raw.get("templates")
     if isinstance(t, LocDict):
-        return t.key_spans.get(name, t.span)
+        return t.key_span(name) or t.span
     return raw.span

@@ -47,6 +47,7 @@ from specc.lang.static import arg_type_ok
 from specc.lang.validate import ValidatedSpec
 from specc.lang.values import AGG_MODES, SYNC_MODES
 from specc.limits import DEFAULT_LIMITS, Limits
+from specc.source import LocDict, LocList
 from specc.span import Span
 
 Env = Mapping[str, Value]
@@ -119,6 +120,8 @@ class Resolver:
         self._options: dict[int, Any] = {}
         self._static_vars: dict[int, dict[str, Any]] = {}
         self._ran_once: set[int] = set()
+        #: id of a body -> `least_statements` of it
+        self._least: dict[int, int] = {}
 
     # ------------------------------------------------------------------ driver
 
@@ -154,8 +157,7 @@ class Resolver:
                 env[name] = self.overrides[name]
                 continue
             if isinstance(value, Compiled):
-                spans = getattr(raw, "value_spans", None)
-                span = spans.get(name, doc.span) if spans else doc.span
+                span = (raw.value_span(name) if isinstance(raw, LocDict) else None) or doc.span
                 try:
                     env[name] = value.evaluate(env)
                 except ExprError as e:
@@ -207,24 +209,14 @@ class Resolver:
                 StmtError(
                     codes.LIMIT,
                     f"statements nest more than {self.limits.max_depth} deep (a template that uses "
-                    f"itself?); raise it with {Limits.flag('max_depth')}",
+                    f"itself?); {self.limits.advice('max_depth')}",
                     body[0].span if body else None,
                 ),
                 _outermost_uses(frame),
             )
             raise AbortError
         for st in body:
-            self.executed += 1
-            if self.executed > self.limits.max_statements:
-                self.diags.append(
-                    Diagnostic(
-                        codes.LIMIT,
-                        f"more than {self.limits.max_statements} statements executed (after "
-                        f"repeat and use); raise it with {Limits.flag('max_statements')}",
-                        st.span,
-                    )
-                )
-                raise AbortError
+            self.count_statements(1, st.span)
             try:
                 if st.if_ is not None and not self.ev_bool(st.if_, env, st, "if"):
                     continue
@@ -234,6 +226,45 @@ class Resolver:
                     self.report(e, frame, st.span)
                     raise AbortError from None
                 self.report(e, frame, st.span)
+
+    def count_statements(self, n: int, span: Span | None, *, ahead: str = "") -> None:
+        """Count `n` statements executed (or, with `ahead`, about to be) toward
+        --max-statements; stop the resolution when they go past it."""
+        self.executed += n
+        if self.executed <= self.limits.max_statements:
+            return
+        self.diags.append(
+            Diagnostic(
+                codes.LIMIT,
+                f"more than {self.limits.max_statements} statements executed (after "
+                f"repeat and use){ahead}; {self.limits.advice('max_statements')}",
+                span,
+            )
+        )
+        raise AbortError
+
+    def least_statements(self, body: list[Any]) -> int:
+        """A lower bound on the statements running `body` executes: those without
+        an `if:`, with repeats of a literal count and uses of a literal template
+        expanded (a template using itself counts once). Lets a fan-out that must
+        exceed --max-statements fail before it runs, in any memory."""
+        key = id(body)
+        found = self._least.get(key)
+        if found is None:
+            self._least[key] = 0  # a body reached again while it is measured: 0
+            found = self._least[key] = sum(self._least_of(st) for st in body if st.if_ is None)
+        return found
+
+    def _least_of(self, st: StatementBase) -> int:
+        if isinstance(st, RepeatStmt):
+            count = st.repeat if type(st.repeat) is int else 0
+            return 1 + count * (1 + self.least_statements(st.body))
+        if isinstance(st, ScopeStmt | NameScopeStmt | ThreadStmt):
+            return 1 + self.least_statements(st.body)
+        if isinstance(st, UseStmt) and isinstance(st.use, str):
+            tmpl = self.spec.templates.get(st.use)
+            return 1 + (self.least_statements(tmpl.body) if tmpl is not None else 0)
+        return 1
 
     def stmt(self, st: StatementBase, env: Env, frame: Frame) -> None:
         if isinstance(st, VarStmt):
@@ -381,7 +412,14 @@ class Resolver:
             )
         var = self.ev_name(st.as_, env, st, "as") if st.as_ is not None else None
         inner = frame.inner()
+        each = 1 + self.least_statements(st.body)
+        if self.executed + n * each > self.limits.max_statements:
+            # every iteration counts, an empty one too: refuse before looping
+            self.count_statements(
+                n * each, st.span, ahead=f": {n} iterations of at least {each} statements each"
+            )
         for i in range(n):
+            self.count_statements(1, st.span)
             if var is not None:
                 loop_env = dict(env)
                 loop_env[var] = i
@@ -394,6 +432,11 @@ class Resolver:
         tmpl = self.spec.templates.get(tname)
         if tmpl is None:
             raise StmtError(codes.UNKNOWN_REF, f"no template named {tname!r}", st.key_span("use"))
+        least = self.least_statements(tmpl.body)
+        if self.executed + least > self.limits.max_statements:
+            self.count_statements(
+                least, st.span, ahead=f": template {tname!r} runs at least {least} statements"
+            )
         args = self.bind_args(tname, tmpl, st, env)
         tenv: dict[str, Value] = dict(self.params)
         tenv.update(args)
@@ -651,9 +694,8 @@ def _span(st: Node, key: str, index: int | None) -> Span | None:
     """Where `key` (or its `index`-th list item) is written in the statement."""
     if index is not None:
         node = st.node.get(key) if isinstance(st.node, dict) else None
-        spans = getattr(node, "item_spans", None)
-        if spans is not None and index < len(spans):
-            found: Span = spans[index]
+        found = node.item_span(index) if isinstance(node, LocList) else None
+        if found is not None:
             return found
     return st.key_span(key)
 

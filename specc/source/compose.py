@@ -184,24 +184,22 @@ class _Problems:
         )
 
     def too_many_nodes(self, pos: int) -> _FatalError:
-        flag = Limits.flag("max_nodes")
         self.diags.append(
             Diagnostic(
                 codes.LIMIT,
                 f"the spec expands to more than {self.limits.max_nodes} YAML nodes "
-                f"(raise it with {flag})",
+                f"({self.limits.advice('max_nodes')})",
                 self.at(pos),
             )
         )
         return _FatalError()
 
     def too_deep(self, pos: int) -> _FatalError:
-        flag = Limits.flag("max_depth")
         self.diags.append(
             Diagnostic(
                 codes.LIMIT,
                 f"the YAML nesting is deeper than {yaml_depth_limit(self.limits)} levels"
-                f" (raise it with {flag})",
+                f" ({self.limits.advice('max_depth')})",
                 self.at(pos),
             )
         )

@@ -147,7 +147,7 @@ class _Loader:
                 Diagnostic(
                     codes.SCHEMA,
                     "`include` must be a list of file names",
-                    doc.value_spans["include"],
+                    doc.value_span("include"),
                 )
             )
             return

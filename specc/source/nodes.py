@@ -57,6 +57,16 @@ class LocDict(dict[str, Any]):
         """Where the mapping starts."""
         return unpack(self._file, self._pos)
 
+    def key_span(self, key: str) -> Span | None:
+        """Where `key` is written, or None when the mapping has no such key."""
+        pos = self._key_pos.get(key)
+        return None if pos is None else unpack(self._file, pos)
+
+    def value_span(self, key: str) -> Span | None:
+        """Where the value of `key` is written, or None when there is no such key."""
+        pos = self._value_pos.get(key)
+        return None if pos is None else unpack(self._file, pos)
+
     @property
     def key_spans(self) -> dict[str, Span]:
         """The position of each key."""
@@ -83,6 +93,12 @@ class LocList(list[Any]):
     def span(self) -> Span:
         """Where the sequence starts."""
         return unpack(self._file, self._pos)
+
+    def item_span(self, index: int) -> Span | None:
+        """Where item `index` is written, or None when there is no such item."""
+        if 0 <= index < len(self._item_pos):
+            return unpack(self._file, self._item_pos[index])
+        return None
 
     @property
     def item_spans(self) -> list[Span]:
