@@ -22,7 +22,17 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from specc import __version__
-from specc.cli.common import Command, ExitCode, Parser, UsageError, did_you_mean, usage_error
+from specc.cli.common import (
+    Command,
+    ExitCode,
+    Parser,
+    Stopped,
+    UsageError,
+    did_you_mean,
+    stop_on_signals,
+    usage_error,
+)
+from specc.formats.atomic import OutputError
 
 __all__ = ["COMMAND_NAMES", "ExitCode", "UsageError", "build_parser", "load_command", "main", "run"]
 
@@ -90,6 +100,12 @@ def _command_name(argv: Sequence[str]) -> str | None:
     return None
 
 
+def _stopped_line(message: str) -> None:
+    """The one-line message of a stop, on a line of its own (the signal may have
+    arrived in the middle of a progress line)."""
+    sys.stderr.write(("\n" if sys.stderr.isatty() else "") + message + "\n")
+
+
 def main(argv: Sequence[str] | None = None, *, keep: list[object] | None = None) -> int:
     """Run the command line; returns the exit code. What the command built is
     appended to `keep`, if given, so that the caller decides when it is freed."""
@@ -98,14 +114,21 @@ def main(argv: Sequence[str] | None = None, *, keep: list[object] | None = None)
         name = _command_name(args_in)
         args = build_parser([name] if name else COMMAND_NAMES).parse_args(args_in)
         command = load_command(args.command)
-        return command.run(command.options(args), keep if keep is not None else [])
+        with stop_on_signals():
+            return command.run(command.options(args), keep if keep is not None else [])
     except UsageError as e:
         sys.stderr.write(e.render())
         return ExitCode.USAGE
+    except OutputError as e:
+        sys.stderr.write(f"specc: error: {e}\n")
+        return ExitCode.USAGE
     except SystemExit as e:  # --help and --version
         return e.code if isinstance(e.code, int) else ExitCode.USAGE
+    except Stopped as e:
+        _stopped_line(e.message())
+        return e.exit_code
     except KeyboardInterrupt:
-        sys.stderr.write("specc: interrupted\n")
+        _stopped_line("specc: interrupted; nothing was written")
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
         # the reader went away (`specc table ... | head`): nothing left to say

@@ -13,6 +13,7 @@ import difflib
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from enum import IntEnum
 from types import MappingProxyType
 from typing import (
     TYPE_CHECKING,
+    Any,
     Final,
     Generic,
     Literal,
@@ -46,8 +48,64 @@ class ExitCode(IntEnum):
     ERRORS = 1
     #: a command-line mistake: a bad flag, an undeclared `-D` name, a missing file
     USAGE = 2
-    #: Ctrl-C, by the shell convention 128 + signal number
+    #: stopped by a signal, by the shell convention 128 + signal number:
+    #: SIGHUP 129, SIGINT (Ctrl-C) 130, SIGTERM 143
     INTERRUPTED = 128 + signal.SIGINT
+    HANGUP = 128 + signal.SIGHUP
+    TERMINATED = 128 + signal.SIGTERM
+
+
+#: the signals that stop a command cleanly: what `timeout`, systemd and
+#: Kubernetes send (SIGTERM), a closed terminal (SIGHUP) and Ctrl-C (SIGINT)
+STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Stopped(BaseException):
+    """A stop signal arrived: raised in the main thread so that every `with`
+    block (an output being written) cleans up on the way out. A BaseException,
+    like KeyboardInterrupt, so that no `except Exception` swallows it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.signum).name
+
+    def message(self) -> str:
+        """What the command says as it stops."""
+        if self.signum == signal.SIGINT:
+            return "specc: interrupted; nothing was written"
+        return f"specc: stopped by {self.name}; nothing was written"
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Turn SIGINT, SIGTERM and SIGHUP into `Stopped` while the block runs (in
+    the main thread; elsewhere, and for a signal ignored on entry, nothing
+    changes), then restore the previous handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise Stopped(signum)
+
+    previous: dict[signal.Signals, Any] = {}
+    for signum in STOP_SIGNALS:
+        current = signal.getsignal(signum)
+        if current is not signal.SIG_IGN:  # `nohup` asked to ignore SIGHUP
+            previous[signum] = signal.signal(signum, stop)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 class UsageError(Exception):

@@ -143,8 +143,13 @@ def _check_fresh(out: str, existing: str | None, source: str) -> ExitCode:
 
 def _run(opts: CompileOptions, keep: list[object]) -> ExitCode:
     from specc.emit import HEADER_PREFIX, default_output  # noqa: PLC0415 - jinja2
+    from specc.formats.atomic import check_target, write_atomic  # noqa: PLC0415
 
     out = opts.output or default_output(opts.spec)
+    if not opts.check:
+        check_target(out)  # a FIFO or a device is refused before it is read
+    elif os.path.exists(out) and not os.path.isfile(out):
+        usage_error(f"{out} is not a regular file")
     table = compiled_table(opts.spec, opts.pipeline, keep)
     if table is None:
         return ExitCode.ERRORS
@@ -159,8 +164,6 @@ def _run(opts: CompileOptions, keep: list[object]) -> ExitCode:
     if existing == source:
         print(f"{out}: up to date")
         return ExitCode.OK
-    from specc.formats.atomic import write_atomic  # noqa: PLC0415
-
     write_atomic(out, source)
     print(f"{out}: {len(table.variables)} variables, {table.parameters:,} parameters")
     return ExitCode.OK
