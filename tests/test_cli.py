@@ -229,6 +229,8 @@ def test_exit_codes_are_defined_once() -> None:
         ("ERRORS", 1),
         ("USAGE", 2),
         ("INTERRUPTED", 130),
+        ("HANGUP", 129),
+        ("TERMINATED", 143),
     ]
 
 
@@ -249,7 +251,7 @@ def test_interrupt_exits_130(
     module = importlib.import_module("specc.cli.check")
     monkeypatch.setattr(module, "COMMAND", dataclasses.replace(module.COMMAND, run=interrupted))
     assert main(["check", str(spec)]) == 130
-    assert capsys.readouterr().err == "specc: interrupted\n"
+    assert capsys.readouterr().err == "specc: interrupted; nothing was written\n"
 
 
 # ------------------------------------------------------------------ did you mean
