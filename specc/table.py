@@ -90,6 +90,75 @@ class Row:
 
 
 @dataclass(frozen=True, slots=True)
+class Counts:
+    """How many variables, parameters (elements) and bytes."""
+
+    variables: int = 0
+    parameters: int = 0
+    bytes: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(
+            self.variables + other.variables,
+            self.parameters + other.parameters,
+            self.bytes + other.bytes,
+        )
+
+    def to_json(self) -> dict[str, int]:
+        return {"variables": self.variables, "parameters": self.parameters, "bytes": self.bytes}
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """Counts split as a Keras summary splits them: trainable (TF's
+    `trainable_variables`) and non-trainable (every other variable, among them
+    the local ones, which a TF `Saver` does not save by default)."""
+
+    trainable: Counts = Counts()
+    non_trainable: Counts = Counts()
+    #: the part of `non_trainable` in TF's `local_variables`
+    local: Counts = Counts()
+
+    @property
+    def total(self) -> Counts:
+        return self.trainable + self.non_trainable
+
+    def add(self, row: Row) -> Split:
+        one = Counts(1, row.size, row.nbytes)
+        if row.trainable:
+            return Split(self.trainable + one, self.non_trainable, self.local)
+        local = self.local + one if row.local else self.local
+        return Split(self.trainable, self.non_trainable + one, local)
+
+    def to_json(self) -> dict[str, dict[str, int]]:
+        return {
+            "trainable": self.trainable.to_json(),
+            "non_trainable": self.non_trainable.to_json(),
+            "local": self.local.to_json(),
+            "total": self.total.to_json(),
+        }
+
+
+ROOT_SCOPE = "(root)"
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Trainable, non-trainable and total counts, per top-level scope (in the
+    order their first variable was created; `(root)` for variables at the root)
+    and overall."""
+
+    scopes: tuple[tuple[str, Split], ...]
+    total: Split
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "scopes": {name: split.to_json() for name, split in self.scopes},
+            **self.total.to_json(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class VariableTable:
     """The resolved spec: variables in creation order, ops, regularization losses."""
 
@@ -106,6 +175,7 @@ class VariableTable:
             "variables": [r.to_json() for r in self.variables],
             "ops": list(self.ops),
             "regularization_losses": list(self.regularization_losses),
+            "summary": self.summary().to_json(),
         }
 
     def dumps(self) -> str:
@@ -123,7 +193,8 @@ class VariableTable:
         else:
             lines.append('  "variables": [],')
         lines.append(f'  "ops": {json.dumps(obj["ops"], ensure_ascii=False)},')
-        lines.append(f'  "regularization_losses": {json.dumps(obj["regularization_losses"])}')
+        lines.append(f'  "regularization_losses": {json.dumps(obj["regularization_losses"])},')
+        lines.append(f'  "summary": {json.dumps(obj["summary"], ensure_ascii=False)}')
         lines.append("}")
         return "\n".join(lines) + "\n"
 
@@ -131,10 +202,21 @@ class VariableTable:
         """The canonical form whose sha256 identifies the table (sorted keys, no spaces,
         no source positions)."""
         obj = self.to_json()
+        del obj["summary"]  # derived from the rows
         for r in obj["variables"]:
             r.pop("defined_at", None)
             r.pop("shared_at", None)
         return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+    def summary(self) -> Summary:
+        """Trainable and non-trainable counts per top-level scope and overall."""
+        scopes: dict[str, Split] = {}
+        total = Split()
+        for r in self.variables:
+            top = r.name.split("/", 1)[0] if "/" in r.name else ROOT_SCOPE
+            scopes[top] = scopes.get(top, Split()).add(r)
+            total = total.add(r)
+        return Summary(tuple(scopes.items()), total)
 
     @property
     def parameters(self) -> int:

@@ -75,6 +75,17 @@ toy                                        251   1008 B   7 vars
 ├── parts           [6, 4]    float32       24     96 B   3 parts
 └── dec             [2]       float32        2      8 B   local
 
+scope   vars  trainable  non-trainable  params   bytes
+emb        1         40              0      40   160 B
+enc        2        144              0     144   576 B
+dec        1         40              0      40   160 B
+(root)     3         24              3      27   112 B
+total      7        248              3     251  1008 B
+
+Total params: 251 (1008 B)
+Trainable params: 248 (992 B)
+Non-trainable params: 3 (16 B), of which local: 2 (8 B)
+
 shared variables, and where they are reused:
   emb/table: toy.yaml:23:13, toy.yaml:29:13
 """

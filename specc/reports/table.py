@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
-from specc.table import Row, VariableTable
+from specc.table import Counts, Row, Summary, VariableTable
 
 
 def format_bytes(n: int) -> str:
@@ -53,6 +53,45 @@ def _columns(r: Row) -> list[str]:
 HEADER = ["name", "shape", "dtype", "params", "initializer", "notes"]
 
 
+def _counts(c: Counts) -> str:
+    return f"{c.parameters:,} ({format_bytes(c.bytes)})"
+
+
+def summary_lines(summary: Summary) -> list[str]:
+    """Per top-level scope and overall: variables, trainable, non-trainable and
+    total parameters and bytes, then the totals as a Keras summary gives them."""
+    head = ["scope", "vars", "trainable", "non-trainable", "params", "bytes"]
+    rows = [
+        [
+            name,
+            f"{s.total.variables:,}",
+            f"{s.trainable.parameters:,}",
+            f"{s.non_trainable.parameters:,}",
+            f"{s.total.parameters:,}",
+            format_bytes(s.total.bytes),
+        ]
+        for name, s in (*summary.scopes, ("total", summary.total))
+    ]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+
+    total = summary.total
+    local = f", of which local: {_counts(total.local)}" if total.local.variables else ""
+    return [
+        line(head),
+        *(line(r) for r in rows),
+        "",
+        f"Total params: {_counts(total.total)}",
+        f"Trainable params: {_counts(total.trainable)}",
+        f"Non-trainable params: {_counts(total.non_trainable)}{local}",
+    ]
+
+
 def render_text(table: VariableTable) -> str:
     rows = [_columns(r) for r in table.variables]
     widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(HEADER)]
@@ -66,19 +105,7 @@ def render_text(table: VariableTable) -> str:
     out = [line(HEADER), line(["-" * w for w in widths])]
     out.extend(line(r) for r in rows)
     out.append("")
-    scopes: dict[str, tuple[int, int, int]] = {}
-    for r in table.variables:
-        top = r.name.split("/", 1)[0] if "/" in r.name else "(root)"
-        n, p, b = scopes.get(top, (0, 0, 0))
-        scopes[top] = (n + 1, p + r.size, b + r.nbytes)
-    sw = max([len("scope")] + [len(s) for s in scopes])
-    out.append(f"{'scope'.ljust(sw)}  {'vars':>6}  {'params':>14}  {'bytes':>11}")
-    for s, (n, p, b) in scopes.items():
-        out.append(f"{s.ljust(sw)}  {n:>6}  {p:>14,}  {format_bytes(b):>11}")
-    out.append(
-        f"{'total'.ljust(sw)}  {len(table.variables):>6}  {table.parameters:>14,}  "
-        f"{format_bytes(table.bytes):>11}"
-    )
+    out.extend(summary_lines(table.summary()))
     if table.ops:
         out.append("")
         out.append("ops: " + ", ".join(table.ops))
@@ -92,9 +119,20 @@ def render_markdown(table: VariableTable) -> str:
         cells[0] = f"`{cells[0]}`"
         out.append("| " + " | ".join(cells) + " |")
     out.append("")
+    summary = table.summary()
+    out.append("| scope | vars | trainable | non-trainable | params | bytes |")
+    out.append("|---|--:|--:|--:|--:|--:|")
+    for name, s in (*summary.scopes, ("**total**", summary.total)):
+        out.append(
+            f"| {name} | {s.total.variables:,} | {s.trainable.parameters:,} | "
+            f"{s.non_trainable.parameters:,} | {s.total.parameters:,} | "
+            f"{format_bytes(s.total.bytes)} |"
+        )
+    total = summary.total
+    out.append("")
     out.append(
-        f"**{len(table.variables)} variables, {table.parameters:,} parameters, "
-        f"{format_bytes(table.bytes)}**"
+        f"**{len(table.variables)} variables; total params {_counts(total.total)}; "
+        f"trainable {_counts(total.trainable)}; non-trainable {_counts(total.non_trainable)}**"
     )
     return "\n".join(out) + "\n"
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass, field
 
-from specc.reports.table import format_bytes
+from specc.reports.table import format_bytes, summary_lines
 from specc.span import Span
 from specc.table import Row, VariableTable
 
@@ -193,6 +193,8 @@ def render_tree(table: VariableTable, *, color: bool = False, width: int = 100) 
             )
             cells = x.cells if i == 0 else ("",) * len(widths)
             out.append(row(label, len(guide) + len(name), cells))
+    out.append("")
+    out.extend(summary_lines(table.summary()))
     shared = [r for r in table.variables if r.shared_at]
     if shared:
         out.append("")
