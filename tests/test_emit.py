@@ -3,6 +3,7 @@ NumPy + stdlib imports; and the `compile` / `init` commands."""
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -240,3 +241,84 @@ def test_commands_module_is_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert r.stdout.strip() == "[]"
+
+
+# ------------------------------------------------------------------ the runtime's assembly
+
+
+def _bindings(tree: ast.Module, *, nested: bool) -> dict[str, tuple[str, str | None]]:
+    """name -> (module, attribute or None) of the imports in `tree` (top level,
+    and with `nested` also inside `if TYPE_CHECKING:` blocks)."""
+    out: dict[str, tuple[str, str | None]] = {}
+    nodes: list[ast.stmt] = list(tree.body)
+    if nested:
+        nodes += [n for top in tree.body if isinstance(top, ast.If) for n in top.body]
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                out[a.asname or a.name.split(".")[0]] = (a.name, None)
+        elif isinstance(node, ast.ImportFrom) and node.module != "__future__":
+            for a in node.names:
+                out[a.asname or a.name] = (node.module or "", a.name)
+    return out
+
+
+def _top_level_names(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return names
+
+
+def test_the_template_imports_what_every_embedded_file_imports(demo: Path) -> None:
+    """The module template's one import block binds every name an embedded file
+    imports from outside specc, to the same thing; every name a file imports
+    from specc is defined by the assembled module itself."""
+    from specc.emit.embed import RUNTIME_FILES, read
+
+    module = ast.parse(_render(demo, demo.with_suffix(".py")))
+    provided = _bindings(module, nested=False)
+    defined = _top_level_names(module)
+    for name in RUNTIME_FILES:
+        for bound, origin in _bindings(ast.parse(read(name)), nested=True).items():
+            if bound == "TYPE_CHECKING":
+                continue  # only guards the blocks the emitter drops
+            if origin[0].startswith("specc"):
+                assert bound in defined, f"{name}: {bound} from {origin[0]} is not in the module"
+            else:
+                assert provided.get(bound) == origin, f"{name}: import of {bound} {origin}"
+
+
+def test_embedded_files_lose_docstring_imports_and_type_checking_blocks() -> None:
+    from specc.emit.embed import EmbedError, embeddable
+
+    source = (
+        '"""Doc."""\n\nfrom __future__ import annotations\n\nimport os\n'
+        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    import numpy as np\n\n"
+        '__all__ = ["f"]\n\n# why f exists\n\n\ndef f() -> str:\n    """F."""\n'
+        "    return os.sep  # kept verbatim\n"
+    )
+    assert embeddable(source, "x.py") == (
+        '# why f exists\n\n\ndef f() -> str:\n    """F."""\n    return os.sep  # kept verbatim'
+    )
+    with pytest.raises(EmbedError, match=r"x\.py:2"):
+        embeddable("def f() -> None:\n    import os\n", "x.py")
+
+
+def test_a_large_table_is_embedded_compressed(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import specc.emit
+    from specc.emit import load_module
+
+    monkeypatch.setattr(specc.emit, "COMPRESS_ABOVE", 10)
+    out = demo.with_suffix(".py")
+    src = _render(demo, out)
+    assert '_TABLE_ENCODING: Final[str] = "zlib+base85"' in src
+    t = embedded_table(src)
+    assert t is not None and len(t["variables"]) == 3
+    mod = load_module(src, str(out))
+    assert [v.name for v in mod.VARIABLES] == ["enc/kernel", "enc/emb", "enc/steps"]
