@@ -1,4 +1,4 @@
-"""The runtime a generated module embeds, assembled from real Python files.
+"""The code a generated module embeds, assembled from real Python files.
 
 The runtime lives in `specc/runtime/` as ordinary modules (importable, linted,
 type-checked, unit-tested). A generated module must stand alone, so the
@@ -8,13 +8,19 @@ docstring, `from __future__` line, imports, `if TYPE_CHECKING:` blocks and
 The module template holds the one import block that serves them all
 (`tests/test_emit.py` checks that it covers every import of every file).
 
-The files are read as text, never imported: the emitter runs without NumPy.
+Each initializer, regularizer and constraint has its NumPy code in its catalog
+entry (`impl=...` in `specc/catalog/*.py`): those functions are copied too,
+verbatim, and the dispatch tables that map kinds to them are written here.
+
+Files are read as text, never imported: the emitter runs without NumPy or the
+catalog's pydantic models.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -26,14 +32,24 @@ PACKAGE: Final = Path(__file__).resolve().parent.parent
 RUNTIME_FILES: Final = (
     "runtime/prelude.py",
     "runtime/table.py",
+    "runtime/kinds.py",
     "runtime/streams.py",
+    "runtime/workers.py",
     "runtime/samplers.py",
-    "runtime/values.py",
+    "runtime/norms.py",
     "runtime/api.py",
-    "runtime/losses.py",
     "runtime/files.py",
     "runtime/init_file.py",
     "runtime/load.py",
+)
+
+#: The catalogs whose kinds carry NumPy code, their files, and the dispatch
+#: table(s) of the module, by what the code returns: an initializer returns a
+#: block sampler (`_Sampler`) or builds the whole variable (`Array`).
+CATALOG_FILES: Final = (
+    ("initializer", "catalog/initializers.py", {"_Sampler": "_SAMPLERS", "Array": "_BUILDERS"}),
+    ("regularizer", "catalog/regularizers.py", {"float": "_REGULARIZERS"}),
+    ("constraint", "catalog/constraints.py", {"Array": "_CONSTRAINTS"}),
 )
 
 #: Three or more blank lines (left where a dropped statement stood) become two.
@@ -110,3 +126,65 @@ def runtime_source() -> str:
     """The runtime as the generated module holds it: every runtime file's
     embeddable text, two blank lines apart."""
     return "\n\n\n".join(embeddable(read(f), f) for f in RUNTIME_FILES)
+
+
+@dataclass(frozen=True, slots=True)
+class Impl:
+    """A catalog kind's NumPy code: the function an entry names as `impl=`."""
+
+    catalog: str
+    kind: str
+    #: the function's name, which the module keeps
+    name: str
+    #: the dispatch table of the module that holds it
+    table: str
+    #: the function's source, verbatim
+    source: str
+
+
+def _impl_calls(tree: ast.Module) -> list[tuple[str, str]]:
+    """(kind, function name) of every call `X("kind", ..., impl=function, ...)`
+    in a catalog file, in source order."""
+    found: list[tuple[int, int, str, str]] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        impl = next((k.value for k in node.keywords if k.arg == "impl"), None)
+        if impl is None:
+            continue
+        first = node.args[0] if node.args else None
+        if not (isinstance(impl, ast.Name) and isinstance(first, ast.Constant)):
+            raise EmbedError(f"line {node.lineno}: impl= needs a kind literal and a function name")
+        found.append((node.lineno, node.col_offset, str(first.value), impl.id))
+    return [(kind, name) for _, _, kind, name in sorted(found)]
+
+
+def catalog_impls(catalog: str, relative: str, tables: dict[str, str]) -> list[Impl]:
+    """The kinds of one catalog file and their code, in source order."""
+    source = read(relative)
+    tree = ast.parse(source, relative)
+    functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    lines = source.splitlines(keepends=True)
+    out: list[Impl] = []
+    for kind, name in _impl_calls(tree):
+        fn = functions.get(name)
+        if fn is None or fn.decorator_list or fn.end_lineno is None or fn.returns is None:
+            raise EmbedError(f"{relative}: {kind}: impl {name} is not a plain top-level function")
+        returns = ast.unparse(fn.returns)
+        if returns not in tables:
+            raise EmbedError(f"{relative}: {name} returns {returns}, not one of {list(tables)}")
+        text = "".join(lines[fn.lineno - 1 : fn.end_lineno]).rstrip("\n")
+        out.append(Impl(catalog, kind, name, tables[returns], text))
+    return out
+
+
+def all_impls() -> list[Impl]:
+    """Every catalog kind's code, catalog by catalog."""
+    return [i for c, f, tables in CATALOG_FILES for i in catalog_impls(c, f, tables)]
+
+
+def dispatch_table(impls: list[Impl], table: str) -> str:
+    """The literal of one dispatch table, `MappingProxyType({kind: function})`,
+    as ruff's formatter writes it."""
+    rows = "".join(f'        "{i.kind}": {i.name},\n' for i in impls if i.table == table)
+    return f"MappingProxyType(\n    {{\n{rows}    }}\n)"

@@ -99,7 +99,13 @@ class _LiteralError(ValueError):
 
 
 PyLiteral: TypeAlias = (
-    str | int | bool | tuple["PyLiteral", ...] | list["PyLiteral"] | dict[str, "PyLiteral"] | None
+    str
+    | int
+    | bool
+    | tuple["PyLiteral", ...]
+    | list["PyLiteral"]
+    | dict[str, "PyLiteral"]
+    | None
 )
 
 
@@ -256,7 +262,9 @@ def npy_header(data: bytes, where: str) -> tuple[tuple[int, ...], str]:
     return dims, dtype
 
 
-def _read_member_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> bytes:
+def _read_member_header(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: str
+) -> bytes:
     with zf.open(info) as f:
         head = f.read(12)
         if len(head) >= 10 and head.startswith(_NPY_MAGIC):
@@ -288,7 +296,11 @@ def read_npz(path: str) -> list[ArrayInfo]:
                 out.append(ArrayInfo(key, shape, dtype))
     except zipfile.BadZipFile as e:
         raise CheckpointError(f"{path}: not a .npz file ({e})") from None
-    except (NotImplementedError, RuntimeError, EOFError) as e:  # compression, encryption
+    except (
+        NotImplementedError,
+        RuntimeError,
+        EOFError,
+    ) as e:  # compression, encryption
         raise CheckpointError(f"{path}: cannot read the .npz file ({e})") from None
     return out
 
@@ -305,7 +317,9 @@ def read_safetensors(path: str) -> list[ArrayInfo]:
         (length,) = struct.unpack("<Q", head)
         size = os.fstat(f.fileno()).st_size
         if length > MAX_SAFETENSORS_HEADER or 8 + length > size:
-            raise CheckpointError(f"{path}: not a .safetensors file (header length {length})")
+            raise CheckpointError(
+                f"{path}: not a .safetensors file (header length {length})"
+            )
         raw = f.read(length)
     try:
         header = json.loads(raw.decode("utf-8"))
@@ -323,7 +337,9 @@ def read_safetensors(path: str) -> list[ArrayInfo]:
         if (
             not isinstance(code, str)
             or not isinstance(shape, list)
-            or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)
+            or not all(
+                isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
+            )
         ):
             raise CheckpointError(f"{path}: {key}: malformed dtype or shape")
         out.append(ArrayInfo(key, tuple(shape), SAFETENSORS_DTYPES.get(code, code)))

@@ -1,53 +1,49 @@
-"""The module's public initialization API: `init`, `iter_init`,
-`init_variable` and `init_partition`."""
+"""The module's public API: `init`, `iter_init`, `init_variable`,
+`init_partition`, `regularization_loss`, `apply_constraints` and `check`.
+
+Kinds are looked up in the dispatch tables the emitter writes at the end of
+the module (`_SAMPLERS`, `_BUILDERS`, `_REGULARIZERS`, `_CONSTRAINTS`)."""
 
 from __future__ import annotations
 
 import math
-import os
-from collections.abc import Iterator
-from concurrent.futures import Executor, ThreadPoolExecutor
-from typing import NamedTuple
+from collections.abc import Iterator, Mapping, MutableMapping
 
 import numpy as np
 
-from specc.runtime.generated import SPEC_NAME
-from specc.runtime.prelude import Array
-from specc.runtime.samplers import _sample_range, _sampler
+from specc.runtime.generated import (
+    _BUILDERS,
+    _CONSTRAINTS,
+    _REGULARIZERS,
+    _SAMPLERS,
+    SPEC_NAME,
+)
+from specc.runtime.prelude import Array, _Sampler
+from specc.runtime.samplers import _sample_dtype, _sample_range
 from specc.runtime.streams import _check_seed
-from specc.runtime.table import VariableInfo, _by_name, _variables
-from specc.runtime.values import _whole
+from specc.runtime.table import ParamsError, VariableInfo, _by_name, _info, _variables
+from specc.runtime.workers import _Workers, _workers
 
 
-def _info(name: str) -> VariableInfo:
-    try:
-        return _by_name()[name]
-    except KeyError:
-        raise KeyError(f"no variable {name!r} in spec {SPEC_NAME!r}") from None
+def _sampler(v: VariableInfo) -> _Sampler | None:
+    """The block sampler of an element-wise initializer, or None for a kind
+    that builds the whole variable."""
+    impl = _SAMPLERS.get(v.initializer["kind"])
+    if impl is None:
+        return None
+    return impl(v, v.initializer["args"], _sample_dtype(np.dtype(v.dtype)))
 
 
-def _threads(threads: int | None) -> int:
-    if threads is None:
-        return os.cpu_count() or 1
-    if threads < 1:
-        raise ValueError(f"threads must be at least 1, got {threads}")
-    return threads
-
-
-class _Workers(NamedTuple):
-    """The threads that fill blocks: a pool (None for one thread) and its size."""
-
-    pool: Executor | None
-    threads: int
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown()
-
-
-def _workers(threads: int | None) -> _Workers:
-    n = _threads(threads)
-    return _Workers(ThreadPoolExecutor(n) if n > 1 else None, n)
+def _whole(v: VariableInfo, seed: int, workers: _Workers) -> Array:
+    sampler = _sampler(v)
+    if sampler is not None:
+        values = _sample_range(v, sampler, seed, 0, v.size, workers=workers)
+        return values.reshape(v.shape)
+    kind = v.initializer["kind"]
+    build = _BUILDERS.get(kind)
+    if build is None:
+        raise ValueError(f"variable {v.name!r}: unknown initializer {kind!r}")
+    return build(v, v.initializer["args"], seed)
 
 
 def init_variable(
@@ -118,3 +114,61 @@ def init(seed: int | None = None, *, threads: int | None = None) -> dict[str, Ar
 
     The values do not depend on `threads` (default: the CPU count)."""
     return dict(iter_init(seed, threads=threads))
+
+
+def regularization_loss(params: Mapping[str, Array]) -> float:
+    """The sum of the regularizers' losses (TF1 formulas), accumulated in float64.
+
+    l1: scale*sum|w|; l2: scale*sum(w^2); l2_loss: scale*sum(w^2)/2;
+    l1_l2: l1*sum|w| + l2*sum(w^2). A partitioned variable adds one loss per
+    part in TF; these sums over the parts equal the sum over the whole."""
+    total = 0.0
+    for v in _variables():
+        reg = v.regularizer
+        if reg is None:
+            continue
+        loss = _REGULARIZERS.get(reg["kind"])
+        if loss is None:
+            msg = f"variable {v.name!r}: unknown regularizer {reg['kind']!r}"
+            raise ValueError(msg)
+        total += loss(np.asarray(params[v.name]), reg["args"])
+    return total
+
+
+def apply_constraints(params: MutableMapping[str, Array]) -> None:
+    """Replace each constrained variable by its projection (the whole variable),
+    Keras's formulas (epsilon 1e-7) in its dtype."""
+    for v in _variables():
+        con = v.constraint
+        if con is not None:
+            project = _CONSTRAINTS.get(con["kind"])
+            if project is None:
+                msg = f"variable {v.name!r}: unknown constraint {con['kind']!r}"
+                raise ValueError(msg)
+            w = np.asarray(params[v.name])
+            params[v.name] = project(w, con["args"]).astype(w.dtype, copy=False)
+
+
+def check(params: Mapping[str, Array], *, strict: bool = True) -> None:
+    """Raise ParamsError at the first missing key, wrong shape or dtype, and,
+    when `strict`, extra key."""
+    for v in _variables():
+        if v.name not in params:
+            raise ParamsError(
+                f"missing variable {v.name!r}: expected shape {list(v.shape)} dtype {v.dtype}"
+            )
+        a = params[v.name]
+        shape = tuple(np.shape(a))
+        if shape != v.shape:
+            raise ParamsError(
+                f"variable {v.name!r}: expected shape {list(v.shape)}, got {list(shape)}"
+            )
+        dtype = np.asarray(a).dtype
+        if dtype != np.dtype(v.dtype):
+            msg = f"variable {v.name!r}: expected dtype {v.dtype}, got {dtype}"
+            raise ParamsError(msg)
+    if strict:
+        for key in params:
+            if key not in _by_name():
+                msg = f"unexpected key {key!r}: no such variable in {SPEC_NAME!r}"
+                raise ParamsError(msg)

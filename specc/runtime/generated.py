@@ -8,7 +8,17 @@ therefore gives a module of an empty spec.
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from specc.runtime.kinds import (
+        _BuilderImpl,
+        _ConstraintImpl,
+        _RegularizerImpl,
+        _SamplerImpl,
+    )
 
 #: The spec's `name`.
 SPEC_NAME: Final[str] = ""
@@ -23,3 +33,9 @@ _TABLE: Final[str] = (
     '{"collections":[],"constraints":[],"initializers":[],"options":[],'
     '"regularizers":[],"variables":[]}'
 )
+
+# The catalog's dispatch tables (kind -> the kind's function): here, no kinds.
+_SAMPLERS: Final[Mapping[str, _SamplerImpl]] = MappingProxyType({})
+_BUILDERS: Final[Mapping[str, _BuilderImpl]] = MappingProxyType({})
+_REGULARIZERS: Final[Mapping[str, _RegularizerImpl]] = MappingProxyType({})
+_CONSTRAINTS: Final[Mapping[str, _ConstraintImpl]] = MappingProxyType({})

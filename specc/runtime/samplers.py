@@ -7,17 +7,14 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import numpy as np
 
 from specc.runtime.prelude import BLOCK_SIZE, Array, _Sampler
 from specc.runtime.streams import _TASK_BLOCKS, _generators, _local, _name_hash
 from specc.runtime.table import VariableInfo
-
-if TYPE_CHECKING:
-    from specc.runtime.api import _Workers
-
+from specc.runtime.workers import _Workers
 
 # --------------------------------------------------------------------- samplers
 
@@ -300,16 +297,6 @@ def _fans(shape: tuple[int, ...]) -> tuple[float, float]:
     return float(shape[-2] * receptive), float(shape[-1] * receptive)
 
 
-_PRESETS: Final[dict[str, tuple[float, str, str]]] = {
-    "glorot_uniform": (1.0, "fan_avg", "uniform"),
-    "glorot_normal": (1.0, "fan_avg", "truncated_normal"),
-    "he_normal": (2.0, "fan_in", "truncated_normal"),
-    "he_uniform": (2.0, "fan_in", "uniform"),
-    "lecun_normal": (1.0, "fan_in", "truncated_normal"),
-    "lecun_uniform": (1.0, "fan_in", "uniform"),
-}
-
-
 def _variance_scaling(
     scale: float,
     mode: str,
@@ -337,32 +324,6 @@ def _variance_scaling(
 def _sample_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
     """float16 is sampled in float32 and rounded; other dtypes sample as themselves."""
     return np.dtype(np.float32) if dtype == np.float16 else dtype
-
-
-def _sampler(v: VariableInfo) -> _Sampler | None:
-    """The element-wise sampler of a variable, or None for the other kinds."""
-    kind = v.initializer["kind"]
-    args = v.initializer["args"]
-    dtype = _sample_dtype(np.dtype(v.dtype))
-    if kind == "random_uniform":
-        if dtype.kind in "iu":
-            return _integer_sampler(int(args["minval"]), int(args["maxval"]))
-        return _uniform_sampler(args["minval"], args["maxval"], dtype)
-    if kind in ("random_normal", "truncated_normal"):
-        truncated = kind == "truncated_normal"
-        return _normal_sampler(args["mean"], args["stddev"], truncated=truncated)
-    if kind == "uniform_unit_scaling":
-        input_size = max(float(math.prod(v.shape[:-1])), 1.0)
-        max_val = math.sqrt(3 / input_size) * args["factor"]
-        return _uniform_sampler(-max_val, max_val, dtype)
-    if kind == "variance_scaling":
-        return _variance_scaling(
-            float(args["scale"]), args["mode"], args["distribution"], v.shape, dtype
-        )
-    if kind in _PRESETS:
-        scale, mode, distribution = _PRESETS[kind]
-        return _variance_scaling(scale, mode, distribution, v.shape, dtype)
-    return None
 
 
 def _sample_range(

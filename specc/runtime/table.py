@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from specc.runtime.generated import _TABLE, _TABLE_ENCODING
+from specc.runtime.generated import _TABLE, _TABLE_ENCODING, SPEC_NAME
 
 
 class PartitionInfo(NamedTuple):
@@ -114,3 +114,10 @@ def __getattr__(name: str) -> Any:
     if name == "VARIABLES":
         return _variables()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _info(name: str) -> VariableInfo:
+    try:
+        return _by_name()[name]
+    except KeyError:
+        raise KeyError(f"no variable {name!r} in spec {SPEC_NAME!r}") from None

@@ -176,6 +176,24 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def _info(name: str) -> VariableInfo:
+    try:
+        return _by_name()[name]
+    except KeyError:
+        raise KeyError(f"no variable {name!r} in spec {SPEC_NAME!r}") from None
+
+
+#: An element-wise initializer: (variable, args, sampling dtype) -> the sampler
+#: that fills its blocks (a part then costs only its own blocks).
+_SamplerImpl = Callable[[VariableInfo, Mapping[str, Any], np.dtype[Any]], _Sampler]
+#: Any other initializer: (variable, args, seed) -> the whole variable.
+_BuilderImpl = Callable[[VariableInfo, Mapping[str, Any], int], Array]
+#: A regularizer: (whole variable, args) -> its loss.
+_RegularizerImpl = Callable[[Array, Mapping[str, Any]], float]
+#: A constraint: (whole variable, args) -> its projection.
+_ConstraintImpl = Callable[[Array, Mapping[str, Any]], Array]
+
+
 # --------------------------------------------------------------------- streams
 
 _PERSON: Final = b"specc-rng-v2"
@@ -237,6 +255,30 @@ def _check_seed(seed: int | None) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64:
         raise ValueError(f"seed must be an integer in [0, 2**64), got {seed!r}")
     return seed
+
+
+def _threads(threads: int | None) -> int:
+    if threads is None:
+        return os.cpu_count() or 1
+    if threads < 1:
+        raise ValueError(f"threads must be at least 1, got {threads}")
+    return threads
+
+
+class _Workers(NamedTuple):
+    """The threads that fill blocks: a pool (None for one thread) and its size."""
+
+    pool: Executor | None
+    threads: int
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+
+def _workers(threads: int | None) -> _Workers:
+    n = _threads(threads)
+    return _Workers(ThreadPoolExecutor(n) if n > 1 else None, n)
 
 
 # --------------------------------------------------------------------- samplers
@@ -520,16 +562,6 @@ def _fans(shape: tuple[int, ...]) -> tuple[float, float]:
     return float(shape[-2] * receptive), float(shape[-1] * receptive)
 
 
-_PRESETS: Final[dict[str, tuple[float, str, str]]] = {
-    "glorot_uniform": (1.0, "fan_avg", "uniform"),
-    "glorot_normal": (1.0, "fan_avg", "truncated_normal"),
-    "he_normal": (2.0, "fan_in", "truncated_normal"),
-    "he_uniform": (2.0, "fan_in", "uniform"),
-    "lecun_normal": (1.0, "fan_in", "truncated_normal"),
-    "lecun_uniform": (1.0, "fan_in", "uniform"),
-}
-
-
 def _variance_scaling(
     scale: float,
     mode: str,
@@ -557,32 +589,6 @@ def _variance_scaling(
 def _sample_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
     """float16 is sampled in float32 and rounded; other dtypes sample as themselves."""
     return np.dtype(np.float32) if dtype == np.float16 else dtype
-
-
-def _sampler(v: VariableInfo) -> _Sampler | None:
-    """The element-wise sampler of a variable, or None for the other kinds."""
-    kind = v.initializer["kind"]
-    args = v.initializer["args"]
-    dtype = _sample_dtype(np.dtype(v.dtype))
-    if kind == "random_uniform":
-        if dtype.kind in "iu":
-            return _integer_sampler(int(args["minval"]), int(args["maxval"]))
-        return _uniform_sampler(args["minval"], args["maxval"], dtype)
-    if kind in ("random_normal", "truncated_normal"):
-        truncated = kind == "truncated_normal"
-        return _normal_sampler(args["mean"], args["stddev"], truncated=truncated)
-    if kind == "uniform_unit_scaling":
-        input_size = max(float(math.prod(v.shape[:-1])), 1.0)
-        max_val = math.sqrt(3 / input_size) * args["factor"]
-        return _uniform_sampler(-max_val, max_val, dtype)
-    if kind == "variance_scaling":
-        return _variance_scaling(
-            float(args["scale"]), args["mode"], args["distribution"], v.shape, dtype
-        )
-    if kind in _PRESETS:
-        scale, mode, distribution = _PRESETS[kind]
-        return _variance_scaling(scale, mode, distribution, v.shape, dtype)
-    return None
 
 
 def _sample_range(
@@ -627,60 +633,41 @@ def _sample_range(
     return out if out.size == buf.size else out.copy()
 
 
-def _constant(v: VariableInfo, value: Any) -> Array:
-    """TF1's constant_initializer: a scalar broadcast, or a flat list padded
-    with its last element."""
-    dtype = np.dtype(v.dtype)
-    if not isinstance(value, list):
-        return np.full(v.shape, value, dtype=dtype)
-    flat = np.array(value, dtype=dtype).reshape(-1)
-    size = v.size
-    if size == 0:  # TF checks nothing for an empty shape
-        return np.zeros(v.shape, dtype=dtype)
-    if flat.size == 0:  # TF fills zeros for an empty list
-        return np.zeros(v.shape, dtype=dtype)
-    if flat.size < size:
-        pad = np.full(size - flat.size, flat[-1], dtype=dtype)
-        flat = np.concatenate([flat, pad])
-    return flat[:size].reshape(v.shape)
+def _sum_abs(w: Array) -> float:
+    return float(np.sum(np.abs(w), dtype=np.float64))
 
 
-def _orthogonal(v: VariableInfo, gain: float, seed: int) -> Array:
-    """TF1's orthogonal_initializer: QR of a normal matrix from one stream,
-    with the sign fix, transposed when there are fewer rows than columns."""
-    rows = math.prod(v.shape[:-1])
-    cols = v.shape[-1]
-    flat_shape = (cols, rows) if rows < cols else (rows, cols)
-    dtype = _sample_dtype(np.dtype(v.dtype))
-    a = np.empty(flat_shape[0] * flat_shape[1], dtype)
-    _normal(_generator(seed, _name_hash(v.name), 0), a)
-    q, r = np.linalg.qr(a.reshape(flat_shape))
-    q *= np.sign(np.diag(r))
-    if rows < cols:
-        q = q.T
-    out = np.ascontiguousarray(q.reshape(v.shape))
-    out *= gain
-    return out.astype(v.dtype, copy=False)
+def _sum_sq(w: Array) -> float:
+    return float(np.sum(np.square(w, dtype=np.float64)))
 
 
-def _checkpoint(v: VariableInfo, path: str, key: str | None) -> Array:
-    full = os.path.join(_MODULE_DIR, path)
-    name = v.name if key is None else key
-    if full.endswith(".safetensors"):
-        arrays = _read_safetensors(full, only=name)
-    else:
-        with np.load(full, allow_pickle=False) as npz:
-            arrays = {name: npz[name]} if name in npz.files else {}
-    if name not in arrays:
-        msg = f"checkpoint {path!r} has no array {name!r} for {v.name!r}"
-        raise KeyError(msg)
-    a = arrays[name]
-    if tuple(a.shape) != v.shape or a.dtype != np.dtype(v.dtype):
-        raise ParamsError(
-            f"checkpoint {path!r} key {name!r}: expected shape {list(v.shape)} dtype "
-            f"{v.dtype} for variable {v.name!r}, found shape {list(a.shape)} dtype {a.dtype}"
-        )
-    return a
+_EPSILON: Final = 1e-7
+
+
+def _axes(axis: int | list[int]) -> tuple[int, ...]:
+    return (axis,) if isinstance(axis, int) else tuple(axis)
+
+
+def _norms(w: Array, axis: int | list[int]) -> Array:
+    """The L2 norms of w along `axis` (an int or a list), kept as size-1 axes."""
+    norms: Array = np.sqrt(np.sum(np.square(w), axis=_axes(axis), keepdims=True))
+    return norms
+
+
+def _rescale(w: Array, desired: Array, norms: Array) -> Array:
+    """w with its norms along an axis changed from `norms` to `desired`, as Keras
+    does it (epsilon 1e-7), in w's dtype."""
+    out: Array = w * (desired / (_EPSILON + norms))
+    return out
+
+
+def _sampler(v: VariableInfo) -> _Sampler | None:
+    """The block sampler of an element-wise initializer, or None for a kind
+    that builds the whole variable."""
+    impl = _SAMPLERS.get(v.initializer["kind"])
+    if impl is None:
+        return None
+    return impl(v, v.initializer["args"], _sample_dtype(np.dtype(v.dtype)))
 
 
 def _whole(v: VariableInfo, seed: int, workers: _Workers) -> Array:
@@ -689,56 +676,10 @@ def _whole(v: VariableInfo, seed: int, workers: _Workers) -> Array:
         values = _sample_range(v, sampler, seed, 0, v.size, workers=workers)
         return values.reshape(v.shape)
     kind = v.initializer["kind"]
-    args = v.initializer["args"]
-    if kind == "zeros":
-        return np.zeros(v.shape, dtype=v.dtype)
-    if kind == "ones":
-        return np.ones(v.shape, dtype=v.dtype)
-    if kind == "constant":
-        return _constant(v, args["value"])
-    if kind == "value":
-        literal: Array = np.array(args["value"], dtype=v.dtype)
-        return literal.reshape(v.shape)
-    if kind == "identity":
-        eye: Array = np.eye(v.shape[0], v.shape[1], dtype=v.dtype)
-        eye *= np.asarray(args["gain"], dtype=v.dtype)
-        return eye
-    if kind == "orthogonal":
-        return _orthogonal(v, args["gain"], seed)
-    if kind == "checkpoint":
-        return _checkpoint(v, args["path"], args["key"])
-    raise ValueError(f"variable {v.name!r}: unknown initializer {kind!r}")
-
-
-def _info(name: str) -> VariableInfo:
-    try:
-        return _by_name()[name]
-    except KeyError:
-        raise KeyError(f"no variable {name!r} in spec {SPEC_NAME!r}") from None
-
-
-def _threads(threads: int | None) -> int:
-    if threads is None:
-        return os.cpu_count() or 1
-    if threads < 1:
-        raise ValueError(f"threads must be at least 1, got {threads}")
-    return threads
-
-
-class _Workers(NamedTuple):
-    """The threads that fill blocks: a pool (None for one thread) and its size."""
-
-    pool: Executor | None
-    threads: int
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown()
-
-
-def _workers(threads: int | None) -> _Workers:
-    n = _threads(threads)
-    return _Workers(ThreadPoolExecutor(n) if n > 1 else None, n)
+    build = _BUILDERS.get(kind)
+    if build is None:
+        raise ValueError(f"variable {v.name!r}: unknown initializer {kind!r}")
+    return build(v, v.initializer["args"], seed)
 
 
 def init_variable(
@@ -811,17 +752,6 @@ def init(seed: int | None = None, *, threads: int | None = None) -> dict[str, Ar
     return dict(iter_init(seed, threads=threads))
 
 
-# --------------------------------------------------------------------- losses
-
-
-def _sum_abs(w: Array) -> float:
-    return float(np.sum(np.abs(w), dtype=np.float64))
-
-
-def _sum_sq(w: Array) -> float:
-    return float(np.sum(np.square(w, dtype=np.float64)))
-
-
 def regularization_loss(params: Mapping[str, Array]) -> float:
     """The sum of the regularizers' losses (TF1 formulas), accumulated in float64.
 
@@ -833,58 +763,26 @@ def regularization_loss(params: Mapping[str, Array]) -> float:
         reg = v.regularizer
         if reg is None:
             continue
-        w = np.asarray(params[v.name])
-        kind = reg["kind"]
-        args = reg["args"]
-        if kind == "l1":
-            total += args["scale"] * _sum_abs(w)
-        elif kind == "l2":
-            total += args["scale"] * _sum_sq(w)
-        elif kind == "l2_loss":
-            total += args["scale"] * _sum_sq(w) / 2
-        elif kind == "l1_l2":
-            total += args["l1"] * _sum_abs(w) + args["l2"] * _sum_sq(w)
-        else:
-            raise ValueError(f"variable {v.name!r}: unknown regularizer {kind!r}")
+        loss = _REGULARIZERS.get(reg["kind"])
+        if loss is None:
+            msg = f"variable {v.name!r}: unknown regularizer {reg['kind']!r}"
+            raise ValueError(msg)
+        total += loss(np.asarray(params[v.name]), reg["args"])
     return total
 
 
-_EPSILON: Final = 1e-7
-
-
-def _axes(axis: int | list[int]) -> tuple[int, ...]:
-    return (axis,) if isinstance(axis, int) else tuple(axis)
-
-
-def _constrain(w: Array, kind: str, args: Mapping[str, Any]) -> Array:
-    """Keras's constraint formulas (epsilon 1e-7), in w's dtype."""
-    out: Array
-    if kind == "non_neg":
-        out = w * (w >= 0).astype(w.dtype)
-        return out
-    axes = _axes(args["axis"])
-    norms: Array = np.sqrt(np.sum(np.square(w), axis=axes, keepdims=True))
-    if kind == "max_norm":
-        desired = np.clip(norms, 0, args["max_value"])
-    elif kind == "min_max_norm":
-        rate = args["rate"]
-        clipped = np.clip(norms, args["min_value"], args["max_value"])
-        desired = rate * clipped + (1 - rate) * norms
-    elif kind == "unit_norm":
-        desired = np.ones_like(norms)
-    else:
-        raise ValueError(f"unknown constraint {kind!r}")
-    out = w * (desired / (_EPSILON + norms))
-    return out
-
-
 def apply_constraints(params: MutableMapping[str, Array]) -> None:
-    """Replace each constrained variable by its projection (the whole variable)."""
+    """Replace each constrained variable by its projection (the whole variable),
+    Keras's formulas (epsilon 1e-7) in its dtype."""
     for v in _variables():
-        if v.constraint is not None:
+        con = v.constraint
+        if con is not None:
+            project = _CONSTRAINTS.get(con["kind"])
+            if project is None:
+                msg = f"variable {v.name!r}: unknown constraint {con['kind']!r}"
+                raise ValueError(msg)
             w = np.asarray(params[v.name])
-            out = _constrain(w, v.constraint["kind"], v.constraint["args"])
-            params[v.name] = out.astype(w.dtype, copy=False)
+            params[v.name] = project(w, con["args"]).astype(w.dtype, copy=False)
 
 
 def check(params: Mapping[str, Array], *, strict: bool = True) -> None:
@@ -1076,3 +974,306 @@ def load(path: str | os.PathLike[str]) -> dict[str, Array]:
 
 
 _MODULE_DIR: Final = os.path.dirname(os.path.abspath(__file__))
+
+
+# --------------------------------------------------------------------- catalog
+# The NumPy code of each initializer, regularizer and constraint, copied from
+# its entry in specc's catalog, and the tables that find it by kind.
+
+
+def _init_zeros(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
+    """All zeros (False, '')."""
+    del args, seed
+    return np.zeros(v.shape, dtype=v.dtype)
+
+
+def _init_ones(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
+    """All ones (True)."""
+    del args, seed
+    return np.ones(v.shape, dtype=v.dtype)
+
+
+def _init_constant(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
+    """TF1's constant_initializer: a scalar broadcast, or a flat list padded
+    with its last element."""
+    del seed
+    value = args["value"]
+    dtype = np.dtype(v.dtype)
+    if not isinstance(value, list):
+        return np.full(v.shape, value, dtype=dtype)
+    flat = np.array(value, dtype=dtype).reshape(-1)
+    size = v.size
+    if size == 0:  # TF checks nothing for an empty shape
+        return np.zeros(v.shape, dtype=dtype)
+    if flat.size == 0:  # TF fills zeros for an empty list
+        return np.zeros(v.shape, dtype=dtype)
+    if flat.size < size:
+        pad = np.full(size - flat.size, flat[-1], dtype=dtype)
+        flat = np.concatenate([flat, pad])
+    return flat[:size].reshape(v.shape)
+
+
+def _init_random_uniform(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """Uniform in [minval, maxval); integer variables draw integers."""
+    del v
+    if dtype.kind in "iu":
+        return _integer_sampler(int(args["minval"]), int(args["maxval"]))
+    return _uniform_sampler(args["minval"], args["maxval"], dtype)
+
+
+def _init_random_normal(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """Normal with the given mean and standard deviation."""
+    del v, dtype
+    return _normal_sampler(args["mean"], args["stddev"], truncated=False)
+
+
+def _init_truncated_normal(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """Normal, values beyond two standard deviations redrawn."""
+    del v, dtype
+    return _normal_sampler(args["mean"], args["stddev"], truncated=True)
+
+
+def _init_uniform_unit_scaling(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """Uniform in ±factor·√(3/fan_in), fan_in the product of all but the last
+    dimension (of the full shape, also for a part)."""
+    input_size = max(float(math.prod(v.shape[:-1])), 1.0)
+    max_val = math.sqrt(3 / input_size) * args["factor"]
+    return _uniform_sampler(-max_val, max_val, dtype)
+
+
+def _init_variance_scaling(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """TF1's VarianceScaling with the given scale, mode and distribution."""
+    scale = float(args["scale"])
+    return _variance_scaling(scale, args["mode"], args["distribution"], v.shape, dtype)
+
+
+def _init_glorot_uniform(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """variance_scaling(1, fan_avg, uniform)."""
+    del args
+    return _variance_scaling(1.0, "fan_avg", "uniform", v.shape, dtype)
+
+
+def _init_glorot_normal(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """variance_scaling(1, fan_avg, truncated_normal)."""
+    del args
+    return _variance_scaling(1.0, "fan_avg", "truncated_normal", v.shape, dtype)
+
+
+def _init_he_normal(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """variance_scaling(2, fan_in, truncated_normal)."""
+    del args
+    return _variance_scaling(2.0, "fan_in", "truncated_normal", v.shape, dtype)
+
+
+def _init_he_uniform(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """variance_scaling(2, fan_in, uniform)."""
+    del args
+    return _variance_scaling(2.0, "fan_in", "uniform", v.shape, dtype)
+
+
+def _init_lecun_normal(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """variance_scaling(1, fan_in, truncated_normal)."""
+    del args
+    return _variance_scaling(1.0, "fan_in", "truncated_normal", v.shape, dtype)
+
+
+def _init_lecun_uniform(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """variance_scaling(1, fan_in, uniform)."""
+    del args
+    return _variance_scaling(1.0, "fan_in", "uniform", v.shape, dtype)
+
+
+def _init_orthogonal(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
+    """TF1's orthogonal_initializer: QR of a normal matrix from one stream,
+    with the sign fix, transposed when there are fewer rows than columns."""
+    rows = math.prod(v.shape[:-1])
+    cols = v.shape[-1]
+    flat_shape = (cols, rows) if rows < cols else (rows, cols)
+    dtype = _sample_dtype(np.dtype(v.dtype))
+    a = np.empty(flat_shape[0] * flat_shape[1], dtype)
+    _normal(_generator(seed, _name_hash(v.name), 0), a)
+    q, r = np.linalg.qr(a.reshape(flat_shape))
+    q *= np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    out = np.ascontiguousarray(q.reshape(v.shape))
+    out *= args["gain"]
+    return out.astype(v.dtype, copy=False)
+
+
+def _init_identity(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
+    """gain times the identity matrix (ones on the main diagonal)."""
+    del seed
+    eye: Array = np.eye(v.shape[0], v.shape[1], dtype=v.dtype)
+    eye *= np.asarray(args["gain"], dtype=v.dtype)
+    return eye
+
+
+def _init_checkpoint(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
+    """The array stored under `key` (default: the variable's full name) in a
+    .npz or .safetensors file, its path relative to the module's folder."""
+    del seed
+    path = args["path"]
+    full = os.path.join(_MODULE_DIR, path)
+    name = v.name if args["key"] is None else args["key"]
+    if full.endswith(".safetensors"):
+        arrays = _read_safetensors(full, only=name)
+    else:
+        with np.load(full, allow_pickle=False) as npz:
+            arrays = {name: npz[name]} if name in npz.files else {}
+    if name not in arrays:
+        msg = f"checkpoint {path!r} has no array {name!r} for {v.name!r}"
+        raise KeyError(msg)
+    a = arrays[name]
+    if tuple(a.shape) != v.shape or a.dtype != np.dtype(v.dtype):
+        raise ParamsError(
+            f"checkpoint {path!r} key {name!r}: expected shape {list(v.shape)} dtype "
+            f"{v.dtype} for variable {v.name!r}, found shape {list(a.shape)} dtype {a.dtype}"
+        )
+    return a
+
+
+def _init_value(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
+    """A literal nested list: the variable's shape and dtype come from it."""
+    del seed
+    literal: Array = np.array(args["value"], dtype=v.dtype)
+    return literal.reshape(v.shape)
+
+
+def _loss_l1(w: Array, args: Mapping[str, Any]) -> float:
+    """scale·Σ|w|."""
+    return float(args["scale"] * _sum_abs(w))
+
+
+def _loss_l2(w: Array, args: Mapping[str, Any]) -> float:
+    """scale·Σw²."""
+    return float(args["scale"] * _sum_sq(w))
+
+
+def _loss_l2_loss(w: Array, args: Mapping[str, Any]) -> float:
+    """scale·Σw²/2."""
+    return float(args["scale"] * _sum_sq(w) / 2)
+
+
+def _loss_l1_l2(w: Array, args: Mapping[str, Any]) -> float:
+    """l1·Σ|w| + l2·Σw²."""
+    return float(args["l1"] * _sum_abs(w) + args["l2"] * _sum_sq(w))
+
+
+def _constrain_max_norm(w: Array, args: Mapping[str, Any]) -> Array:
+    """w · clip(n, 0, max_value) / (1e-7 + n), n the norms along axis."""
+    norms = _norms(w, args["axis"])
+    return _rescale(w, np.clip(norms, 0, args["max_value"]), norms)
+
+
+def _constrain_min_max_norm(w: Array, args: Mapping[str, Any]) -> Array:
+    """w · (rate·clip(n, min, max) + (1-rate)·n) / (1e-7 + n)."""
+    norms = _norms(w, args["axis"])
+    rate = args["rate"]
+    clipped = np.clip(norms, args["min_value"], args["max_value"])
+    return _rescale(w, rate * clipped + (1 - rate) * norms, norms)
+
+
+def _constrain_non_neg(w: Array, args: Mapping[str, Any]) -> Array:
+    """Negative values become zero."""
+    del args
+    out: Array = w * (w >= 0).astype(w.dtype)
+    return out
+
+
+def _constrain_unit_norm(w: Array, args: Mapping[str, Any]) -> Array:
+    """w / (1e-7 + n)."""
+    norms = _norms(w, args["axis"])
+    return _rescale(w, np.ones_like(norms), norms)
+
+
+#: Element-wise initializers: (variable, args, sampling dtype) -> block sampler.
+_SAMPLERS: Final[Mapping[str, _SamplerImpl]] = MappingProxyType(
+    {
+        "random_uniform": _init_random_uniform,
+        "random_normal": _init_random_normal,
+        "truncated_normal": _init_truncated_normal,
+        "uniform_unit_scaling": _init_uniform_unit_scaling,
+        "variance_scaling": _init_variance_scaling,
+        "glorot_uniform": _init_glorot_uniform,
+        "glorot_normal": _init_glorot_normal,
+        "he_normal": _init_he_normal,
+        "he_uniform": _init_he_uniform,
+        "lecun_normal": _init_lecun_normal,
+        "lecun_uniform": _init_lecun_uniform,
+    }
+)
+#: The other initializers: (variable, args, seed) -> the whole variable.
+_BUILDERS: Final[Mapping[str, _BuilderImpl]] = MappingProxyType(
+    {
+        "zeros": _init_zeros,
+        "ones": _init_ones,
+        "constant": _init_constant,
+        "orthogonal": _init_orthogonal,
+        "identity": _init_identity,
+        "checkpoint": _init_checkpoint,
+        "value": _init_value,
+    }
+)
+#: Regularizers: (the variable's value, args) -> its loss.
+_REGULARIZERS: Final[Mapping[str, _RegularizerImpl]] = MappingProxyType(
+    {
+        "l1": _loss_l1,
+        "l2": _loss_l2,
+        "l2_loss": _loss_l2_loss,
+        "l1_l2": _loss_l1_l2,
+    }
+)
+#: Constraints: (the variable's value, args) -> its projection.
+_CONSTRAINTS: Final[Mapping[str, _ConstraintImpl]] = MappingProxyType(
+    {
+        "max_norm": _constrain_max_norm,
+        "min_max_norm": _constrain_min_max_norm,
+        "non_neg": _constrain_non_neg,
+        "unit_norm": _constrain_unit_norm,
+    }
+)
