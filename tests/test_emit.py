@@ -322,3 +322,36 @@ def test_a_large_table_is_embedded_compressed(demo: Path, monkeypatch: pytest.Mo
     assert t is not None and len(t["variables"]) == 3
     mod = load_module(src, str(out))
     assert [v.name for v in mod.VARIABLES] == ["enc/kernel", "enc/emb", "enc/steps"]
+
+
+def test_the_modules_dtype_tables_are_the_formats_tables() -> None:
+    """The tables the emitter writes are those the importable readers build from
+    specc.catalog.dtypes (one dtype table)."""
+    from specc.emit import load_runtime
+    from specc.formats import tables
+
+    rt = load_runtime()
+    assert dict(rt._NPY_DTYPES) == dict(tables._NPY_DTYPES)
+    assert dict(rt._SAFETENSORS_DTYPES) == dict(tables._SAFETENSORS_DTYPES)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "shape", "message"),
+    [
+        ("string", "[2]", "cannot initialize or save string variables"),
+        ("float32", "[" + ", ".join(["1"] * 65) + "]", "rank 65 is more than the 64"),
+    ],
+)
+def test_what_numpy_cannot_hold_is_refused(
+    tmp_path: Path, dtype: str, shape: str, message: str
+) -> None:
+    from specc.emit import EmitError
+
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        f"specc: 1\nname: s\nbody:\n  - var: w\n    shape: {shape}\n    dtype: {dtype}\n"
+    )
+    comp = compile_file(str(spec))
+    assert comp.ok and comp.table is not None, comp.diagnostics
+    with pytest.raises(EmitError, match=f"variable 'w': .*{message}"):
+        render_module(comp.table, str(spec), str(tmp_path / "s.py"))

@@ -27,9 +27,9 @@ from specc.catalog.dtypes import DType
 if TYPE_CHECKING:
     import numpy as np
 
+    from specc.formats.params import find_array, read_params
     from specc.runtime.kinds import _BuilderImpl, _SamplerImpl
-    from specc.runtime.load import _MODULE_DIR, _read_safetensors
-    from specc.runtime.prelude import Array, _Sampler
+    from specc.runtime.prelude import _MODULE_DIR, Array, _Sampler
     from specc.runtime.samplers import (
         _integer_sampler,
         _normal,
@@ -471,26 +471,19 @@ def _init_identity(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array
 
 def _init_checkpoint(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
     """The array stored under `key` (default: the variable's full name) in a
-    .npz or .safetensors file, its path relative to the module's folder."""
+    .npz or .safetensors file, its path relative to the module's folder. The
+    header is checked before any data is read."""
     del seed
-    path = args["path"]
-    full = os.path.join(_MODULE_DIR, path)
-    name = v.name if args["key"] is None else args["key"]
-    if full.endswith(".safetensors"):
-        arrays = _read_safetensors(full, only=name)
-    else:
-        with np.load(full, allow_pickle=False) as npz:
-            arrays = {name: npz[name]} if name in npz.files else {}
-    if name not in arrays:
-        msg = f"checkpoint {path!r} has no array {name!r} for {v.name!r}"
-        raise KeyError(msg)
-    a = arrays[name]
-    if tuple(a.shape) != v.shape or a.dtype != np.dtype(v.dtype):
+    path = os.path.join(_MODULE_DIR, args["path"])
+    key = v.name if args["key"] is None else args["key"]
+    found = find_array(path, key)
+    if found.shape != v.shape or found.dtype != v.dtype:
         raise ParamsError(
-            f"checkpoint {path!r} key {name!r}: expected shape {list(v.shape)} dtype "
-            f"{v.dtype} for variable {v.name!r}, found shape {list(a.shape)} dtype {a.dtype}"
+            f"checkpoint {args['path']!r} key {key!r}: expected shape {list(v.shape)} "
+            f"dtype {v.dtype} for variable {v.name!r}, found shape "
+            f"{list(found.shape)} dtype {found.dtype}"
         )
-    return a
+    return read_params(path, only=key)[key].astype(v.dtype, copy=False)
 
 
 # --------------------------------------------------------------------------- registry

@@ -37,10 +37,12 @@ RUNTIME_FILES: Final = (
     "runtime/workers.py",
     "runtime/samplers.py",
     "runtime/norms.py",
+    "formats/arrays.py",
+    "formats/atomic.py",
+    "formats/npz.py",
+    "formats/safetensors.py",
+    "formats/params.py",
     "runtime/api.py",
-    "runtime/files.py",
-    "runtime/init_file.py",
-    "runtime/load.py",
 )
 
 #: The catalogs whose kinds carry NumPy code, their files, and the dispatch
@@ -61,7 +63,9 @@ class EmbedError(Exception):
 
 
 def _is_type_checking(node: ast.stmt) -> bool:
-    if not isinstance(node, ast.If) or node.orelse:
+    """`if TYPE_CHECKING:`, with or without an `else:` (which holds what the
+    importable file uses instead, e.g. a lazily imported NumPy)."""
+    if not isinstance(node, ast.If):
         return False
     test = node.test
     if isinstance(test, ast.Attribute):
@@ -128,6 +132,29 @@ def runtime_source() -> str:
     return "\n\n\n".join(embeddable(read(f), f) for f in RUNTIME_FILES)
 
 
+def defined_names(source: str) -> list[str]:
+    """The names the top-level statements of `source` define, in order (with
+    repeats: the module is one namespace, so a repeat is a clash)."""
+    names: list[str] = []
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.append(node.name)
+        elif isinstance(node, ast.Assign):
+            names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.append(node.target.id)
+    return names
+
+
+def check_unique(source: str) -> None:
+    """Refuse code in which two embedded files (or kinds) define one name."""
+    seen: set[str] = set()
+    for name in defined_names(source):
+        if name in seen:
+            raise EmbedError(f"{name} is defined twice in the generated module")
+        seen.add(name)
+
+
 @dataclass(frozen=True, slots=True)
 class Impl:
     """A catalog kind's NumPy code: the function an entry names as `impl=`."""
@@ -183,8 +210,13 @@ def all_impls() -> list[Impl]:
     return [i for c, f, tables in CATALOG_FILES for i in catalog_impls(c, f, tables)]
 
 
-def dispatch_table(impls: list[Impl], table: str) -> str:
-    """The literal of one dispatch table, `MappingProxyType({kind: function})`,
-    as ruff's formatter writes it."""
-    rows = "".join(f'        "{i.kind}": {i.name},\n' for i in impls if i.table == table)
+def mapping_literal(pairs: list[tuple[str, str]]) -> str:
+    """`MappingProxyType({key: value, ...})` as ruff's formatter writes it; keys
+    are written as string literals, values as given (names or literals)."""
+    rows = "".join(f'        "{key}": {value},\n' for key, value in pairs)
     return f"MappingProxyType(\n    {{\n{rows}    }}\n)"
+
+
+def dispatch_table(impls: list[Impl], table: str) -> str:
+    """The literal of one dispatch table: kind -> its function."""
+    return mapping_literal([(i.kind, i.name) for i in impls if i.table == table])

@@ -14,7 +14,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from specc.formats.headers import ArrayInfo, CheckpointError, file_format, read_arrays
+from specc.formats.arrays import ArrayInfo, CheckpointError, file_format
+from specc.formats.params import read_arrays
 
 if TYPE_CHECKING:
     from specc.cli import Options

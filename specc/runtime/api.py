@@ -1,5 +1,6 @@
 """The module's public API: `init`, `iter_init`, `init_variable`,
-`init_partition`, `regularization_loss`, `apply_constraints` and `check`.
+`init_partition`, `init_file`, `regularization_loss`, `apply_constraints`,
+`check`, `save` and `load`.
 
 Kinds are looked up in the dispatch tables the emitter writes at the end of
 the module (`_SAMPLERS`, `_BUILDERS`, `_REGULARIZERS`, `_CONSTRAINTS`)."""
@@ -7,16 +8,20 @@ the module (`_SAMPLERS`, `_BUILDERS`, `_REGULARIZERS`, `_CONSTRAINTS`)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, MutableMapping
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from typing import Any
 
 import numpy as np
 
+from specc.formats.params import read_params, write_params
 from specc.runtime.generated import (
     _BUILDERS,
     _CONSTRAINTS,
     _REGULARIZERS,
     _SAMPLERS,
     SPEC_NAME,
+    SPEC_SHA256,
 )
 from specc.runtime.prelude import Array, _Sampler
 from specc.runtime.samplers import _sample_dtype, _sample_range
@@ -172,3 +177,52 @@ def check(params: Mapping[str, Array], *, strict: bool = True) -> None:
             if key not in _by_name():
                 msg = f"unexpected key {key!r}: no such variable in {SPEC_NAME!r}"
                 raise ParamsError(msg)
+
+
+def _metadata() -> dict[str, str]:
+    """What a .safetensors file the module writes says about its spec."""
+    return {"specc_spec": SPEC_NAME, "specc_sha256": SPEC_SHA256}
+
+
+def _checked(
+    entries: list[tuple[str, tuple[int, ...], np.dtype[Any]]],
+    arrays: Iterable[tuple[str, Array]],
+    progress: Callable[[int], None] | None,
+) -> Iterator[tuple[str, Array]]:
+    """The arrays, each checked against its entry (the name, shape and dtype the
+    file's header was written for); `progress(bytes so far)` once each is
+    written."""
+    done = 0
+    for want, (name, a) in zip(entries, arrays, strict=True):
+        if (name, tuple(a.shape), a.dtype) != want:
+            raise ParamsError(f"{name!r}: array does not match {want}")
+        yield name, a
+        done += a.nbytes
+        if progress is not None:
+            progress(done)
+
+
+def save(params: Mapping[str, Array], path: str | os.PathLike[str]) -> None:
+    """Write parameters to a .npz or .safetensors file (atomically)."""
+    arrays = [(k, np.asarray(a)) for k, a in params.items()]
+    entries = [(k, tuple(a.shape), a.dtype) for k, a in arrays]
+    write_params(path, entries, _checked(entries, arrays, None), _metadata())
+
+
+def init_file(
+    path: str | os.PathLike[str],
+    seed: int | None = None,
+    *,
+    threads: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Materialize every variable straight to a .npz or .safetensors file, one
+    variable in memory at a time; `progress(bytes_written)` after each."""
+    entries = [(v.name, v.shape, np.dtype(v.dtype)) for v in _variables()]
+    arrays = _checked(entries, iter_init(seed, threads=threads), progress)
+    write_params(path, entries, arrays, _metadata())
+
+
+def load(path: str | os.PathLike[str]) -> dict[str, Array]:
+    """Read parameters written by `save` (or any .npz / .safetensors file)."""
+    return read_params(os.fspath(path))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from typing import Any, Final
 
@@ -15,3 +16,6 @@ BLOCK_SIZE: Final = 65536
 Array = npt.NDArray[Any]
 # A sampler fills out[i] (one row per block, rows of equal length) from gens[i].
 _Sampler = Callable[[Sequence[np.random.Generator], Array], None]
+
+#: The folder of the module: a checkpoint initializer's path is relative to it.
+_MODULE_DIR: Final = os.path.dirname(os.path.abspath(__file__))

@@ -14,6 +14,7 @@ name, shape, dtype, initializer): see specc's docs/rng.md.
 from __future__ import annotations
 
 import base64
+import difflib
 import hashlib
 import json
 import math
@@ -33,8 +34,10 @@ from collections.abc import (
     Sequence,
 )
 from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
+from io import BufferedReader
 from types import MappingProxyType
-from typing import IO, Any, Final, NamedTuple
+from typing import IO, Any, Final, NamedTuple, TypeAlias, TypeGuard
 
 import numpy as np
 import numpy.typing as npt
@@ -64,6 +67,50 @@ _TABLE: Final = (
     ',0]]],2,-1,-1,false,"emb/part_0:0",null,0,"tiny.yaml:14:5"],["ids",[3],"int32"'
     ',true,0,null,3,-1,-1,false,"ids:0",null,0,"tiny.yaml:18:5"]]}'
 )
+#: .npy dtypes: `descr` without its byte-order mark (a kind letter alone: any
+#: size) -> specc's dtype name.
+_NPY_DTYPES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "f2": "float16",
+        "f4": "float32",
+        "f8": "float64",
+        "i1": "int8",
+        "i2": "int16",
+        "i4": "int32",
+        "i8": "int64",
+        "u1": "uint8",
+        "u2": "uint16",
+        "u4": "uint32",
+        "u8": "uint64",
+        "b1": "bool",
+        "?": "bool",
+        "?1": "bool",
+        "c8": "complex64",
+        "c16": "complex128",
+        "S": "string",
+        "U": "string",
+        "O": "string",
+    }
+)
+#: safetensors dtype codes -> specc's dtype name.
+_SAFETENSORS_DTYPES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "F16": "float16",
+        "BF16": "bfloat16",
+        "F32": "float32",
+        "F64": "float64",
+        "I8": "int8",
+        "I16": "int16",
+        "I32": "int32",
+        "I64": "int64",
+        "U8": "uint8",
+        "U16": "uint16",
+        "U32": "uint32",
+        "U64": "uint64",
+        "BOOL": "bool",
+        "C64": "complex64",
+    }
+)
 
 #: Elements per random block: block b of the flattened (C-order) variable is
 #: drawn from its own stream, so blocks can be filled in any order or thread.
@@ -72,6 +119,9 @@ BLOCK_SIZE: Final = 65536
 Array = npt.NDArray[Any]
 # A sampler fills out[i] (one row per block, rows of equal length) from gens[i].
 _Sampler = Callable[[Sequence[np.random.Generator], Array], None]
+
+#: The folder of the module: a checkpoint initializer's path is relative to it.
+_MODULE_DIR: Final = os.path.dirname(os.path.abspath(__file__))
 
 
 class PartitionInfo(NamedTuple):
@@ -661,6 +711,536 @@ def _rescale(w: Array, desired: Array, norms: Array) -> Array:
     return out
 
 
+class CheckpointError(ValueError):
+    """A parameter file that cannot be used: not a .npz or .safetensors file,
+    malformed, or without the array asked for. Its text names the file."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class ArrayInfo(NamedTuple):
+    """One array of a parameter file. `dtype` is specc's name (`float32`) when the
+    file's type has one, else the file's own spelling (`<V2`, `F8_E4M3`).
+    (A NamedTuple, as the runtime's records: generated modules may be exec'd
+    without an entry in `sys.modules`, which dataclasses need.)"""
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+
+
+def file_format(path: str) -> str | None:
+    """`npz` or `safetensors` by the file's suffix, else None."""
+    lower = path.lower()
+    if lower.endswith(".npz"):
+        return "npz"
+    if lower.endswith(".safetensors"):
+        return "safetensors"
+    return None
+
+
+@contextmanager
+def open_atomic(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """A binary file that replaces `path` in one rename when the block ends
+    without error, and is removed when it raises."""
+    target = os.fspath(path)
+    fd, tmp = tempfile.mkstemp(
+        prefix="." + os.path.basename(target) + ".",
+        suffix=".tmp",
+        dir=os.path.dirname(target) or ".",
+    )
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+        # mkstemp creates the file private (0600); give it the mode a plain
+        # open() would, as the user's umask allows
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
+    """Replace `path` with `data` in one rename."""
+    with open_atomic(path) as f:
+        f.write(data.encode("utf-8") if isinstance(data, str) else data)
+
+
+#: .npy headers larger than this are refused (real ones are under a kilobyte)
+MAX_NPY_HEADER: Final = 1 << 20
+
+_NPY_MAGIC: Final = b"\x93NUMPY"
+
+
+def npy_dtype(descr: str) -> str:
+    """specc's dtype name for a .npy `descr` (`'<f4'` -> `float32`), or `descr`
+    itself when there is none. Byte order does not change the dtype."""
+    body = descr[1:] if descr[:1] in "<>|=" else descr
+    return _NPY_DTYPES.get(body, _NPY_DTYPES.get(body[:1], descr))
+
+
+# ------------------------------------------------------------ literal parser
+
+
+class _LiteralError(ValueError):
+    pass
+
+
+_Scalar: TypeAlias = str | int | bool | None
+PyLiteral: TypeAlias = (
+    _Scalar | tuple["PyLiteral", ...] | list["PyLiteral"] | dict[str, "PyLiteral"]
+)
+
+
+class _Parser:
+    """A recursive-descent parser for the Python literals a .npy header uses:
+    dicts with string keys, tuples, lists, strings, integers, True/False/None."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+
+    def parse(self) -> PyLiteral:
+        value = self.value(0)
+        self.skip()
+        if self.pos != len(self.text):
+            raise _LiteralError(f"unexpected {self.text[self.pos : self.pos + 10]!r}")
+        return value
+
+    def skip(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos] in " \t\r\n":
+            self.pos += 1
+
+    def peek(self) -> str:
+        self.skip()
+        return self.text[self.pos : self.pos + 1]
+
+    def expect(self, ch: str) -> None:
+        if self.peek() != ch:
+            raise _LiteralError(f"expected {ch!r} at offset {self.pos}")
+        self.pos += 1
+
+    def value(self, depth: int) -> PyLiteral:
+        if depth > 32:
+            raise _LiteralError("nested too deeply")
+        ch = self.peek()
+        if ch == "{":
+            return self.mapping(depth)
+        if ch in "([":
+            return self.sequence(depth)
+        if ch in "'\"":
+            return self.string()
+        if ch == "-" or ch.isdigit():
+            return self.integer()
+        for word, result in (("True", True), ("False", False), ("None", None)):
+            if self.text.startswith(word, self.pos):
+                self.pos += len(word)
+                return result
+        raise _LiteralError(f"unexpected {self.text[self.pos : self.pos + 10]!r}")
+
+    def mapping(self, depth: int) -> dict[str, PyLiteral]:
+        self.expect("{")
+        out: dict[str, PyLiteral] = {}
+        while self.peek() != "}":
+            key = self.string()
+            self.expect(":")
+            out[key] = self.value(depth + 1)
+            if self.peek() != ",":
+                break
+            self.pos += 1
+        self.expect("}")
+        return out
+
+    def sequence(self, depth: int) -> PyLiteral:
+        close = ")" if self.peek() == "(" else "]"
+        self.pos += 1
+        items: list[PyLiteral] = []
+        trailing_comma = False
+        while self.peek() != close:
+            items.append(self.value(depth + 1))
+            trailing_comma = self.peek() == ","
+            if not trailing_comma:
+                break
+            self.pos += 1
+        self.expect(close)
+        if close == "]":
+            return items
+        if len(items) == 1 and not trailing_comma:
+            return items[0]  # a parenthesized value, not a tuple
+        return tuple(items)
+
+    def string(self) -> str:
+        quote = self.peek()
+        if quote not in ("'", '"'):
+            raise _LiteralError(f"expected a string at offset {self.pos}")
+        end = self.text.find(quote, self.pos + 1)
+        if end < 0:
+            raise _LiteralError("unterminated string")
+        raw = self.text[self.pos + 1 : end]
+        if "\\" in raw:
+            raise _LiteralError("escapes are not supported in .npy headers")
+        self.pos = end + 1
+        return raw
+
+    def integer(self) -> int:
+        start = self.pos
+        if self.text[self.pos] == "-":
+            self.pos += 1
+        while self.pos < len(self.text) and self.text[self.pos].isdigit():
+            self.pos += 1
+        # numpy wrote `3L` for longs under Python 2
+        digits = self.text[start : self.pos]
+        if self.text[self.pos : self.pos + 1] == "L":
+            self.pos += 1
+        if digits in ("", "-"):
+            raise _LiteralError(f"expected a number at offset {start}")
+        return int(digits)
+
+
+def parse_literal(text: str) -> PyLiteral:
+    """Parse a Python literal of the .npy header subset; ValueError if malformed."""
+    return _Parser(text).parse()
+
+
+# ------------------------------------------------------------ headers
+
+
+def _npy_header_text(data: bytes, path: str, key: str) -> str:
+    """The header literal of a .npy stream's first bytes."""
+    if not data.startswith(_NPY_MAGIC) or len(data) < 10:
+        raise CheckpointError(path, f"{key}: not a .npy array")
+    major = data[6]
+    if major == 1:
+        (length,) = struct.unpack("<H", data[8:10])
+        start = 10
+    elif major in (2, 3):
+        if len(data) < 12:
+            raise CheckpointError(path, f"{key}: truncated .npy header")
+        (length,) = struct.unpack("<I", data[8:12])
+        start = 12
+    else:
+        raise CheckpointError(path, f"{key}: unsupported .npy format version {major}")
+    if length > MAX_NPY_HEADER or len(data) < start + length:
+        raise CheckpointError(path, f"{key}: truncated .npy header")
+    try:
+        return data[start : start + length].decode("utf-8" if major == 3 else "latin-1")
+    except UnicodeDecodeError as e:
+        raise CheckpointError(path, f"{key}: malformed .npy header: {e}") from None
+
+
+def npy_header(data: bytes, path: str, key: str) -> tuple[tuple[int, ...], str]:
+    """(shape, dtype) from the first bytes of the .npy member `key` of `path`."""
+    try:
+        header = parse_literal(_npy_header_text(data, path, key))
+    except _LiteralError as e:
+        raise CheckpointError(path, f"{key}: malformed .npy header: {e}") from None
+    if not isinstance(header, dict):
+        raise CheckpointError(path, f"{key}: malformed .npy header")
+    descr, shape = header.get("descr"), header.get("shape")
+    if not isinstance(shape, tuple) or not all(
+        isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
+    ):
+        raise CheckpointError(path, f"{key}: malformed .npy shape {shape!r}")
+    dims = tuple(d for d in shape if isinstance(d, int))
+    if isinstance(descr, str):
+        return dims, npy_dtype(descr)
+    if isinstance(descr, list):
+        return dims, "structured"
+    raise CheckpointError(path, f"{key}: malformed .npy descr {descr!r}")
+
+
+def _member_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: str) -> bytes:
+    """The bytes of a member's .npy header (as many as its length field says)."""
+    with zf.open(info) as f:
+        head = f.read(12)
+        if len(head) >= 10 and head.startswith(_NPY_MAGIC):
+            if head[6] == 1:
+                (length,) = struct.unpack("<H", head[8:10])
+                need = 10 + length
+            else:
+                (length,) = struct.unpack("<I", head[8:12])
+                need = 12 + length
+            if need > MAX_NPY_HEADER:
+                raise CheckpointError(path, f"{_key(info)}: .npy header too large")
+            head += f.read(need - len(head))
+        return head
+
+
+def _key(info: zipfile.ZipInfo) -> str:
+    """A member's key: its name less `.npy`, as `numpy.load` gives it."""
+    return info.filename.removesuffix(".npy")
+
+
+def _members(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    return [info for info in zf.infolist() if not info.is_dir()]
+
+
+def read_npz(path: str) -> list[ArrayInfo]:
+    """The arrays of a .npz file, in the zip's order, from their headers only.
+    Raises CheckpointError for a malformed file, OSError when it cannot be
+    opened."""
+    out: list[ArrayInfo] = []
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in _members(zf):
+                key = _key(info)
+                shape, dtype = npy_header(_member_header(zf, info, path), path, key)
+                out.append(ArrayInfo(key, shape, dtype))
+    except zipfile.BadZipFile as e:
+        raise CheckpointError(path, f"not a .npz file ({e})") from None
+    except (
+        NotImplementedError,
+        RuntimeError,
+        EOFError,
+    ) as e:  # compression, encryption
+        raise CheckpointError(path, f"cannot read the .npz file ({e})") from None
+    return out
+
+
+# ------------------------------------------------------------ array data
+
+
+def read_npz_arrays(path: str, only: str | None = None) -> dict[str, npt.NDArray[Any]]:
+    """The arrays of a .npz file (only the one keyed `only`, when given)."""
+    out: dict[str, npt.NDArray[Any]] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in _members(zf):
+                key = _key(info)
+                if only is not None and key != only:
+                    continue
+                # our header check first: whatever it passes, NumPy can parse
+                npy_header(_member_header(zf, info, path), path, key)
+                with zf.open(info) as f:
+                    try:
+                        out[key] = np.lib.format.read_array(f, allow_pickle=False)
+                    except (ValueError, TypeError) as e:  # a dtype or short data
+                        raise CheckpointError(path, f"{key}: {e}") from None
+    except zipfile.BadZipFile as e:
+        raise CheckpointError(path, f"not a .npz file ({e})") from None
+    except (NotImplementedError, RuntimeError, EOFError) as e:
+        raise CheckpointError(path, f"cannot read the .npz file ({e})") from None
+    return out
+
+
+def write_npz(f: IO[bytes], arrays: Iterable[tuple[str, npt.NDArray[Any]]]) -> None:
+    """Write arrays, one at a time, as an uncompressed .npz (one `.npy` member
+    each, zip64 so that members may pass 4 GiB)."""
+    with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for name, a in arrays:
+            with zf.open(name + ".npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, _contiguous(a))
+
+
+def _contiguous(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    return a if a.flags.c_contiguous else a.copy(order="C")
+
+
+#: headers larger than this are refused (real ones are a few megabytes at most,
+#: for files of many tensors)
+MAX_SAFETENSORS_HEADER: Final = 100 << 20
+
+#: dtype name -> safetensors code
+_SAFETENSORS_CODES: Final = {name: code for code, name in _SAFETENSORS_DTYPES.items()}
+
+
+def _safetensors_header(f: IO[bytes], path: str) -> tuple[dict[str, Any], int]:
+    """The parsed JSON header of an open file, and where its data starts."""
+    head = f.read(8)
+    if len(head) < 8:
+        raise CheckpointError(path, "not a .safetensors file (too short)")
+    (length,) = struct.unpack("<Q", head)
+    size = os.fstat(f.fileno()).st_size
+    if length > MAX_SAFETENSORS_HEADER or 8 + length > size:
+        raise CheckpointError(path, f"not a .safetensors file (header length {length})")
+    raw = f.read(length)
+    try:
+        header = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise CheckpointError(path, f"malformed .safetensors header: {e}") from None
+    if not isinstance(header, dict):
+        raise CheckpointError(path, "malformed .safetensors header")
+    return header, 8 + length
+
+
+def _tensor(path: str, key: str, meta: object) -> tuple[ArrayInfo, str]:
+    """A header entry as an ArrayInfo, and its safetensors dtype code."""
+    if not isinstance(meta, dict):
+        raise CheckpointError(path, f"{key}: malformed tensor entry")
+    code, shape = meta.get("dtype"), meta.get("shape")
+    if not isinstance(code, str) or not _is_shape(shape):
+        raise CheckpointError(path, f"{key}: malformed dtype or shape")
+    return ArrayInfo(key, tuple(shape), _SAFETENSORS_DTYPES.get(code, code)), code
+
+
+def _is_shape(shape: object) -> TypeGuard[list[int]]:
+    """A list of non-negative ints (JSON's `true` is no dimension)."""
+    return isinstance(shape, list) and all(
+        isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
+    )
+
+
+def read_safetensors(path: str) -> list[ArrayInfo]:
+    """The tensors of a .safetensors file, in header order (`__metadata__`
+    skipped), from the header only. Raises CheckpointError for a malformed
+    file, OSError when it cannot be opened."""
+    with open(path, "rb") as f:
+        header, _ = _safetensors_header(f, path)
+    tensors = [(key, meta) for key, meta in header.items() if key != "__metadata__"]
+    return [_tensor(path, key, meta)[0] for key, meta in tensors]
+
+
+def _read_tensor(
+    f: BufferedReader, path: str, key: str, meta: Mapping[str, Any], start: int
+) -> npt.NDArray[Any]:
+    info, code = _tensor(path, key, meta)
+    try:
+        dtype = np.dtype(info.dtype).newbyteorder("<")
+    except TypeError:
+        raise CheckpointError(path, f"{key}: NumPy cannot hold dtype {code}") from None
+    a = np.empty(info.shape, dtype=dtype)
+    offsets = meta.get("data_offsets")
+    if (
+        not isinstance(offsets, list)
+        or len(offsets) != 2
+        or not all(isinstance(o, int) for o in offsets)
+        or offsets[1] - offsets[0] != a.nbytes
+    ):
+        msg = "data_offsets do not fit its shape and dtype"
+        raise CheckpointError(path, f"{key}: {msg}")
+    f.seek(start + offsets[0])
+    if f.readinto(a.reshape(-1).view(np.uint8).data) != a.nbytes:
+        raise CheckpointError(path, f"{key}: truncated data")
+    return a.astype(dtype.newbyteorder("="), copy=False)
+
+
+def read_safetensors_arrays(
+    path: str,
+    only: str | None = None,
+) -> dict[str, npt.NDArray[Any]]:
+    """The tensors of a .safetensors file (only the one keyed `only`, when given),
+    in native byte order."""
+    out: dict[str, npt.NDArray[Any]] = {}
+    with open(path, "rb") as f:
+        header, start = _safetensors_header(f, path)
+        for key, meta in header.items():
+            if key != "__metadata__" and (only is None or key == only):
+                out[key] = _read_tensor(f, path, key, meta, start)
+    return out
+
+
+def safetensors_header(
+    entries: Iterable[tuple[str, tuple[int, ...], np.dtype[Any]]],
+    metadata: Mapping[str, str],
+) -> bytes:
+    """The length and JSON header of a file of these tensors, packed in order
+    (padded with spaces to 8 bytes, as the format recommends)."""
+    header: dict[str, Any] = {"__metadata__": dict(metadata)}
+    offset = 0
+    for name, shape, dtype in entries:
+        if dtype.name not in _SAFETENSORS_CODES:
+            raise ValueError(f"{name!r}: dtype {dtype} cannot be stored in safetensors")
+        nbytes = math.prod(shape) * dtype.itemsize
+        header[name] = {
+            "dtype": _SAFETENSORS_CODES[dtype.name],
+            "shape": list(shape),
+            "data_offsets": [offset, offset + nbytes],
+        }
+        offset += nbytes
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text
+
+
+def write_safetensors(
+    f: IO[bytes],
+    entries: Iterable[tuple[str, tuple[int, ...], np.dtype[Any]]],
+    arrays: Iterable[tuple[str, npt.NDArray[Any]]],
+    metadata: Mapping[str, str],
+) -> None:
+    """Write the header of `entries`, then the arrays' data one at a time (the
+    arrays must match the entries, in order)."""
+    f.write(safetensors_header(entries, metadata))
+    for _, a in arrays:
+        f.write(_little(a).reshape(-1).view(np.uint8).data)
+
+
+def _little(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """`a`, C-contiguous and little-endian (copied only when it is not)."""
+    if not a.flags.c_contiguous:
+        a = a.copy(order="C")
+    return a.astype(a.dtype.newbyteorder("<"), copy=False)
+
+
+def _known_format(path: str) -> str:
+    fmt = file_format(path)
+    if fmt is None:
+        raise CheckpointError(path, "expected a .npz or .safetensors file")
+    return fmt
+
+
+def read_arrays(path: str) -> list[ArrayInfo]:
+    """The arrays of a .npz or .safetensors file, from its headers only. Raises
+    CheckpointError for an unknown suffix or a malformed file, OSError when it
+    cannot be opened."""
+    if _known_format(path) == "npz":
+        return read_npz(path)
+    return read_safetensors(path)
+
+
+def read_params(path: str, only: str | None = None) -> dict[str, npt.NDArray[Any]]:
+    """The arrays of a .npz or .safetensors file, by key (only the one keyed
+    `only`, when given)."""
+    if _known_format(path) == "npz":
+        return read_npz_arrays(path, only)
+    return read_safetensors_arrays(path, only)
+
+
+def find_array(path: str, key: str) -> ArrayInfo:
+    """The header of array `key` of a parameter file. Every reason the file
+    cannot supply it (missing, a folder, unreadable, another format, malformed,
+    no such key) is a CheckpointError that says which."""
+    if not os.path.exists(path):
+        raise CheckpointError(path, "no such file")
+    if os.path.isdir(path):
+        raise CheckpointError(path, "a folder, not a file")
+    try:
+        arrays = read_arrays(path)
+    except OSError as e:
+        raise CheckpointError(path, f"cannot be read ({e.strerror or e})") from None
+    for a in arrays:
+        if a.name == key:
+            return a
+    keys = [a.name for a in arrays]
+    close = difflib.get_close_matches(key, keys, n=3)
+    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+    raise CheckpointError(path, f"no array {key!r} among its {len(keys)}{hint}")
+
+
+def write_params(
+    path: str | os.PathLike[str],
+    entries: Iterable[tuple[str, tuple[int, ...], np.dtype[Any]]],
+    arrays: Iterable[tuple[str, npt.NDArray[Any]]],
+    metadata: Mapping[str, str],
+) -> None:
+    """Write arrays, one at a time, to a .npz or .safetensors file (safetensors
+    needs their `entries` up front, and keeps `metadata`), atomically: a
+    failure or an interrupt leaves no partial file."""
+    fmt = _known_format(os.fspath(path))
+    with open_atomic(path) as f:
+        if fmt == "npz":
+            write_npz(f, arrays)
+        else:
+            write_safetensors(f, entries, arrays, metadata)
+
+
 def _sampler(v: VariableInfo) -> _Sampler | None:
     """The block sampler of an element-wise initializer, or None for a kind
     that builds the whole variable."""
@@ -810,127 +1390,34 @@ def check(params: Mapping[str, Array], *, strict: bool = True) -> None:
                 raise ParamsError(msg)
 
 
-# --------------------------------------------------------------------- files
-
-_ST_DTYPES: Final = {
-    "float64": "F64",
-    "float32": "F32",
-    "float16": "F16",
-    "int64": "I64",
-    "int32": "I32",
-    "int16": "I16",
-    "int8": "I8",
-    "uint64": "U64",
-    "uint32": "U32",
-    "uint16": "U16",
-    "uint8": "U8",
-    "bool": "BOOL",
-    "complex64": "C64",
-}
-_ST_NAMES: Final = {code: name for name, code in _ST_DTYPES.items()}
+def _metadata() -> dict[str, str]:
+    """What a .safetensors file the module writes says about its spec."""
+    return {"specc_spec": SPEC_NAME, "specc_sha256": SPEC_SHA256}
 
 
-def _st_header(entries: Iterable[tuple[str, tuple[int, ...], np.dtype[Any]]]) -> bytes:
-    header: dict[str, Any] = {
-        "__metadata__": {"specc_spec": SPEC_NAME, "specc_sha256": SPEC_SHA256}
-    }
-    offset = 0
-    for name, shape, dtype in entries:
-        if dtype.name not in _ST_DTYPES:
-            raise ValueError(f"{name!r}: dtype {dtype} cannot be stored in safetensors")
-        nbytes = math.prod(shape) * dtype.itemsize
-        header[name] = {
-            "dtype": _ST_DTYPES[dtype.name],
-            "shape": list(shape),
-            "data_offsets": [offset, offset + nbytes],
-        }
-        offset += nbytes
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * (-len(text) % 8)
-    return struct.pack("<Q", len(text)) + text
-
-
-def _contiguous(a: Array) -> Array:
-    return a if a.flags.c_contiguous else a.copy(order="C")
-
-
-def _little(a: Array) -> Array:
-    a = _contiguous(a)
-    return a.astype(a.dtype.newbyteorder("<"), copy=False)
-
-
-def _write_params(
-    f: IO[bytes],
-    fmt: str,
+def _checked(
     entries: list[tuple[str, tuple[int, ...], np.dtype[Any]]],
     arrays: Iterable[tuple[str, Array]],
     progress: Callable[[int], None] | None,
-) -> None:
+) -> Iterator[tuple[str, Array]]:
+    """The arrays, each checked against its entry (the name, shape and dtype the
+    file's header was written for); `progress(bytes so far)` once each is
+    written."""
     done = 0
-    expected = iter(entries)
-    if fmt == "safetensors":
-        f.write(_st_header(entries))
-        zf = None
-    else:
-        zf = zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True)
-    try:
-        for name, a in arrays:
-            want = next(expected)
-            if (name, tuple(a.shape), a.dtype) != want:
-                raise ParamsError(f"{name!r}: array does not match {want}")
-            if zf is None:
-                f.write(_little(a).reshape(-1).view(np.uint8).data)
-            else:
-                with zf.open(name + ".npy", "w", force_zip64=True) as member:
-                    np.lib.format.write_array(member, _contiguous(a))
-            done += a.nbytes
-            if progress is not None:
-                progress(done)
-    finally:
-        if zf is not None:
-            zf.close()
-
-
-def _format(path: str | os.PathLike[str]) -> str:
-    p = os.fspath(path)
-    if p.endswith(".npz"):
-        return "npz"
-    if p.endswith(".safetensors"):
-        return "safetensors"
-    raise ValueError(f"{p!r}: expected a .npz or .safetensors file")
-
-
-def _save_stream(
-    path: str | os.PathLike[str],
-    entries: list[tuple[str, tuple[int, ...], np.dtype[Any]]],
-    arrays: Iterable[tuple[str, Array]],
-    progress: Callable[[int], None] | None = None,
-) -> None:
-    """Write arrays one at a time to a temporary file beside `path`, then rename:
-    a failure or interrupt leaves no partial file."""
-    fmt = _format(path)
-    target = os.fspath(path)
-    fd, tmp = tempfile.mkstemp(
-        prefix="." + os.path.basename(target) + ".",
-        suffix=".tmp",
-        dir=os.path.dirname(target) or ".",
-    )
-    try:
-        with os.fdopen(fd, "wb") as f:
-            _write_params(f, fmt, entries, arrays, progress)
-        umask = os.umask(0)  # mkstemp's file is private: give it open()'s mode
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    for want, (name, a) in zip(entries, arrays, strict=True):
+        if (name, tuple(a.shape), a.dtype) != want:
+            raise ParamsError(f"{name!r}: array does not match {want}")
+        yield name, a
+        done += a.nbytes
+        if progress is not None:
+            progress(done)
 
 
 def save(params: Mapping[str, Array], path: str | os.PathLike[str]) -> None:
     """Write parameters to a .npz or .safetensors file (atomically)."""
     arrays = [(k, np.asarray(a)) for k, a in params.items()]
-    _save_stream(path, [(k, tuple(a.shape), a.dtype) for k, a in arrays], arrays)
+    entries = [(k, tuple(a.shape), a.dtype) for k, a in arrays]
+    write_params(path, entries, _checked(entries, arrays, None), _metadata())
 
 
 def init_file(
@@ -943,37 +1430,13 @@ def init_file(
     """Materialize every variable straight to a .npz or .safetensors file, one
     variable in memory at a time; `progress(bytes_written)` after each."""
     entries = [(v.name, v.shape, np.dtype(v.dtype)) for v in _variables()]
-    _save_stream(path, entries, iter_init(seed, threads=threads), progress)
-
-
-def _read_safetensors(path: str, only: str | None = None) -> dict[str, Array]:
-    out: dict[str, Array] = {}
-    with open(path, "rb") as f:
-        (length,) = struct.unpack("<Q", f.read(8))
-        header = json.loads(f.read(length))
-        start = 8 + length
-        for name, meta in header.items():
-            if name == "__metadata__" or (only is not None and name != only):
-                continue
-            dtype = np.dtype(_ST_NAMES[meta["dtype"]]).newbyteorder("<")
-            lo, hi = meta["data_offsets"]
-            f.seek(start + lo)
-            a = np.empty(tuple(meta["shape"]), dtype=dtype)
-            if f.readinto(a.reshape(-1).view(np.uint8).data) != hi - lo:
-                raise ValueError(f"{path!r}: truncated data for {name!r}")
-            out[name] = a.astype(dtype.newbyteorder("="), copy=False)
-    return out
+    arrays = _checked(entries, iter_init(seed, threads=threads), progress)
+    write_params(path, entries, arrays, _metadata())
 
 
 def load(path: str | os.PathLike[str]) -> dict[str, Array]:
     """Read parameters written by `save` (or any .npz / .safetensors file)."""
-    if _format(path) == "safetensors":
-        return _read_safetensors(os.fspath(path))
-    with np.load(path, allow_pickle=False) as npz:
-        return {k: npz[k] for k in npz.files}
-
-
-_MODULE_DIR: Final = os.path.dirname(os.path.abspath(__file__))
+    return read_params(os.fspath(path))
 
 
 # --------------------------------------------------------------------- catalog
@@ -1155,26 +1618,19 @@ def _init_identity(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array
 
 def _init_checkpoint(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
     """The array stored under `key` (default: the variable's full name) in a
-    .npz or .safetensors file, its path relative to the module's folder."""
+    .npz or .safetensors file, its path relative to the module's folder. The
+    header is checked before any data is read."""
     del seed
-    path = args["path"]
-    full = os.path.join(_MODULE_DIR, path)
-    name = v.name if args["key"] is None else args["key"]
-    if full.endswith(".safetensors"):
-        arrays = _read_safetensors(full, only=name)
-    else:
-        with np.load(full, allow_pickle=False) as npz:
-            arrays = {name: npz[name]} if name in npz.files else {}
-    if name not in arrays:
-        msg = f"checkpoint {path!r} has no array {name!r} for {v.name!r}"
-        raise KeyError(msg)
-    a = arrays[name]
-    if tuple(a.shape) != v.shape or a.dtype != np.dtype(v.dtype):
+    path = os.path.join(_MODULE_DIR, args["path"])
+    key = v.name if args["key"] is None else args["key"]
+    found = find_array(path, key)
+    if found.shape != v.shape or found.dtype != v.dtype:
         raise ParamsError(
-            f"checkpoint {path!r} key {name!r}: expected shape {list(v.shape)} dtype "
-            f"{v.dtype} for variable {v.name!r}, found shape {list(a.shape)} dtype {a.dtype}"
+            f"checkpoint {args['path']!r} key {key!r}: expected shape {list(v.shape)} "
+            f"dtype {v.dtype} for variable {v.name!r}, found shape "
+            f"{list(found.shape)} dtype {found.dtype}"
         )
-    return a
+    return read_params(path, only=key)[key].astype(v.dtype, copy=False)
 
 
 def _init_value(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
