@@ -355,3 +355,18 @@ def test_what_numpy_cannot_hold_is_refused(
     assert comp.ok and comp.table is not None, comp.diagnostics
     with pytest.raises(EmitError, match=f"variable 'w': .*{message}"):
         render_module(comp.table, str(spec), str(tmp_path / "s.py"))
+
+
+def test_importing_the_emitter_loads_no_compiler_stage() -> None:
+    """The emitter works from the plain table: importing it loads neither the
+    scope engine, pydantic, PyYAML, NumPy nor jinja2 (the last on first render)."""
+    code = (
+        "import sys, specc.emit\n"
+        "heavy = ('specc.engine', 'specc.lang', 'specc.source', 'pydantic', 'yaml', "
+        "'numpy', 'jinja2')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert r.stdout.strip() == "[]"
