@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, StrictFloat, StrictInt
 
-from specc.catalog.base import Args, Entry, NoArgs, Registry
+from specc.catalog.base import Args, Check, Entry, NoArgs, Registry, no_rule
 
 if TYPE_CHECKING:
     import numpy as np
@@ -29,10 +29,13 @@ Axis = StrictInt | list[StrictInt]
 
 @dataclass(frozen=True, slots=True)
 class ConstraintEntry(Entry):
-    """A constraint kind; `formula` documents the projection, `impl` computes it."""
+    """A constraint kind; `formula` documents the projection, `impl` computes it,
+    `check(args, shape, dtype)` is its static rule (TF has none beyond the
+    arguments: Keras applies constraints after updates, not at creation)."""
 
     formula: str
     impl: _ConstraintImpl
+    check: Check = no_rule
 
 
 class MaxNormArgs(Args):

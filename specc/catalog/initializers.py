@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
-from specc.catalog.base import Args, Entry, NoArgs, Registry
+from specc.catalog.base import Args, Check, Entry, NoArgs, Problem, Registry
 from specc.catalog.dtypes import DType
+from specc.formats.arrays import CheckpointError, file_format
 
 if TYPE_CHECKING:
     import numpy as np
@@ -47,14 +48,20 @@ Literal_ = StrictBool | StrictInt | StrictFloat | StrictStr | list[Any]
 
 
 @dataclass(frozen=True, slots=True)
-class Problem:
-    """Why an initializer cannot fill a variable: a diagnostic code and message."""
+class ExternalContext:
+    """What a check of the outside world knows of the variable to initialize."""
 
-    code: str
-    message: str
+    #: the spec's folder: paths in arguments are relative to it
+    base_dir: str
+    #: the variable's full name (a `checkpoint` key defaults to it)
+    variable: str
+    #: its full shape (a partitioned variable's whole shape)
+    shape: tuple[int, ...]
+    dtype: DType
 
 
-Check = Callable[[Args, tuple[int, ...], DType], Problem | None]
+#: A check of the outside world (files): (arguments, context) -> Problem.
+ExternalCheck = Callable[[Args, ExternalContext], Problem | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +76,10 @@ class InitializerEntry(Entry):
     #: block's stream, so a part costs only its own blocks. False when it builds
     #: the whole variable (a part is then sliced from the whole).
     elementwise: bool = True
+    #: What `impl` will need of the outside world, checked at compile time so
+    #: that `specc check` refuses what `init` would: None when it needs nothing.
+    #: Headers only: it never reads array data.
+    check_external: ExternalCheck | None = None
 
 
 # --------------------------------------------------------------------------- arguments
@@ -281,8 +292,54 @@ def _identity_check(args: Args, shape: tuple[int, ...], dtype: DType) -> Problem
 
 
 def _checkpoint_check(args: Args, shape: tuple[int, ...], dtype: DType) -> Problem | None:
-    del args, shape, dtype
-    return None  # shape and dtype are checked against the file when values are built
+    assert isinstance(args, CheckpointArgs)
+    del shape, dtype  # checked against the file by `_checkpoint_external`
+    if file_format(args.path) is None:
+        return Problem(
+            "checkpoint",
+            f"checkpoint {args.path!r}: expected a .npz or .safetensors file",
+            help="save the arrays with numpy.savez, safetensors' save_file or a "
+            "generated module's save()",
+        )
+    return None
+
+
+def _checkpoint_external(args: Args, ctx: ExternalContext) -> Problem | None:
+    """The file, from its headers: it must hold the key with the variable's shape
+    and dtype (the generated module refuses anything else)."""
+    assert isinstance(args, CheckpointArgs)
+    # the readers are imported only for specs that warm-start (`specc check` of
+    # any other spec does not pay for them); they never import NumPy to list
+    from specc.formats.params import find_array  # noqa: PLC0415
+
+    key = ctx.variable if args.key is None else args.key
+    try:
+        found = find_array(os.path.join(ctx.base_dir, args.path), key)
+    except CheckpointError as e:
+        return Problem("checkpoint", f"checkpoint {args.path!r}: {e.reason}", _checkpoint_help(e))
+    what = f"checkpoint {args.path!r} holds {key!r}"
+    if found.shape != ctx.shape:
+        return Problem(
+            "initializer-shape",
+            f"{what} with shape {list(found.shape)}, but variable {ctx.variable!r} has "
+            f"shape {list(ctx.shape)}",
+            "give the variable the stored shape, or store an array of its shape",
+        )
+    if found.dtype != ctx.dtype.name:
+        return Problem(
+            "initializer-dtype",
+            f"{what} as {found.dtype}, but variable {ctx.variable!r} is {ctx.dtype.name}",
+            f"declare `dtype: {found.dtype}`, or store the array as {ctx.dtype.name}",
+        )
+    return None
+
+
+def _checkpoint_help(error: CheckpointError) -> str:
+    if error.reason.startswith("no array"):
+        return "set `key:` to the array's name in the file"
+    if error.reason == "no such file":
+        return "the path is relative to the spec's folder"
+    return "give a .npz or .safetensors file the generated module can read"
 
 
 # --------------------------------------------------------------------------- NumPy code
@@ -498,8 +555,9 @@ def _e(
     *,
     impl: _SamplerImpl | _BuilderImpl,
     elementwise: bool = True,
+    check_external: ExternalCheck | None = None,
 ) -> InitializerEntry:
-    return InitializerEntry(kind, args, doc, tf_api, check, impl, elementwise)
+    return InitializerEntry(kind, args, doc, tf_api, check, impl, elementwise, check_external)
 
 
 INITIALIZERS: Registry[InitializerEntry] = Registry(
@@ -652,6 +710,7 @@ INITIALIZERS: Registry[InitializerEntry] = Registry(
             "Warm start: the array stored under `key` in a .npz or .safetensors file.",
             impl=_init_checkpoint,
             elementwise=False,
+            check_external=_checkpoint_external,
         ),
     ],
 )

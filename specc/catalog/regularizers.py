@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, StrictFloat, StrictInt
 
-from specc.catalog.base import Args, Entry, Registry
+from specc.catalog.base import Args, Check, Entry, Registry, no_rule
 
 if TYPE_CHECKING:
     from specc.runtime.kinds import _RegularizerImpl
@@ -26,10 +26,13 @@ Number = StrictInt | StrictFloat
 
 @dataclass(frozen=True, slots=True)
 class RegularizerEntry(Entry):
-    """A regularizer kind; `formula` documents the loss it adds, `impl` computes it."""
+    """A regularizer kind; `formula` documents the loss it adds, `impl` computes it,
+    `check(args, shape, dtype)` is its static rule (TF has none beyond the
+    arguments for the built-in kinds)."""
 
     formula: str
     impl: _RegularizerImpl
+    check: Check = no_rule
 
 
 class ScaleArgs(Args):

@@ -84,6 +84,11 @@ CODES: Final[Mapping[str, CodeInfo]] = {
             "2 dimensions, identity exactly 2)",
         ),
         _c(
+            "checkpoint",
+            "a `checkpoint` initializer's file cannot be used: it is missing, a folder, "
+            "unreadable, not `.npz` or `.safetensors`, malformed, or lacks the array's key",
+        ),
+        _c(
             "reuse-without-name",
             "`reuse: true` or `reuse: auto` on a scope opened with "
             "`scope: null` and a `default_name`",

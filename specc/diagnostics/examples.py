@@ -325,6 +325,30 @@ body:
         explanation="TF: `The tensor to initialize must be at least two-dimensional`. "
         "`orthogonal` needs at least 2 dimensions and `identity` exactly 2.",
     ),
+    "checkpoint": CodeExample(
+        failing="""\
+specc: 1
+name: model
+body:
+  - var: embedding
+    shape: [1000, 64]
+    initializer: {checkpoint: {path: warm_start.h5}}
+""",
+        fixed="""\
+specc: 1
+name: model
+body:
+  - var: embedding
+    shape: [1000, 64]
+    initializer: {checkpoint: {path: warm_start.npz}}
+""",
+        explanation="A `checkpoint` initializer reads a `.npz` or `.safetensors` file "
+        "(its path relative to the spec's folder) that holds the array under `key` "
+        "(default: the variable's full name). A missing, unreadable or malformed file, "
+        "another format, or a key the file lacks is this code; an array of another shape "
+        "is `initializer-shape`, of another dtype `initializer-dtype`. Only the file's "
+        "headers are read.",
+    ),
     "reuse-without-name": CodeExample(
         failing="""\
 specc: 1
