@@ -21,7 +21,7 @@ from specc.formats import npz, safetensors
 from specc.formats.arrays import ArrayInfo, CheckpointError
 from specc.formats.atomic import open_atomic, write_atomic
 from specc.formats.params import find_array, read_arrays, read_params, write_params
-from specc.runtime import api, samplers, streams, table
+from specc.runtime import api, samplers, streams, table, workers
 from specc.runtime.prelude import BLOCK_SIZE
 
 
@@ -58,7 +58,7 @@ def test_stream_of_a_block_follows_the_recipe() -> None:
 
 def test_generators_are_consecutive_blocks() -> None:
     h = streams._name_hash("v")
-    gens = streams._generators(1, h, 7, 3)
+    gens = workers._Workspace().generators(1, h, 7, 3)
     assert len(gens) == 3
     for i, gen in enumerate(gens):
         np.testing.assert_array_equal(gen.random(4), _reference_stream(1, "v", 7 + i).random(4))
@@ -80,23 +80,24 @@ def test_check_seed_defaults_to_the_spec_seed() -> None:
 
 def _rows(
     name: str, blocks: int, width: int, dtype: type
-) -> tuple[list[np.random.Generator], np.ndarray]:
-    gens = streams._generators(9, streams._name_hash(name), 0, blocks)
-    return gens, np.empty((blocks, width), dtype)
+) -> tuple[workers._Workspace, list[np.random.Generator], np.ndarray]:
+    ws = workers._Workspace()
+    gens = ws.generators(9, streams._name_hash(name), 0, blocks)
+    return ws, gens, np.empty((blocks, width), dtype)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_uniform_rows_equal_numpy_random(dtype: type) -> None:
-    gens, out = _rows("u", 3, 1001, dtype)
-    samplers._uniform_rows(gens, out, dtype(3), dtype(-1))
+    ws, gens, out = _rows("u", 3, 1001, dtype)
+    samplers._uniform_rows(ws, gens, out, dtype(3), dtype(-1))
     for b in range(3):
         want = _reference_stream(9, "u", b).random(1001, dtype=dtype) * dtype(3) + dtype(-1)
         np.testing.assert_array_equal(out[b], want)
 
 
 def test_normal_rows_are_box_muller_of_the_block() -> None:
-    gens, out = _rows("n", 2, 10, np.float64)
-    samplers._normal_rows(gens, out)
+    ws, gens, out = _rows("n", 2, 10, np.float64)
+    samplers._normal_rows(ws, gens, out)
     for b in range(2):
         u = _reference_stream(9, "n", b).random(10)
         r = np.sqrt(-2 * np.log(1 - u[:5]))
@@ -105,16 +106,33 @@ def test_normal_rows_are_box_muller_of_the_block() -> None:
 
 
 def test_truncated_rows_stay_within_two() -> None:
-    gens, out = _rows("t", 4, BLOCK_SIZE, np.float32)
-    samplers._truncated_rows(gens, out)
+    ws, gens, out = _rows("t", 4, BLOCK_SIZE, np.float32)
+    samplers._truncated_rows(ws, gens, out)
     assert np.abs(out).max() <= 2
     assert abs(float(out.std()) - 0.8796) < 0.01
 
 
 def test_integer_sampler_draws_integers() -> None:
-    gens, out = _rows("i", 2, 1000, np.int64)
-    samplers._integer_sampler(-3, 4)(gens, out)
+    ws, gens, out = _rows("i", 2, 1000, np.int64)
+    samplers._integer_sampler(-3, 4)(ws, gens, out)
     assert set(np.unique(out).tolist()) == set(range(-3, 4))
+
+
+def test_scratch_is_a_view_of_the_workspace_when_it_fits() -> None:
+    ws = workers._Workspace()
+    bits, values, mask = ws.scratch(2, 100)
+    assert bits.base is not None and values.base is not None and mask.base is not None
+    assert bits.shape == values.shape == (2, 100) and mask.shape == (200,)
+    big = ws.scratch(1, BLOCK_SIZE + 1)[0]
+    assert big.base is None and big.shape == (1, BLOCK_SIZE + 1)
+
+
+def test_each_call_has_its_own_workspaces() -> None:
+    """Scratch belongs to the workers of one call (no module-level state): each
+    thread of a call gets one workspace, reused across its tasks."""
+    first, second = workers._workers(1), workers._workers(1)
+    assert first.workspace() is first.workspace()
+    assert first.workspace() is not second.workspace()
 
 
 def test_fans_follow_tf() -> None:
@@ -134,6 +152,7 @@ def test_float16_samples_in_float32() -> None:
 
 def test_the_stand_in_table_is_empty() -> None:
     assert table._variables() == ()
+    assert dict(table._by_name()) == {}
     info = table.VariableInfo(
         "w", (2, 3), "float32", True, ("variables",), None, {}, None, None, False, "w:0",
         None, {}, None,

@@ -30,12 +30,13 @@ if TYPE_CHECKING:
 
     from specc.formats.params import find_array, read_params
     from specc.runtime.kinds import _BuilderImpl, _SamplerImpl
-    from specc.runtime.prelude import _MODULE_DIR, Array, _Sampler
+    from specc.runtime.prelude import _MODULE_DIR, Array
     from specc.runtime.samplers import (
         _integer_sampler,
         _normal,
         _normal_sampler,
         _sample_dtype,
+        _Sampler,
         _uniform_sampler,
         _variance_scaling,
     )

@@ -32,10 +32,10 @@ PACKAGE: Final = Path(__file__).resolve().parent.parent
 RUNTIME_FILES: Final = (
     "runtime/prelude.py",
     "runtime/table.py",
-    "runtime/kinds.py",
     "runtime/streams.py",
     "runtime/workers.py",
     "runtime/samplers.py",
+    "runtime/kinds.py",
     "runtime/norms.py",
     "formats/arrays.py",
     "formats/atomic.py",

@@ -23,8 +23,8 @@ from specc.runtime.generated import (
     SPEC_NAME,
     SPEC_SHA256,
 )
-from specc.runtime.prelude import Array, _Sampler
-from specc.runtime.samplers import _sample_dtype, _sample_range
+from specc.runtime.prelude import Array
+from specc.runtime.samplers import _sample_dtype, _sample_range, _Sampler
 from specc.runtime.streams import _check_seed
 from specc.runtime.table import ParamsError, VariableInfo, _by_name, _info, _variables
 from specc.runtime.workers import _Workers, _workers

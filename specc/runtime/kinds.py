@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from specc.runtime.prelude import Array, _Sampler
+from specc.runtime.prelude import Array
+from specc.runtime.samplers import _Sampler
 from specc.runtime.table import VariableInfo
 
 #: An element-wise initializer: (variable, args, sampling dtype) -> the sampler

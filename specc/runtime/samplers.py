@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import numpy as np
 
-from specc.runtime.prelude import BLOCK_SIZE, Array, _Sampler
-from specc.runtime.streams import _TASK_BLOCKS, _generators, _local, _name_hash
+from specc.runtime.prelude import BLOCK_SIZE, Array
+from specc.runtime.streams import _TASK_BLOCKS, _name_hash
 from specc.runtime.table import VariableInfo
-from specc.runtime.workers import _Workers
+from specc.runtime.workers import _Workers, _Workspace
 
 # --------------------------------------------------------------------- samplers
 
@@ -26,34 +26,9 @@ _TWO_PI_24: Final = np.float32(np.float32(2 * math.pi) * _SCALE_24)
 _FLOAT32: Final = np.dtype(np.float32)
 _LITTLE_ENDIAN: Final = sys.byteorder == "little"
 
-
-def _workspace() -> tuple[Array, Array, Array]:
-    """This thread's scratch arrays for one task (uint32 bits and float32 values,
-    a row per block, and a flat bool mask), reused from task to task: the hot
-    loops allocate nothing block-sized."""
-    ws: tuple[Array, Array, Array] | None = getattr(_local, "ws", None)
-    if ws is None:
-        ws = (
-            np.empty((_TASK_BLOCKS, BLOCK_SIZE), np.uint32),
-            np.empty((_TASK_BLOCKS, BLOCK_SIZE), np.float32),
-            np.empty(_TASK_BLOCKS * BLOCK_SIZE, np.bool_),
-        )
-        _local.ws = ws
-    return ws
-
-
-def _scratch(rows: int, width: int) -> tuple[Array, Array, Array]:
-    """uint32 and float32 scratch of shape (rows, width) and a bool one of
-    rows * width: views of this thread's workspace when they fit in it, else
-    new arrays."""
-    if rows <= _TASK_BLOCKS and width <= BLOCK_SIZE:
-        bits, values, mask = _workspace()
-        return bits[:rows, :width], values[:rows, :width], mask[: rows * width]
-    return (
-        np.empty((rows, width), np.uint32),
-        np.empty((rows, width), np.float32),
-        np.empty(rows * width, np.bool_),
-    )
+# A sampler fills out[i] (one row per block, rows of equal length) from gens[i],
+# with scratch from the thread's workspace.
+_Sampler = Callable[[_Workspace, Sequence[np.random.Generator], Array], None]
 
 
 def _raw_halves(gen: np.random.Generator, pairs: int, into: Array) -> None:
@@ -82,6 +57,7 @@ def _bits24(gens: Sequence[np.random.Generator], n: int, bits: Array) -> Array:
 
 
 def _uniform_rows(
+    ws: _Workspace,
     gens: Sequence[np.random.Generator],
     out: Array,
     scale: Any,
@@ -97,7 +73,7 @@ def _uniform_rows(
         out += offset
         return
     rows, n = out.shape
-    bits = _scratch(rows, (n + 1) // 2 * 2)[0]
+    bits = ws.scratch(rows, (n + 1) // 2 * 2)[0]
     k = _bits24(gens, n, bits)
     out[...] = k.view(np.int32)  # exact: k < 2**24
     scale = np.float32(scale)
@@ -124,16 +100,20 @@ def _box_muller(r: Array, t: Array, head: Array, tail: Array) -> None:
     tail *= r[..., :width]
 
 
-def _normal_rows(gens: Sequence[np.random.Generator], out: Array) -> Array:
+def _normal_rows(
+    ws: _Workspace,
+    gens: Sequence[np.random.Generator],
+    out: Array,
+) -> Array:
     """Standard normal values by Box-Muller over uniforms, in out's dtype, row
     i from gens[i]: the first half of a row gets r*cos(t), the second r*sin(t),
     with r = sqrt(-2 log(1 - u1)) and t = 2 pi u2, u1 the first half of the
     row's draws and u2 the second. Returns r, of shape (rows, first half)
-    (scratch: valid until the thread's next `_scratch`)."""
+    (scratch: valid until the workspace's next `scratch`)."""
     rows, n = out.shape
     m = (n + 1) // 2
     if out.dtype == _FLOAT32:
-        bits, u, _ = _scratch(rows, 2 * m)
+        bits, u, _ = ws.scratch(rows, 2 * m)
         k = _bits24(gens, 2 * m, bits)
         np.subtract(1 << 24, k[:, :m], out=k[:, :m])  # 1 - u1, in (0, 1], times 2**24
         u[...] = k.view(np.int32)
@@ -152,8 +132,8 @@ def _normal_rows(gens: Sequence[np.random.Generator], out: Array) -> Array:
 
 
 def _normal(gen: np.random.Generator, out: Array) -> None:
-    """`_normal_rows` of one flat array."""
-    _normal_rows([gen], out.reshape(1, -1))
+    """`_normal_rows` of one flat array (on a workspace of its own)."""
+    _normal_rows(_Workspace(), [gen], out.reshape(1, -1))
 
 
 def _paired_normals(
@@ -216,18 +196,22 @@ def _accepted_normals(
 _RADIUS_BOUND: Final = 1.999
 
 
-def _truncated_rows(gens: Sequence[np.random.Generator], out: Array) -> None:
+def _truncated_rows(
+    ws: _Workspace,
+    gens: Sequence[np.random.Generator],
+    out: Array,
+) -> None:
     """Standard normal values (`_normal_rows`); those beyond 2 are replaced, in
     index order, by the accepted values of their row's continuation
     (`_accepted_normals`)."""
-    r = _normal_rows(gens, out)
+    r = _normal_rows(ws, gens, out)
     rows, n = out.shape
     m = r.shape[1]
     # Only the pairs whose radius exceeds 2 (e**-2, 13.5% of them) can hold a
     # value beyond 2: finding those and testing their two values costs about
     # 0.6 ns a value against 1 ns for testing every value.
     if out.dtype == _FLOAT32:
-        wide = _scratch(rows, m)[2].reshape(rows, m)
+        wide = ws.scratch(rows, m)[2].reshape(rows, m)
     else:
         wide = np.empty((rows, m), np.bool_)
     np.greater(r, _RADIUS_BOUND, out=wide)
@@ -259,8 +243,8 @@ def _truncated_rows(gens: Sequence[np.random.Generator], out: Array) -> None:
 def _normal_sampler(mean: float, stddev: float, *, truncated: bool) -> _Sampler:
     base = _truncated_rows if truncated else _normal_rows
 
-    def sample(gens: Sequence[np.random.Generator], out: Array) -> None:
-        base(gens, out)
+    def sample(ws: _Workspace, gens: Sequence[np.random.Generator], out: Array) -> None:
+        base(ws, gens, out)
         out *= stddev
         out += mean
 
@@ -271,14 +255,15 @@ def _uniform_sampler(minval: float, maxval: float, dtype: np.dtype[Any]) -> _Sam
     lo = dtype.type(minval)
     span = dtype.type(maxval) - lo  # in the variable's dtype, as TF
 
-    def sample(gens: Sequence[np.random.Generator], out: Array) -> None:
-        _uniform_rows(gens, out, span, lo)
+    def sample(ws: _Workspace, gens: Sequence[np.random.Generator], out: Array) -> None:
+        _uniform_rows(ws, gens, out, span, lo)
 
     return sample
 
 
 def _integer_sampler(minval: int, maxval: int) -> _Sampler:
-    def sample(gens: Sequence[np.random.Generator], out: Array) -> None:
+    def sample(ws: _Workspace, gens: Sequence[np.random.Generator], out: Array) -> None:
+        del ws  # NumPy's integers() needs no scratch
         for gen, row in zip(gens, out, strict=True):
             row[:] = gen.integers(minval, maxval, size=row.shape[0], dtype=row.dtype)
 
@@ -353,8 +338,9 @@ def _sample_range(
 
     def fill(task: tuple[int, int]) -> None:
         lo, hi = task[0] * BLOCK_SIZE, min(task[1] * BLOCK_SIZE, size)
-        gens = _generators(seed, name_hash, task[0], task[1] - task[0])
-        sampler(gens, buf[lo - base : hi - base].reshape(len(gens), -1))
+        ws = workers.workspace()
+        gens = ws.generators(seed, name_hash, task[0], task[1] - task[0])
+        sampler(ws, gens, buf[lo - base : hi - base].reshape(len(gens), -1))
 
     if workers.pool is None or len(tasks) < 2:
         for task in tasks:

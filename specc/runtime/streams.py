@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import struct
-import threading
 from typing import Any, Final
 
 import numpy as np
@@ -15,7 +14,6 @@ from specc.runtime.generated import DEFAULT_SEED
 # --------------------------------------------------------------------- streams
 
 _PERSON: Final = b"specc-rng-v2"
-_local = threading.local()
 
 
 def _name_hash(name: str) -> bytes:
@@ -45,26 +43,11 @@ def _stream_state(seed: int, name_hash: bytes, block: int) -> dict[str, Any]:
     }
 
 
-def _generators(
-    seed: int,
-    name_hash: bytes,
-    first: int,
-    count: int,
-) -> list[np.random.Generator]:
-    """The streams of blocks first .. first+count-1 (count <= _TASK_BLOCKS), on
-    this thread's reusable generators."""
-    gens: list[np.random.Generator] | None = getattr(_local, "gens", None)
-    if gens is None:
-        gens = [np.random.Generator(np.random.PCG64(0)) for _ in range(_TASK_BLOCKS)]
-        _local.gens = gens
-    for i in range(count):
-        gens[i].bit_generator.state = _stream_state(seed, name_hash, first + i)
-    return gens[:count]
-
-
 def _generator(seed: int, name_hash: bytes, block: int) -> np.random.Generator:
-    """The stream of one block."""
-    return _generators(seed, name_hash, block, 1)[0]
+    """The stream of one block, on a generator of its own."""
+    gen = np.random.Generator(np.random.PCG64(0))
+    gen.bit_generator.state = _stream_state(seed, name_hash, block)
+    return gen
 
 
 def _check_seed(seed: int | None) -> int:

@@ -8,6 +8,7 @@ import json
 import math
 import zlib
 from collections.abc import Mapping
+from functools import cache
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -92,22 +93,18 @@ def _load_table() -> tuple[VariableInfo, ...]:
 #: The variables in creation order (built from `_TABLE` on first use, so that
 #: importing the module stays cheap).
 VARIABLES: tuple[VariableInfo, ...]
-_CACHE: dict[str, Any] = {}
 
 
+@cache
 def _variables() -> tuple[VariableInfo, ...]:
-    found: tuple[VariableInfo, ...] | None = _CACHE.get("variables")
-    if found is None:
-        found = _load_table()
-        _CACHE["by_name"] = {v.name: v for v in found}
-        _CACHE["variables"] = found
-    return found
+    """The table, loaded once (an immutable value)."""
+    return _load_table()
 
 
-def _by_name() -> dict[str, VariableInfo]:
-    _variables()
-    by_name: dict[str, VariableInfo] = _CACHE["by_name"]
-    return by_name
+@cache
+def _by_name() -> Mapping[str, VariableInfo]:
+    """The table's variables by name, built once."""
+    return MappingProxyType({v.name: v for v in _variables()})
 
 
 def __getattr__(name: str) -> Any:

@@ -35,6 +35,7 @@ from collections.abc import (
 )
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
+from functools import cache
 from io import BufferedReader
 from types import MappingProxyType
 from typing import IO, Any, Final, NamedTuple, TypeAlias, TypeGuard
@@ -117,8 +118,6 @@ _SAFETENSORS_DTYPES: Final[Mapping[str, str]] = MappingProxyType(
 BLOCK_SIZE: Final = 65536
 
 Array = npt.NDArray[Any]
-# A sampler fills out[i] (one row per block, rows of equal length) from gens[i].
-_Sampler = Callable[[Sequence[np.random.Generator], Array], None]
 
 #: The folder of the module: a checkpoint initializer's path is relative to it.
 _MODULE_DIR: Final = os.path.dirname(os.path.abspath(__file__))
@@ -202,22 +201,18 @@ def _load_table() -> tuple[VariableInfo, ...]:
 #: The variables in creation order (built from `_TABLE` on first use, so that
 #: importing the module stays cheap).
 VARIABLES: tuple[VariableInfo, ...]
-_CACHE: dict[str, Any] = {}
 
 
+@cache
 def _variables() -> tuple[VariableInfo, ...]:
-    found: tuple[VariableInfo, ...] | None = _CACHE.get("variables")
-    if found is None:
-        found = _load_table()
-        _CACHE["by_name"] = {v.name: v for v in found}
-        _CACHE["variables"] = found
-    return found
+    """The table, loaded once (an immutable value)."""
+    return _load_table()
 
 
-def _by_name() -> dict[str, VariableInfo]:
-    _variables()
-    by_name: dict[str, VariableInfo] = _CACHE["by_name"]
-    return by_name
+@cache
+def _by_name() -> Mapping[str, VariableInfo]:
+    """The table's variables by name, built once."""
+    return MappingProxyType({v.name: v for v in _variables()})
 
 
 def __getattr__(name: str) -> Any:
@@ -233,21 +228,9 @@ def _info(name: str) -> VariableInfo:
         raise KeyError(f"no variable {name!r} in spec {SPEC_NAME!r}") from None
 
 
-#: An element-wise initializer: (variable, args, sampling dtype) -> the sampler
-#: that fills its blocks (a part then costs only its own blocks).
-_SamplerImpl = Callable[[VariableInfo, Mapping[str, Any], np.dtype[Any]], _Sampler]
-#: Any other initializer: (variable, args, seed) -> the whole variable.
-_BuilderImpl = Callable[[VariableInfo, Mapping[str, Any], int], Array]
-#: A regularizer: (whole variable, args) -> its loss.
-_RegularizerImpl = Callable[[Array, Mapping[str, Any]], float]
-#: A constraint: (whole variable, args) -> its projection.
-_ConstraintImpl = Callable[[Array, Mapping[str, Any]], Array]
-
-
 # --------------------------------------------------------------------- streams
 
 _PERSON: Final = b"specc-rng-v2"
-_local = threading.local()
 
 
 def _name_hash(name: str) -> bytes:
@@ -277,26 +260,11 @@ def _stream_state(seed: int, name_hash: bytes, block: int) -> dict[str, Any]:
     }
 
 
-def _generators(
-    seed: int,
-    name_hash: bytes,
-    first: int,
-    count: int,
-) -> list[np.random.Generator]:
-    """The streams of blocks first .. first+count-1 (count <= _TASK_BLOCKS), on
-    this thread's reusable generators."""
-    gens: list[np.random.Generator] | None = getattr(_local, "gens", None)
-    if gens is None:
-        gens = [np.random.Generator(np.random.PCG64(0)) for _ in range(_TASK_BLOCKS)]
-        _local.gens = gens
-    for i in range(count):
-        gens[i].bit_generator.state = _stream_state(seed, name_hash, first + i)
-    return gens[:count]
-
-
 def _generator(seed: int, name_hash: bytes, block: int) -> np.random.Generator:
-    """The stream of one block."""
-    return _generators(seed, name_hash, block, 1)[0]
+    """The stream of one block, on a generator of its own."""
+    gen = np.random.Generator(np.random.PCG64(0))
+    gen.bit_generator.state = _stream_state(seed, name_hash, block)
+    return gen
 
 
 def _check_seed(seed: int | None) -> int:
@@ -305,6 +273,53 @@ def _check_seed(seed: int | None) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64:
         raise ValueError(f"seed must be an integer in [0, 2**64), got {seed!r}")
     return seed
+
+
+class _Workspace:
+    """One thread's generators and scratch arrays (uint32 bits and float32
+    values, a row per block of a task, and a flat bool mask), reused from task
+    to task: the hot loops allocate nothing block-sized."""
+
+    __slots__ = ("_bits", "_gens", "_mask", "_values")
+
+    def __init__(self) -> None:
+        self._gens: list[np.random.Generator] = []
+        self._bits = np.empty((_TASK_BLOCKS, BLOCK_SIZE), np.uint32)
+        self._values = np.empty((_TASK_BLOCKS, BLOCK_SIZE), np.float32)
+        self._mask = np.empty(_TASK_BLOCKS * BLOCK_SIZE, np.bool_)
+
+    def generators(
+        self,
+        seed: int,
+        name_hash: bytes,
+        first: int,
+        count: int,
+    ) -> list[np.random.Generator]:
+        """The streams of blocks first .. first+count-1 (count <= _TASK_BLOCKS),
+        on this workspace's reusable generators."""
+        if not self._gens:
+            new = np.random.Generator
+            self._gens = [new(np.random.PCG64(0)) for _ in range(_TASK_BLOCKS)]
+        for i in range(count):
+            state = _stream_state(seed, name_hash, first + i)
+            self._gens[i].bit_generator.state = state
+        return self._gens[:count]
+
+    def scratch(self, rows: int, width: int) -> tuple[Array, Array, Array]:
+        """uint32 and float32 scratch of shape (rows, width) and a bool one of
+        rows * width: views of the workspace when they fit in it, else new
+        arrays."""
+        if rows <= _TASK_BLOCKS and width <= BLOCK_SIZE:
+            return (
+                self._bits[:rows, :width],
+                self._values[:rows, :width],
+                self._mask[: rows * width],
+            )
+        return (
+            np.empty((rows, width), np.uint32),
+            np.empty((rows, width), np.float32),
+            np.empty(rows * width, np.bool_),
+        )
 
 
 def _threads(threads: int | None) -> int:
@@ -316,10 +331,20 @@ def _threads(threads: int | None) -> int:
 
 
 class _Workers(NamedTuple):
-    """The threads that fill blocks: a pool (None for one thread) and its size."""
+    """The threads that fill blocks for one call of the API: a pool (None for
+    one thread), its size, and each thread's workspace."""
 
     pool: Executor | None
     threads: int
+    local: threading.local
+
+    def workspace(self) -> _Workspace:
+        """The calling thread's workspace (made on its first task)."""
+        ws: _Workspace | None = getattr(self.local, "ws", None)
+        if ws is None:
+            ws = _Workspace()
+            self.local.ws = ws
+        return ws
 
     def close(self) -> None:
         if self.pool is not None:
@@ -328,7 +353,7 @@ class _Workers(NamedTuple):
 
 def _workers(threads: int | None) -> _Workers:
     n = _threads(threads)
-    return _Workers(ThreadPoolExecutor(n) if n > 1 else None, n)
+    return _Workers(ThreadPoolExecutor(n) if n > 1 else None, n, threading.local())
 
 
 # --------------------------------------------------------------------- samplers
@@ -341,34 +366,9 @@ _TWO_PI_24: Final = np.float32(np.float32(2 * math.pi) * _SCALE_24)
 _FLOAT32: Final = np.dtype(np.float32)
 _LITTLE_ENDIAN: Final = sys.byteorder == "little"
 
-
-def _workspace() -> tuple[Array, Array, Array]:
-    """This thread's scratch arrays for one task (uint32 bits and float32 values,
-    a row per block, and a flat bool mask), reused from task to task: the hot
-    loops allocate nothing block-sized."""
-    ws: tuple[Array, Array, Array] | None = getattr(_local, "ws", None)
-    if ws is None:
-        ws = (
-            np.empty((_TASK_BLOCKS, BLOCK_SIZE), np.uint32),
-            np.empty((_TASK_BLOCKS, BLOCK_SIZE), np.float32),
-            np.empty(_TASK_BLOCKS * BLOCK_SIZE, np.bool_),
-        )
-        _local.ws = ws
-    return ws
-
-
-def _scratch(rows: int, width: int) -> tuple[Array, Array, Array]:
-    """uint32 and float32 scratch of shape (rows, width) and a bool one of
-    rows * width: views of this thread's workspace when they fit in it, else
-    new arrays."""
-    if rows <= _TASK_BLOCKS and width <= BLOCK_SIZE:
-        bits, values, mask = _workspace()
-        return bits[:rows, :width], values[:rows, :width], mask[: rows * width]
-    return (
-        np.empty((rows, width), np.uint32),
-        np.empty((rows, width), np.float32),
-        np.empty(rows * width, np.bool_),
-    )
+# A sampler fills out[i] (one row per block, rows of equal length) from gens[i],
+# with scratch from the thread's workspace.
+_Sampler = Callable[[_Workspace, Sequence[np.random.Generator], Array], None]
 
 
 def _raw_halves(gen: np.random.Generator, pairs: int, into: Array) -> None:
@@ -397,6 +397,7 @@ def _bits24(gens: Sequence[np.random.Generator], n: int, bits: Array) -> Array:
 
 
 def _uniform_rows(
+    ws: _Workspace,
     gens: Sequence[np.random.Generator],
     out: Array,
     scale: Any,
@@ -412,7 +413,7 @@ def _uniform_rows(
         out += offset
         return
     rows, n = out.shape
-    bits = _scratch(rows, (n + 1) // 2 * 2)[0]
+    bits = ws.scratch(rows, (n + 1) // 2 * 2)[0]
     k = _bits24(gens, n, bits)
     out[...] = k.view(np.int32)  # exact: k < 2**24
     scale = np.float32(scale)
@@ -439,16 +440,20 @@ def _box_muller(r: Array, t: Array, head: Array, tail: Array) -> None:
     tail *= r[..., :width]
 
 
-def _normal_rows(gens: Sequence[np.random.Generator], out: Array) -> Array:
+def _normal_rows(
+    ws: _Workspace,
+    gens: Sequence[np.random.Generator],
+    out: Array,
+) -> Array:
     """Standard normal values by Box-Muller over uniforms, in out's dtype, row
     i from gens[i]: the first half of a row gets r*cos(t), the second r*sin(t),
     with r = sqrt(-2 log(1 - u1)) and t = 2 pi u2, u1 the first half of the
     row's draws and u2 the second. Returns r, of shape (rows, first half)
-    (scratch: valid until the thread's next `_scratch`)."""
+    (scratch: valid until the workspace's next `scratch`)."""
     rows, n = out.shape
     m = (n + 1) // 2
     if out.dtype == _FLOAT32:
-        bits, u, _ = _scratch(rows, 2 * m)
+        bits, u, _ = ws.scratch(rows, 2 * m)
         k = _bits24(gens, 2 * m, bits)
         np.subtract(1 << 24, k[:, :m], out=k[:, :m])  # 1 - u1, in (0, 1], times 2**24
         u[...] = k.view(np.int32)
@@ -467,8 +472,8 @@ def _normal_rows(gens: Sequence[np.random.Generator], out: Array) -> Array:
 
 
 def _normal(gen: np.random.Generator, out: Array) -> None:
-    """`_normal_rows` of one flat array."""
-    _normal_rows([gen], out.reshape(1, -1))
+    """`_normal_rows` of one flat array (on a workspace of its own)."""
+    _normal_rows(_Workspace(), [gen], out.reshape(1, -1))
 
 
 def _paired_normals(
@@ -531,18 +536,22 @@ def _accepted_normals(
 _RADIUS_BOUND: Final = 1.999
 
 
-def _truncated_rows(gens: Sequence[np.random.Generator], out: Array) -> None:
+def _truncated_rows(
+    ws: _Workspace,
+    gens: Sequence[np.random.Generator],
+    out: Array,
+) -> None:
     """Standard normal values (`_normal_rows`); those beyond 2 are replaced, in
     index order, by the accepted values of their row's continuation
     (`_accepted_normals`)."""
-    r = _normal_rows(gens, out)
+    r = _normal_rows(ws, gens, out)
     rows, n = out.shape
     m = r.shape[1]
     # Only the pairs whose radius exceeds 2 (e**-2, 13.5% of them) can hold a
     # value beyond 2: finding those and testing their two values costs about
     # 0.6 ns a value against 1 ns for testing every value.
     if out.dtype == _FLOAT32:
-        wide = _scratch(rows, m)[2].reshape(rows, m)
+        wide = ws.scratch(rows, m)[2].reshape(rows, m)
     else:
         wide = np.empty((rows, m), np.bool_)
     np.greater(r, _RADIUS_BOUND, out=wide)
@@ -574,8 +583,8 @@ def _truncated_rows(gens: Sequence[np.random.Generator], out: Array) -> None:
 def _normal_sampler(mean: float, stddev: float, *, truncated: bool) -> _Sampler:
     base = _truncated_rows if truncated else _normal_rows
 
-    def sample(gens: Sequence[np.random.Generator], out: Array) -> None:
-        base(gens, out)
+    def sample(ws: _Workspace, gens: Sequence[np.random.Generator], out: Array) -> None:
+        base(ws, gens, out)
         out *= stddev
         out += mean
 
@@ -586,14 +595,15 @@ def _uniform_sampler(minval: float, maxval: float, dtype: np.dtype[Any]) -> _Sam
     lo = dtype.type(minval)
     span = dtype.type(maxval) - lo  # in the variable's dtype, as TF
 
-    def sample(gens: Sequence[np.random.Generator], out: Array) -> None:
-        _uniform_rows(gens, out, span, lo)
+    def sample(ws: _Workspace, gens: Sequence[np.random.Generator], out: Array) -> None:
+        _uniform_rows(ws, gens, out, span, lo)
 
     return sample
 
 
 def _integer_sampler(minval: int, maxval: int) -> _Sampler:
-    def sample(gens: Sequence[np.random.Generator], out: Array) -> None:
+    def sample(ws: _Workspace, gens: Sequence[np.random.Generator], out: Array) -> None:
+        del ws  # NumPy's integers() needs no scratch
         for gen, row in zip(gens, out, strict=True):
             row[:] = gen.integers(minval, maxval, size=row.shape[0], dtype=row.dtype)
 
@@ -668,8 +678,9 @@ def _sample_range(
 
     def fill(task: tuple[int, int]) -> None:
         lo, hi = task[0] * BLOCK_SIZE, min(task[1] * BLOCK_SIZE, size)
-        gens = _generators(seed, name_hash, task[0], task[1] - task[0])
-        sampler(gens, buf[lo - base : hi - base].reshape(len(gens), -1))
+        ws = workers.workspace()
+        gens = ws.generators(seed, name_hash, task[0], task[1] - task[0])
+        sampler(ws, gens, buf[lo - base : hi - base].reshape(len(gens), -1))
 
     if workers.pool is None or len(tasks) < 2:
         for task in tasks:
@@ -681,6 +692,17 @@ def _sample_range(
     if out.dtype != np.dtype(v.dtype):
         return out.astype(v.dtype)
     return out if out.size == buf.size else out.copy()
+
+
+#: An element-wise initializer: (variable, args, sampling dtype) -> the sampler
+#: that fills its blocks (a part then costs only its own blocks).
+_SamplerImpl = Callable[[VariableInfo, Mapping[str, Any], np.dtype[Any]], _Sampler]
+#: Any other initializer: (variable, args, seed) -> the whole variable.
+_BuilderImpl = Callable[[VariableInfo, Mapping[str, Any], int], Array]
+#: A regularizer: (whole variable, args) -> its loss.
+_RegularizerImpl = Callable[[Array, Mapping[str, Any]], float]
+#: A constraint: (whole variable, args) -> its projection.
+_ConstraintImpl = Callable[[Array, Mapping[str, Any]], Array]
 
 
 def _sum_abs(w: Array) -> float:
