@@ -295,19 +295,35 @@ def test_the_template_imports_what_every_embedded_file_imports(demo: Path) -> No
 
 
 def test_embedded_files_lose_docstring_imports_and_type_checking_blocks() -> None:
-    from specc.emit.embed import EmbedError, embeddable
+    from specc.emit.embed import embeddable
 
     source = (
         '"""Doc."""\n\nfrom __future__ import annotations\n\nimport os\n'
-        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    import numpy as np\n\n"
+        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    import numpy as np\n"
+        "else:\n    np = None\n\n"
         '__all__ = ["f"]\n\n# why f exists\n\n\ndef f() -> str:\n    """F."""\n'
         "    return os.sep  # kept verbatim\n"
     )
     assert embeddable(source, "x.py") == (
         '# why f exists\n\n\ndef f() -> str:\n    """F."""\n    return os.sep  # kept verbatim'
     )
-    with pytest.raises(EmbedError, match=r"x\.py:2"):
-        embeddable("def f() -> None:\n    import os\n", "x.py")
+
+
+def test_the_embedded_code_keeps_the_modules_invariants() -> None:
+    """No import is left in kept code (the module's import block would lack it)
+    and no name is defined twice (the module is one namespace)."""
+    import dataclasses
+
+    from specc.emit.embed import EmbedError, check_embedded, embedded_code
+
+    code = embedded_code()
+    check_embedded(code)
+    nested = "def g() -> None:\n    import os\n"
+    with pytest.raises(EmbedError, match="an import"):
+        check_embedded(dataclasses.replace(code, impls=code.impls + "\n\n\n" + nested))
+    twice = "def _name_hash() -> None:\n    pass\n"
+    with pytest.raises(EmbedError, match="_name_hash is defined twice"):
+        check_embedded(dataclasses.replace(code, impls=code.impls + "\n\n\n" + twice))
 
 
 def test_a_large_table_is_embedded_compressed(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:

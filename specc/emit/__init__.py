@@ -18,18 +18,13 @@ import os
 import re
 import types
 import zlib
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from specc import __version__
-from specc.catalog.dtypes import DTYPES, module_refusal, npy_dtypes, safetensors_dtypes
-from specc.emit.embed import (
-    all_impls,
-    check_unique,
-    dispatch_table,
-    mapping_literal,
-    runtime_source,
-)
+from specc.catalog.dtypes import DTYPES, module_refusal
+from specc.emit.embed import embedded_code
 
 if TYPE_CHECKING:
     from specc.table import Row, VariableTable
@@ -209,7 +204,7 @@ def _render(*, spec_name: str, spec_path: str, sha256: str, seed: int, compact: 
         spec_path=spec_path,
         sha256=sha256,
         seed=seed,
-        **_code(),
+        **asdict(embedded_code()),
         **_embedded_table(compact),
     )
     return text
@@ -232,27 +227,6 @@ def load_runtime(module_path: str = "runtime.py") -> types.ModuleType:
         spec_name="runtime", spec_path="runtime.yaml", sha256="", seed=0, compact=empty
     )
     return load_module(source, module_path, "specc_runtime")
-
-
-def _code() -> dict[str, str]:
-    """The template values for the code: the runtime, the catalog kinds' code and
-    their dispatch tables."""
-    impls = all_impls()
-    runtime = runtime_source()
-    code = "\n\n\n".join(i.source for i in impls)
-    check_unique(runtime + "\n\n\n" + code)
-    return {
-        "npy_dtypes": mapping_literal([(k, f'"{v}"') for k, v in npy_dtypes().items()]),
-        "safetensors_dtypes": mapping_literal(
-            [(k, f'"{v}"') for k, v in safetensors_dtypes().items()]
-        ),
-        "runtime": runtime,
-        "impls": code,
-        "samplers": dispatch_table(impls, "_SAMPLERS"),
-        "builders": dispatch_table(impls, "_BUILDERS"),
-        "regularizers": dispatch_table(impls, "_REGULARIZERS"),
-        "constraints": dispatch_table(impls, "_CONSTRAINTS"),
-    }
 
 
 #: Above this size the embedded table is stored compressed: a module of a large

@@ -13,7 +13,10 @@ entry (`impl=...` in `specc/catalog/*.py`): those functions are copied too,
 verbatim, and the dispatch tables that map kinds to them are written here.
 
 Files are read as text, never imported: the emitter runs without NumPy or the
-catalog's pydantic models.
+catalog's pydantic models. The assembled code depends only on the package's
+files, so it is built once per process (`embedded_code`, an immutable value);
+the invariants it relies on (no import left in kept code, no name defined
+twice) are checked by `check_embedded`, which the tests run.
 """
 
 from __future__ import annotations
@@ -21,8 +24,11 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Final
+
+from specc.catalog.dtypes import npy_dtypes, safetensors_dtypes
 
 #: The `specc` package folder; embedded files are named relative to it.
 PACKAGE: Final = Path(__file__).resolve().parent.parent
@@ -104,55 +110,26 @@ def dropped(tree: ast.Module) -> list[ast.stmt]:
     return out
 
 
-def embeddable(source: str, name: str) -> str:
+def _strip(source: str, tree: ast.Module) -> str:
     """`source` without the statements `dropped` names, the rest verbatim, with
     no leading or trailing blank lines."""
-    tree = ast.parse(source, name)
     gone: set[int] = set()
     for node in dropped(tree):
         end = node.end_lineno if node.end_lineno is not None else node.lineno
         gone.update(range(node.lineno, end + 1))
     lines = source.splitlines(keepends=True)
     text = "".join(line for no, line in enumerate(lines, 1) if no not in gone)
-    text = _BLANK_RUN.sub("\n\n\n", text).strip("\n")
-    for inner in ast.walk(ast.parse(text, name)):
-        if isinstance(inner, ast.Import | ast.ImportFrom):
-            raise EmbedError(f"{name}:{inner.lineno}: an import the generated module would lack")
-    return text
+    return _BLANK_RUN.sub("\n\n\n", text).strip("\n")
+
+
+def embeddable(source: str, name: str) -> str:
+    """What the module keeps of a file's `source` (see the module docstring)."""
+    return _strip(source, ast.parse(source, name))
 
 
 def read(relative: str) -> str:
     """The text of a file of the `specc` package."""
     return (PACKAGE / relative).read_text(encoding="utf-8")
-
-
-def runtime_source() -> str:
-    """The runtime as the generated module holds it: every runtime file's
-    embeddable text, two blank lines apart."""
-    return "\n\n\n".join(embeddable(read(f), f) for f in RUNTIME_FILES)
-
-
-def defined_names(source: str) -> list[str]:
-    """The names the top-level statements of `source` define, in order (with
-    repeats: the module is one namespace, so a repeat is a clash)."""
-    names: list[str] = []
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.FunctionDef | ast.ClassDef):
-            names.append(node.name)
-        elif isinstance(node, ast.Assign):
-            names += [t.id for t in node.targets if isinstance(t, ast.Name)]
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            names.append(node.target.id)
-    return names
-
-
-def check_unique(source: str) -> None:
-    """Refuse code in which two embedded files (or kinds) define one name."""
-    seen: set[str] = set()
-    for name in defined_names(source):
-        if name in seen:
-            raise EmbedError(f"{name} is defined twice in the generated module")
-        seen.add(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,18 +148,23 @@ class Impl:
 
 def _impl_calls(tree: ast.Module) -> list[tuple[str, str]]:
     """(kind, function name) of every call `X("kind", ..., impl=function, ...)`
-    in a catalog file, in source order."""
+    in the top-level assignments of a catalog file (its registry and any entry
+    kept apart), in source order."""
     found: list[tuple[int, int, str, str]] = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
+    for top in tree.body:
+        if not isinstance(top, ast.Assign | ast.AnnAssign):
             continue
-        impl = next((k.value for k in node.keywords if k.arg == "impl"), None)
-        if impl is None:
-            continue
-        first = node.args[0] if node.args else None
-        if not (isinstance(impl, ast.Name) and isinstance(first, ast.Constant)):
-            raise EmbedError(f"line {node.lineno}: impl= needs a kind literal and a function name")
-        found.append((node.lineno, node.col_offset, str(first.value), impl.id))
+        for node in ast.walk(top):
+            if not isinstance(node, ast.Call):
+                continue
+            impl = next((k.value for k in node.keywords if k.arg == "impl"), None)
+            if impl is None:
+                continue
+            first = node.args[0] if node.args else None
+            if not (isinstance(impl, ast.Name) and isinstance(first, ast.Constant)):
+                msg = f"line {node.lineno}: impl= needs a kind literal and a function name"
+                raise EmbedError(msg)
+            found.append((node.lineno, node.col_offset, str(first.value), impl.id))
     return [(kind, name) for _, _, kind, name in sorted(found)]
 
 
@@ -217,6 +199,72 @@ def mapping_literal(pairs: list[tuple[str, str]]) -> str:
     return f"MappingProxyType(\n    {{\n{rows}    }}\n)"
 
 
-def dispatch_table(impls: list[Impl], table: str) -> str:
+def _dispatch_table(impls: list[Impl], table: str) -> str:
     """The literal of one dispatch table: kind -> its function."""
     return mapping_literal([(i.kind, i.name) for i in impls if i.table == table])
+
+
+def _strings(table: dict[str, str]) -> str:
+    return mapping_literal([(k, f'"{v}"') for k, v in table.items()])
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddedCode:
+    """The template's code values: the dtype tables, the runtime, the kinds'
+    code and their dispatch tables (each a literal or source text)."""
+
+    npy_dtypes: str
+    safetensors_dtypes: str
+    runtime: str
+    impls: str
+    samplers: str
+    builders: str
+    regularizers: str
+    constraints: str
+
+
+@cache
+def embedded_code() -> EmbeddedCode:
+    """The code every generated module holds, assembled from the package's files
+    (built once per process: it depends on nothing else)."""
+    impls = all_impls()
+    return EmbeddedCode(
+        npy_dtypes=_strings(npy_dtypes()),
+        safetensors_dtypes=_strings(safetensors_dtypes()),
+        runtime="\n\n\n".join(embeddable(read(f), f) for f in RUNTIME_FILES),
+        impls="\n\n\n".join(i.source for i in impls),
+        samplers=_dispatch_table(impls, "_SAMPLERS"),
+        builders=_dispatch_table(impls, "_BUILDERS"),
+        regularizers=_dispatch_table(impls, "_REGULARIZERS"),
+        constraints=_dispatch_table(impls, "_CONSTRAINTS"),
+    )
+
+
+def defined_names(tree: ast.Module) -> list[str]:
+    """The names the top-level statements of a tree define, in order (with
+    repeats: the module is one namespace, so a repeat is a clash)."""
+    names: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.append(node.name)
+        elif isinstance(node, ast.Assign):
+            names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.append(node.target.id)
+    return names
+
+
+def check_embedded(code: EmbeddedCode) -> None:
+    """Raise EmbedError when the assembled code breaks what the module relies on:
+    an import left in kept code (inside a function, say), which the module's
+    one import block would not provide, or a name two files (or kinds) define.
+    (Run by the tests; a render does not pay for it.)"""
+    tree = ast.parse(code.runtime + "\n\n\n" + code.impls)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            raise EmbedError(f"line {node.lineno}: an import the generated module would lack")
+    seen: set[str] = set()
+    for name in defined_names(tree):
+        if name in seen:
+            raise EmbedError(f"{name} is defined twice in the generated module")
+        seen.add(name)
