@@ -12,6 +12,7 @@ import os
 import struct
 from collections.abc import Iterable, Mapping
 from io import BufferedReader
+from types import MappingProxyType
 from typing import IO, TYPE_CHECKING, Any, Final, TypeGuard
 
 from specc.formats.arrays import ArrayInfo, CheckpointError
@@ -28,7 +29,9 @@ else:
 MAX_SAFETENSORS_HEADER: Final = 100 << 20
 
 #: dtype name -> safetensors code
-_SAFETENSORS_CODES: Final = {name: code for code, name in _SAFETENSORS_DTYPES.items()}
+_SAFETENSORS_CODES: Final[Mapping[str, str]] = MappingProxyType(
+    {name: code for code, name in _SAFETENSORS_DTYPES.items()}
+)
 
 
 def _safetensors_header(f: IO[bytes], path: str) -> tuple[dict[str, Any], int]:

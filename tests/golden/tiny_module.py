@@ -1070,7 +1070,9 @@ def _contiguous(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
 MAX_SAFETENSORS_HEADER: Final = 100 << 20
 
 #: dtype name -> safetensors code
-_SAFETENSORS_CODES: Final = {name: code for code, name in _SAFETENSORS_DTYPES.items()}
+_SAFETENSORS_CODES: Final[Mapping[str, str]] = MappingProxyType(
+    {name: code for code, name in _SAFETENSORS_DTYPES.items()}
+)
 
 
 def _safetensors_header(f: IO[bytes], path: str) -> tuple[dict[str, Any], int]:
