@@ -294,6 +294,29 @@ def test_the_template_imports_what_every_embedded_file_imports(demo: Path) -> No
                 assert provided.get(bound) == origin, f"{name}: import of {bound} {origin}"
 
 
+def test_every_kinds_code_uses_only_what_the_module_defines(demo: Path) -> None:
+    """A catalog kind's code is copied without its file's imports: every name it
+    reads (not its own locals) is a builtin, a name of the import block or one
+    the module defines."""
+    import builtins
+
+    from specc.emit.embed import all_impls
+
+    module = ast.parse(_render(demo, demo.with_suffix(".py")))
+    known = set(_bindings(module, nested=False)) | _top_level_names(module) | set(dir(builtins))
+    for impl in all_impls():
+        fn = ast.parse(impl.source).body[0]
+        assert isinstance(fn, ast.FunctionDef)
+        local = {a.arg for a in fn.args.args + fn.args.kwonlyargs}
+        local |= {
+            n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+        }
+        read = {
+            n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+        }
+        assert read - local <= known, f"{impl.name}: {sorted(read - local - known)}"
+
+
 def test_embedded_files_lose_docstring_imports_and_type_checking_blocks() -> None:
     from specc.emit.embed import embeddable
 
