@@ -409,3 +409,13 @@ def test_importing_the_emitter_loads_no_compiler_stage() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert r.stdout.strip() == "[]"
+
+
+def test_build_module_execs_what_render_module_writes(demo: Path) -> None:
+    from specc.emit import build_module
+
+    comp = compile_file(str(demo))
+    assert comp.table is not None
+    mod = build_module(comp.table, str(demo), str(demo.with_suffix(".py")))
+    assert mod.SPEC_NAME == "demo" and mod.VARIABLES[0].name == "enc/kernel"
+    assert mod.init_variable("enc/steps").dtype.name == "int32"

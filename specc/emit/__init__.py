@@ -3,10 +3,12 @@
 The module is rendered from one jinja2 template (`templates/module.py.j2`, no
 logic: the values are prepared here), which holds the header, the one import
 block, the spec's constants and the variable table (one compact JSON string
-literal). The code after them is the runtime, real Python in `specc/runtime/`
-copied in by `specc.emit.embed`. `specc init` execs the very same rendered
-source in memory (`load_module`), so there is one implementation of the
-samplers.
+literal). The code after them is real Python copied in by `specc.emit.embed`:
+the runtime (`specc/runtime/`), the file formats (`specc/formats/`) and each
+catalog kind's NumPy code, with the dispatch tables by kind. `specc init`
+execs the very same rendered source in memory (`load_module`, or
+`build_module` from a table), so there is one implementation of the samplers.
+Importing the emitter loads no compiler stage (engine, pydantic, PyYAML).
 """
 
 from __future__ import annotations
