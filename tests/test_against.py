@@ -12,13 +12,9 @@ import numpy as np
 import pytest
 
 from specc import cli
-from specc.formats.headers import (
-    ArrayInfo,
-    CheckpointError,
-    npy_dtype,
-    parse_literal,
-    read_arrays,
-)
+from specc.formats.arrays import ArrayInfo, CheckpointError
+from specc.formats.npz import npy_dtype, parse_literal
+from specc.formats.params import read_arrays
 
 SPEC = """\
 specc: 1

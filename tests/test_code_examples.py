@@ -36,7 +36,7 @@ def _compile(example: CodeExample, text: str, tmp_path: Path) -> Compilation:
     folder = tmp_path / "spec"
     folder.mkdir(exist_ok=True)
     for name, content in example.files:
-        (folder / name).write_text(content, encoding="utf-8")
+        (folder / name).write_bytes(content)
     return compile_text(
         text, "example.yaml", limits=example.limits or DEFAULT_LIMITS, base_dir=str(folder)
     )
@@ -96,7 +96,7 @@ def test_loader_reads_helper_files_and_limits(tmp_path: Path) -> None:
     (folder / "limits.toml").write_text("max_variables = 2\nmax_depth = 9\n")
     ex = load_example(codes.LIMIT, root=tmp_path)
     assert ex.code is codes.LIMIT
-    assert ex.files == (("a.yaml", "A\n"), ("b.yaml", "B\n"))
+    assert ex.files == (("a.yaml", b"A\n"), ("b.yaml", b"B\n"))
     assert ex.limits == Limits(max_variables=2, max_depth=9)
     (folder / "limits.toml").write_text("max_vars = 2\n")
     with pytest.raises(ValueError, match="unknown limit 'max_vars'"):

@@ -3,6 +3,7 @@ NumPy + stdlib imports; and the `compile` / `init` commands."""
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -240,3 +241,181 @@ def test_commands_module_is_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert r.stdout.strip() == "[]"
+
+
+# ------------------------------------------------------------------ the runtime's assembly
+
+
+def _bindings(tree: ast.Module, *, nested: bool) -> dict[str, tuple[str, str | None]]:
+    """name -> (module, attribute or None) of the imports in `tree` (top level,
+    and with `nested` also inside `if TYPE_CHECKING:` blocks)."""
+    out: dict[str, tuple[str, str | None]] = {}
+    nodes: list[ast.stmt] = list(tree.body)
+    if nested:
+        nodes += [n for top in tree.body if isinstance(top, ast.If) for n in top.body]
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                out[a.asname or a.name.split(".")[0]] = (a.name, None)
+        elif isinstance(node, ast.ImportFrom) and node.module != "__future__":
+            for a in node.names:
+                out[a.asname or a.name] = (node.module or "", a.name)
+    return out
+
+
+def _top_level_names(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return names
+
+
+def test_the_template_imports_what_every_embedded_file_imports(demo: Path) -> None:
+    """The module template's one import block binds every name an embedded file
+    imports from outside specc, to the same thing; every name a file imports
+    from specc is defined by the assembled module itself."""
+    from specc.emit.embed import RUNTIME_FILES, read
+
+    module = ast.parse(_render(demo, demo.with_suffix(".py")))
+    provided = _bindings(module, nested=False)
+    defined = _top_level_names(module)
+    for name in RUNTIME_FILES:
+        for bound, origin in _bindings(ast.parse(read(name)), nested=True).items():
+            if bound == "TYPE_CHECKING":
+                continue  # only guards the blocks the emitter drops
+            if origin[0].startswith("specc"):
+                assert bound in defined, f"{name}: {bound} from {origin[0]} is not in the module"
+            else:
+                assert provided.get(bound) == origin, f"{name}: import of {bound} {origin}"
+
+
+def test_every_kinds_code_uses_only_what_the_module_defines(demo: Path) -> None:
+    """A catalog kind's code is copied without its file's imports: every name it
+    reads (not its own locals) is a builtin, a name of the import block or one
+    the module defines."""
+    import builtins
+
+    from specc.emit.embed import all_impls
+
+    module = ast.parse(_render(demo, demo.with_suffix(".py")))
+    known = set(_bindings(module, nested=False)) | _top_level_names(module) | set(dir(builtins))
+    for impl in all_impls():
+        fn = ast.parse(impl.source).body[0]
+        assert isinstance(fn, ast.FunctionDef)
+        local = {a.arg for a in fn.args.args + fn.args.kwonlyargs}
+        local |= {
+            n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+        }
+        read = {
+            n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+        }
+        assert read - local <= known, f"{impl.name}: {sorted(read - local - known)}"
+
+
+def test_embedded_files_lose_docstring_imports_and_type_checking_blocks() -> None:
+    from specc.emit.embed import embeddable
+
+    source = (
+        '"""Doc."""\n\nfrom __future__ import annotations\n\nimport os\n'
+        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    import numpy as np\n"
+        "else:\n    np = None\n\n"
+        '__all__ = ["f"]\n\n# why f exists\n\n\ndef f() -> str:\n    """F."""\n'
+        "    return os.sep  # kept verbatim\n"
+    )
+    assert embeddable(source, "x.py") == (
+        '# why f exists\n\n\ndef f() -> str:\n    """F."""\n    return os.sep  # kept verbatim'
+    )
+
+
+def test_the_embedded_code_keeps_the_modules_invariants() -> None:
+    """No import is left in kept code (the module's import block would lack it)
+    and no name is defined twice (the module is one namespace)."""
+    import dataclasses
+
+    from specc.emit.embed import EmbedError, check_embedded, embedded_code
+
+    code = embedded_code()
+    check_embedded(code)
+    nested = "def g() -> None:\n    import os\n"
+    with pytest.raises(EmbedError, match="an import"):
+        check_embedded(dataclasses.replace(code, impls=code.impls + "\n\n\n" + nested))
+    twice = "def _name_hash() -> None:\n    pass\n"
+    with pytest.raises(EmbedError, match="_name_hash is defined twice"):
+        check_embedded(dataclasses.replace(code, impls=code.impls + "\n\n\n" + twice))
+
+
+def test_a_large_table_is_embedded_compressed(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import specc.emit
+    from specc.emit import load_module
+
+    monkeypatch.setattr(specc.emit, "COMPRESS_ABOVE", 10)
+    out = demo.with_suffix(".py")
+    src = _render(demo, out)
+    assert '_TABLE_ENCODING: Final[str] = "zlib+base85"' in src
+    t = embedded_table(src)
+    assert t is not None and len(t["variables"]) == 3
+    mod = load_module(src, str(out))
+    assert [v.name for v in mod.VARIABLES] == ["enc/kernel", "enc/emb", "enc/steps"]
+
+
+def test_the_modules_dtype_tables_are_the_formats_tables() -> None:
+    """The tables the emitter writes are those the importable readers build from
+    specc.catalog.dtypes (one dtype table)."""
+    from specc.emit import load_runtime
+    from specc.formats import tables
+
+    rt = load_runtime()
+    assert dict(rt._NPY_DTYPES) == dict(tables._NPY_DTYPES)
+    assert dict(rt._SAFETENSORS_DTYPES) == dict(tables._SAFETENSORS_DTYPES)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "shape", "message"),
+    [
+        ("string", "[2]", "cannot initialize or save string variables"),
+        ("float32", "[" + ", ".join(["1"] * 65) + "]", "rank 65 is more than the 64"),
+    ],
+)
+def test_what_numpy_cannot_hold_is_refused(
+    tmp_path: Path, dtype: str, shape: str, message: str
+) -> None:
+    from specc.emit import EmitError
+
+    spec = tmp_path / "s.yaml"
+    spec.write_text(
+        f"specc: 1\nname: s\nbody:\n  - var: w\n    shape: {shape}\n    dtype: {dtype}\n"
+    )
+    comp = compile_file(str(spec))
+    assert comp.ok and comp.table is not None, comp.diagnostics
+    with pytest.raises(EmitError, match=f"variable 'w': .*{message}"):
+        render_module(comp.table, str(spec), str(tmp_path / "s.py"))
+
+
+def test_importing_the_emitter_loads_no_compiler_stage() -> None:
+    """The emitter works from the plain table: importing it loads neither the
+    scope engine, pydantic, PyYAML, NumPy nor jinja2 (the last on first render)."""
+    code = (
+        "import sys, specc.emit\n"
+        "heavy = ('specc.engine', 'specc.lang', 'specc.source', 'pydantic', 'yaml', "
+        "'numpy', 'jinja2')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert r.stdout.strip() == "[]"
+
+
+def test_build_module_execs_what_render_module_writes(demo: Path) -> None:
+    from specc.emit import build_module
+
+    comp = compile_file(str(demo))
+    assert comp.table is not None
+    mod = build_module(comp.table, str(demo), str(demo.with_suffix(".py")))
+    assert mod.SPEC_NAME == "demo" and mod.VARIABLES[0].name == "enc/kernel"
+    assert mod.init_variable("enc/steps").dtype.name == "int32"

@@ -1,65 +1,56 @@
 """Catalogs of option kinds: initializers, partitioners, regularizers,
-constraints and custom getters, each a registry of typed entries."""
+constraints and custom getters, each a registry of typed entries (one file per
+catalog, one entry per kind: argument model, static checks, NumPy code, docs).
+
+The names below are imported on first use, so that importing one light part of
+the package (`specc.catalog.dtypes`, which the emitter needs) does not load the
+pydantic models of every catalog.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from specc.catalog.base import Args, Entry, NoArgs, Registry
-from specc.catalog.constraints import CONSTRAINTS, ConstraintEntry
-from specc.catalog.getters import GetterCall, GetterEntry, builtin_getters, load_getters
-from specc.catalog.initializers import INITIALIZERS, InitializerEntry
-from specc.catalog.partitioners import PARTITIONERS, PartitionerEntry
-from specc.catalog.regularizers import REGULARIZERS, RegularizerEntry
+_EXPORTS = {
+    "CATALOG_NAMES": "specc.catalog.catalogs",
+    "Catalogs": "specc.catalog.catalogs",
+    "default_catalogs": "specc.catalog.catalogs",
+    "known_kinds": "specc.catalog.catalogs",
+    "lookup": "specc.catalog.catalogs",
+    "Args": "specc.catalog.base",
+    "Entry": "specc.catalog.base",
+    "NoArgs": "specc.catalog.base",
+    "Registry": "specc.catalog.base",
+    "ConstraintEntry": "specc.catalog.constraints",
+    "GetterCall": "specc.catalog.getters",
+    "GetterEntry": "specc.catalog.getters",
+    "InitializerEntry": "specc.catalog.initializers",
+    "PartitionerEntry": "specc.catalog.partitioners",
+    "RegularizerEntry": "specc.catalog.regularizers",
+}
 
-
-@dataclass(frozen=True, slots=True)
-class Catalogs:
-    """The registries one compilation uses; passed along, never mutated."""
-
-    initializer: Registry[InitializerEntry]
-    partitioner: Registry[PartitionerEntry]
-    regularizer: Registry[RegularizerEntry]
-    constraint: Registry[ConstraintEntry]
-    custom_getter: Registry[GetterEntry]
-
-    def registry(self, catalog: str) -> Registry[Entry]:
-        reg: Registry[Entry] = getattr(self, catalog)
-        return reg
-
-
-CATALOG_NAMES = ("initializer", "partitioner", "regularizer", "constraint", "custom_getter")
-
-
-@cache
-def default_catalogs() -> Catalogs:
-    """The built-in catalogs (a custom getter they lack is looked up among the
-    installed plugins by `lookup`)."""
-    return Catalogs(INITIALIZERS, PARTITIONERS, REGULARIZERS, CONSTRAINTS, builtin_getters())
-
-
-@cache
-def _with_plugins() -> Catalogs:
-    base = default_catalogs()
-    return Catalogs(
-        base.initializer, base.partitioner, base.regularizer, base.constraint, load_getters()
+if TYPE_CHECKING:
+    from specc.catalog.base import Args, Entry, NoArgs, Registry
+    from specc.catalog.catalogs import (
+        CATALOG_NAMES,
+        Catalogs,
+        default_catalogs,
+        known_kinds,
+        lookup,
     )
+    from specc.catalog.constraints import ConstraintEntry
+    from specc.catalog.getters import GetterCall, GetterEntry
+    from specc.catalog.initializers import InitializerEntry
+    from specc.catalog.partitioners import PartitionerEntry
+    from specc.catalog.regularizers import RegularizerEntry
 
 
-def lookup(catalog: str, kind: str) -> Entry | None:
-    """The entry of `kind` in `catalog`; custom getters from installed plugins too."""
-    entry = default_catalogs().registry(catalog).get(kind)
-    if entry is None and catalog == "custom_getter":
-        entry = _with_plugins().registry(catalog).get(kind)
-    return entry
-
-
-def known_kinds(catalog: str) -> tuple[str, ...]:
-    """Every kind `lookup` can find (plugins included for custom getters)."""
-    if catalog == "custom_getter":
-        return _with_plugins().registry(catalog).kinds()
-    return default_catalogs().registry(catalog).kinds()
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'specc.catalog' has no attribute {name!r}")
+    return getattr(import_module(module), name)
 
 
 __all__ = [

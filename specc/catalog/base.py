@@ -9,11 +9,13 @@ one entry to one registry.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
+
+from specc.catalog.dtypes import DType
 
 
 class Args(BaseModel):
@@ -25,6 +27,26 @@ class Args(BaseModel):
 
 class NoArgs(Args):
     """A kind that takes no arguments."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Why a kind cannot serve a variable: a diagnostic code (specc.diagnostics
+    CODES), a message, and optionally how to fix it."""
+
+    code: str
+    message: str
+    help: str | None = None
+
+
+#: A static check: (arguments, the variable's full shape, its dtype) -> Problem.
+Check = Callable[[Args, tuple[int, ...], DType], Problem | None]
+
+
+def no_rule(args: Args, shape: tuple[int, ...], dtype: DType) -> Problem | None:
+    """The check of a kind that TF applies to any variable it can be given."""
+    del args, shape, dtype
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,10 @@
-"""The dtypes specc knows: TF's names, their kinds and sizes."""
+"""The dtypes specc knows: TF's names, their kinds and sizes, and how each is
+spelled by NumPy, the file formats and TF's own DataType enum.
+
+This is the one dtype table: the file readers and writers (specc/formats/) and
+the emitter (the tables it writes into generated modules) derive theirs from
+it. Importing this module imports nothing beyond the standard library.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,15 @@ class DType:
     name: str
     kind: DTypeKind
     itemsize: int
+    #: NumPy's name for it, or None when NumPy cannot hold it (bfloat16, string)
+    numpy: str | None
+    #: its safetensors dtype code (`F32`), or None when safetensors has none
+    safetensors: str | None
+    #: the .npy `descr` bodies (without the byte-order mark) that denote it; a
+    #: kind letter alone (`S`) stands for every size
+    npy: tuple[str, ...]
+    #: TF's `DataType` enum number (`DT_FLOAT` = 1), as TF checkpoints store it
+    tf_enum: int
 
     @property
     def is_floating(self) -> bool:
@@ -28,30 +43,28 @@ class DType:
         return self.name
 
 
-def _d(name: str, kind: DTypeKind, size: int) -> DType:
-    return DType(name, kind, size)
-
-
 DTYPES: Final[dict[str, DType]] = {
     d.name: d
     for d in (
-        _d("float16", "float", 2),
-        _d("bfloat16", "float", 2),
-        _d("float32", "float", 4),
-        _d("float64", "float", 8),
-        _d("int8", "int", 1),
-        _d("int16", "int", 2),
-        _d("int32", "int", 4),
-        _d("int64", "int", 8),
-        _d("uint8", "uint", 1),
-        _d("uint16", "uint", 2),
-        _d("uint32", "uint", 4),
-        _d("uint64", "uint", 8),
-        _d("bool", "bool", 1),
-        _d("complex64", "complex", 8),
-        _d("complex128", "complex", 16),
-        # TF sizes string elements at 16 bytes in its partitioners
-        _d("string", "string", 16),
+        DType("float16", "float", 2, "float16", "F16", ("f2",), 19),  # DT_HALF
+        DType("bfloat16", "float", 2, None, "BF16", (), 14),
+        DType("float32", "float", 4, "float32", "F32", ("f4",), 1),
+        DType("float64", "float", 8, "float64", "F64", ("f8",), 2),  # DT_DOUBLE
+        DType("int8", "int", 1, "int8", "I8", ("i1",), 6),
+        DType("int16", "int", 2, "int16", "I16", ("i2",), 5),
+        DType("int32", "int", 4, "int32", "I32", ("i4",), 3),
+        DType("int64", "int", 8, "int64", "I64", ("i8",), 9),
+        DType("uint8", "uint", 1, "uint8", "U8", ("u1",), 4),
+        DType("uint16", "uint", 2, "uint16", "U16", ("u2",), 17),
+        DType("uint32", "uint", 4, "uint32", "U32", ("u4",), 22),
+        DType("uint64", "uint", 8, "uint64", "U64", ("u8",), 23),
+        DType("bool", "bool", 1, "bool", "BOOL", ("b1", "?", "?1"), 10),
+        DType("complex64", "complex", 8, "complex64", "C64", ("c8",), 8),
+        # safetensors has no 128-bit complex
+        DType("complex128", "complex", 16, "complex128", None, ("c16",), 18),
+        # TF sizes string elements at 16 bytes in its partitioners; NumPy's
+        # bytes, str and object arrays all read as strings
+        DType("string", "string", 16, None, None, ("S", "U", "O"), 7),
     )
 }
 
@@ -64,6 +77,9 @@ INT64: Final = DTYPES["int64"]
 BOOL: Final = DTYPES["bool"]
 STRING: Final = DTYPES["string"]
 
+#: The most dimensions a NumPy array has (NumPy 2's limit).
+MAX_MODULE_RANK: Final = 64
+
 
 def parse_dtype(name: str) -> DType | None:
     """The dtype a name denotes (canonical or alias), or None."""
@@ -73,3 +89,32 @@ def parse_dtype(name: str) -> DType | None:
 def dtype_names() -> tuple[str, ...]:
     """Every accepted spelling, canonical names first."""
     return (*DTYPES, *ALIASES)
+
+
+def module_refusal(dtype: DType, rank: int) -> str | None:
+    """Why a generated module cannot hold a variable of this dtype and rank (NumPy
+    cannot), as a sentence to follow "variable 'name': ", or None when it can.
+    The one place this rule lives: the emitter refuses such a table with it, and
+    the compiler can report it before emitting."""
+    if dtype.name == "bfloat16":
+        return (
+            "NumPy cannot hold bfloat16: store the variable as float32 with "
+            "`custom_getter: float32_storage` (the table then says float32 with "
+            "read_dtype bfloat16)"
+        )
+    if dtype.numpy is None:
+        return f"the generated module cannot initialize or save {dtype.name} variables"
+    if rank > MAX_MODULE_RANK:
+        return f"rank {rank} is more than the {MAX_MODULE_RANK} dimensions NumPy allows"
+    return None
+
+
+def npy_dtypes() -> dict[str, str]:
+    """.npy `descr` body (no byte-order mark; a kind letter alone: any size) ->
+    dtype name, as the .npz reader looks them up."""
+    return {descr: d.name for d in DTYPES.values() for descr in d.npy}
+
+
+def safetensors_dtypes() -> dict[str, str]:
+    """safetensors dtype code -> dtype name."""
+    return {d.safetensors: d.name for d in DTYPES.values() if d.safetensors is not None}

@@ -1,23 +1,47 @@
 """Initializers: TF1's `tf.compat.v1` initializers, their arguments and rules.
 
-Each entry names the TF API it mirrors, its arguments (defaults are TF1's) and
+Each entry names the TF API it mirrors, its arguments (defaults are TF1's),
 `check`, which says whether the initializer can fill a variable of a given
 shape and dtype, with TF's verdict (`initializer-dtype`, `initializer-rank`,
-`initializer-shape`). The NumPy samplers live in the generated module's runtime
-(`specc/emit/templates/runtime.py.j2`), keyed by the same kind names, so the
-standalone module and `specc init` share one implementation.
+`initializer-shape`), and `impl`, its NumPy code.
+
+The `impl` functions run only inside generated modules: the emitter copies
+them there (with a dispatch table by kind), where they use the names of the
+runtime (`specc/runtime/`). This file imports those names for type checking
+only, so importing the catalog never imports NumPy (`specc check` stays light).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
-from specc.catalog.base import Args, Entry, NoArgs, Registry
+from specc.catalog.base import Args, Check, Entry, NoArgs, Problem, Registry
 from specc.catalog.dtypes import DType
+from specc.formats.arrays import CheckpointError, file_format
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from specc.formats.params import find_array, read_params
+    from specc.runtime.kinds import _BuilderImpl, _SamplerImpl
+    from specc.runtime.prelude import _MODULE_DIR, Array
+    from specc.runtime.samplers import (
+        _integer_sampler,
+        _normal,
+        _normal_sampler,
+        _sample_dtype,
+        _Sampler,
+        _uniform_sampler,
+        _variance_scaling,
+    )
+    from specc.runtime.streams import _generator, _name_hash
+    from specc.runtime.table import ParamsError, VariableInfo
 
 Number = StrictInt | StrictFloat
 #: A literal value for `constant` and `value`: a scalar or a nested list of them.
@@ -25,23 +49,38 @@ Literal_ = StrictBool | StrictInt | StrictFloat | StrictStr | list[Any]
 
 
 @dataclass(frozen=True, slots=True)
-class Problem:
-    """Why an initializer cannot fill a variable: a diagnostic code and message."""
+class ExternalContext:
+    """What a check of the outside world knows of the variable to initialize."""
 
-    code: str
-    message: str
+    #: the spec's folder: paths in arguments are relative to it
+    base_dir: str
+    #: the variable's full name (a `checkpoint` key defaults to it)
+    variable: str
+    #: its full shape (a partitioned variable's whole shape)
+    shape: tuple[int, ...]
+    dtype: DType
 
 
-Check = Callable[[Args, tuple[int, ...], DType], Problem | None]
+#: A check of the outside world (files): (arguments, context) -> Problem.
+ExternalCheck = Callable[[Args, ExternalContext], Problem | None]
 
 
 @dataclass(frozen=True, slots=True)
 class InitializerEntry(Entry):
-    """An initializer kind: `check(args, shape, dtype)` returns a Problem or None."""
+    """An initializer kind: `check(args, shape, dtype)` returns a Problem or None;
+    `impl` is its NumPy code (see the module docstring)."""
 
     check: Check
-    #: True when each element is drawn independently, so a slice costs its size.
+    #: A block sampler (`elementwise`) or the builder of the whole variable.
+    impl: _SamplerImpl | _BuilderImpl
+    #: True when `impl` returns a block sampler: each element is drawn from its
+    #: block's stream, so a part costs only its own blocks. False when it builds
+    #: the whole variable (a part is then sliced from the whole).
     elementwise: bool = True
+    #: What `impl` will need of the outside world, checked at compile time so
+    #: that `specc check` refuses what `init` would: None when it needs nothing.
+    #: Headers only: it never reads array data.
+    check_external: ExternalCheck | None = None
 
 
 # --------------------------------------------------------------------------- arguments
@@ -63,7 +102,8 @@ class RandomUniformArgs(Args):
 class NormalArgs(Args):
     mean: Number = Field(0.0, description="Mean of the normal distribution.")
     stddev: Annotated[Number, Field(ge=0)] = Field(
-        1.0, description="Standard deviation of the normal distribution (before truncation)."
+        1.0,
+        description="Standard deviation of the normal distribution (before truncation).",
     )
 
 
@@ -95,7 +135,8 @@ class CheckpointArgs(Args):
         examples=["warm_start.npz"],
     )
     key: StrictStr | None = Field(
-        None, description="The array's key in the file; default: the variable's full name."
+        None,
+        description="The array's key in the file; default: the variable's full name.",
     )
 
 
@@ -126,7 +167,8 @@ def _ones_check(args: Args, shape: tuple[int, ...], dtype: DType) -> Problem | N
     del args, shape
     if dtype.kind == "string":
         return Problem(
-            "initializer-dtype", "initializer 'ones' cannot initialize a string variable"
+            "initializer-dtype",
+            "initializer 'ones' cannot initialize a string variable",
         )
     return None
 
@@ -203,7 +245,10 @@ def _random_uniform_check(args: Args, shape: tuple[int, ...], dtype: DType) -> P
     del shape
     if dtype.is_floating:
         return None
-    if dtype.name in ("int32", "int64"):  # TF's random_uniform rejects other integers first
+    if dtype.name in (
+        "int32",
+        "int64",
+    ):  # TF's random_uniform rejects other integers first
         for name in ("minval", "maxval"):
             v = getattr(args, name)
             if isinstance(v, float):
@@ -248,8 +293,255 @@ def _identity_check(args: Args, shape: tuple[int, ...], dtype: DType) -> Problem
 
 
 def _checkpoint_check(args: Args, shape: tuple[int, ...], dtype: DType) -> Problem | None:
-    del args, shape, dtype
-    return None  # shape and dtype are checked against the file when values are built
+    assert isinstance(args, CheckpointArgs)
+    del shape, dtype  # checked against the file by `_checkpoint_external`
+    if file_format(args.path) is None:
+        return Problem(
+            "checkpoint",
+            f"checkpoint {args.path!r}: expected a .npz or .safetensors file",
+            help="save the arrays with numpy.savez, safetensors' save_file or a "
+            "generated module's save()",
+        )
+    return None
+
+
+def _checkpoint_external(args: Args, ctx: ExternalContext) -> Problem | None:
+    """The file, from its headers: it must hold the key with the variable's shape
+    and dtype (the generated module refuses anything else)."""
+    assert isinstance(args, CheckpointArgs)
+    # the readers are imported only for specs that warm-start (`specc check` of
+    # any other spec does not pay for them); they never import NumPy to list
+    from specc.formats.params import find_array  # noqa: PLC0415
+
+    key = ctx.variable if args.key is None else args.key
+    try:
+        found = find_array(os.path.join(ctx.base_dir, args.path), key)
+    except CheckpointError as e:
+        return Problem("checkpoint", f"checkpoint {args.path!r}: {e.reason}", _checkpoint_help(e))
+    what = f"checkpoint {args.path!r} holds {key!r}"
+    if found.shape != ctx.shape:
+        return Problem(
+            "initializer-shape",
+            f"{what} with shape {list(found.shape)}, but variable {ctx.variable!r} has "
+            f"shape {list(ctx.shape)}",
+            "give the variable the stored shape, or store an array of its shape",
+        )
+    if found.dtype != ctx.dtype.name:
+        return Problem(
+            "initializer-dtype",
+            f"{what} as {found.dtype}, but variable {ctx.variable!r} is {ctx.dtype.name}",
+            f"declare `dtype: {found.dtype}`, or store the array as {ctx.dtype.name}",
+        )
+    return None
+
+
+def _checkpoint_help(error: CheckpointError) -> str:
+    if error.reason.startswith("no array"):
+        return "set `key:` to the array's name in the file"
+    if error.reason == "no such file":
+        return "the path is relative to the spec's folder"
+    return "give a .npz or .safetensors file the generated module can read"
+
+
+# --------------------------------------------------------------------------- NumPy code
+# Copied into generated modules (see the module docstring). A sampler's `dtype`
+# is the sampling dtype (float32 for a float16 variable); a builder gets the seed.
+
+
+def _init_zeros(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
+    """All zeros (False, '')."""
+    del args, seed
+    return np.zeros(v.shape, dtype=v.dtype)
+
+
+def _init_ones(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
+    """All ones (True)."""
+    del args, seed
+    return np.ones(v.shape, dtype=v.dtype)
+
+
+def _init_constant(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
+    """TF1's constant_initializer: a scalar broadcast, or a flat list padded
+    with its last element."""
+    del seed
+    value = args["value"]
+    dtype = np.dtype(v.dtype)
+    if not isinstance(value, list):
+        return np.full(v.shape, value, dtype=dtype)
+    flat = np.array(value, dtype=dtype).reshape(-1)
+    size = v.size
+    if size == 0:  # TF checks nothing for an empty shape
+        return np.zeros(v.shape, dtype=dtype)
+    if flat.size == 0:  # TF fills zeros for an empty list
+        return np.zeros(v.shape, dtype=dtype)
+    if flat.size < size:
+        pad = np.full(size - flat.size, flat[-1], dtype=dtype)
+        flat = np.concatenate([flat, pad])
+    return flat[:size].reshape(v.shape)
+
+
+def _init_value(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
+    """A literal nested list: the variable's shape and dtype come from it."""
+    del seed
+    literal: Array = np.array(args["value"], dtype=v.dtype)
+    return literal.reshape(v.shape)
+
+
+def _init_random_uniform(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """Uniform in [minval, maxval); integer variables draw integers."""
+    del v
+    if dtype.kind in "iu":
+        return _integer_sampler(int(args["minval"]), int(args["maxval"]))
+    return _uniform_sampler(args["minval"], args["maxval"], dtype)
+
+
+def _init_random_normal(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """Normal with the given mean and standard deviation."""
+    del v, dtype
+    return _normal_sampler(args["mean"], args["stddev"], truncated=False)
+
+
+def _init_truncated_normal(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """Normal, values beyond two standard deviations redrawn."""
+    del v, dtype
+    return _normal_sampler(args["mean"], args["stddev"], truncated=True)
+
+
+def _init_uniform_unit_scaling(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """Uniform in ±factor·√(3/fan_in), fan_in the product of all but the last
+    dimension (of the full shape, also for a part)."""
+    input_size = max(float(math.prod(v.shape[:-1])), 1.0)
+    max_val = math.sqrt(3 / input_size) * args["factor"]
+    return _uniform_sampler(-max_val, max_val, dtype)
+
+
+def _init_variance_scaling(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """TF1's VarianceScaling with the given scale, mode and distribution."""
+    scale = float(args["scale"])
+    return _variance_scaling(scale, args["mode"], args["distribution"], v.shape, dtype)
+
+
+def _init_glorot_uniform(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """variance_scaling(1, fan_avg, uniform)."""
+    del args
+    return _variance_scaling(1.0, "fan_avg", "uniform", v.shape, dtype)
+
+
+def _init_glorot_normal(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """variance_scaling(1, fan_avg, truncated_normal)."""
+    del args
+    return _variance_scaling(1.0, "fan_avg", "truncated_normal", v.shape, dtype)
+
+
+def _init_he_normal(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """variance_scaling(2, fan_in, truncated_normal)."""
+    del args
+    return _variance_scaling(2.0, "fan_in", "truncated_normal", v.shape, dtype)
+
+
+def _init_he_uniform(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """variance_scaling(2, fan_in, uniform)."""
+    del args
+    return _variance_scaling(2.0, "fan_in", "uniform", v.shape, dtype)
+
+
+def _init_lecun_normal(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """variance_scaling(1, fan_in, truncated_normal)."""
+    del args
+    return _variance_scaling(1.0, "fan_in", "truncated_normal", v.shape, dtype)
+
+
+def _init_lecun_uniform(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """variance_scaling(1, fan_in, uniform)."""
+    del args
+    return _variance_scaling(1.0, "fan_in", "uniform", v.shape, dtype)
+
+
+def _init_orthogonal(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
+    """TF1's orthogonal_initializer: QR of a normal matrix from one stream,
+    with the sign fix, transposed when there are fewer rows than columns."""
+    rows = math.prod(v.shape[:-1])
+    cols = v.shape[-1]
+    flat_shape = (cols, rows) if rows < cols else (rows, cols)
+    dtype = _sample_dtype(np.dtype(v.dtype))
+    a = np.empty(flat_shape[0] * flat_shape[1], dtype)
+    _normal(_generator(seed, _name_hash(v.name), 0), a)
+    q, r = np.linalg.qr(a.reshape(flat_shape))
+    q *= np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    out = np.ascontiguousarray(q.reshape(v.shape))
+    out *= args["gain"]
+    return out.astype(v.dtype, copy=False)
+
+
+def _init_identity(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
+    """gain times the identity matrix (ones on the main diagonal)."""
+    del seed
+    eye: Array = np.eye(v.shape[0], v.shape[1], dtype=v.dtype)
+    eye *= np.asarray(args["gain"], dtype=v.dtype)
+    return eye
+
+
+def _init_checkpoint(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
+    """The array stored under `key` (default: the variable's full name) in a
+    .npz or .safetensors file, its path relative to the module's folder. The
+    header is checked before any data is read."""
+    del seed
+    path = os.path.join(_MODULE_DIR, args["path"])
+    key = v.name if args["key"] is None else args["key"]
+    found = find_array(path, key)
+    if found.shape != v.shape or found.dtype != v.dtype:
+        raise ParamsError(
+            f"checkpoint {args['path']!r} key {key!r}: expected shape {list(v.shape)} "
+            f"dtype {v.dtype} for variable {v.name!r}, found shape "
+            f"{list(found.shape)} dtype {found.dtype}"
+        )
+    return read_params(path, only=key)[key].astype(v.dtype, copy=False)
 
 
 # --------------------------------------------------------------------------- registry
@@ -262,9 +554,11 @@ def _e(
     tf_api: str,
     doc: str,
     *,
+    impl: _SamplerImpl | _BuilderImpl,
     elementwise: bool = True,
+    check_external: ExternalCheck | None = None,
 ) -> InitializerEntry:
-    return InitializerEntry(kind, args, doc, tf_api, check, elementwise)
+    return InitializerEntry(kind, args, doc, tf_api, check, impl, elementwise, check_external)
 
 
 INITIALIZERS: Registry[InitializerEntry] = Registry(
@@ -276,14 +570,26 @@ INITIALIZERS: Registry[InitializerEntry] = Registry(
             _any_numeric,
             "tf.compat.v1.zeros_initializer",
             "All zeros (False, '').",
+            impl=_init_zeros,
+            elementwise=False,
         ),
-        _e("ones", NoArgs, _ones_check, "tf.compat.v1.ones_initializer", "All ones (True)."),
+        _e(
+            "ones",
+            NoArgs,
+            _ones_check,
+            "tf.compat.v1.ones_initializer",
+            "All ones (True).",
+            impl=_init_ones,
+            elementwise=False,
+        ),
         _e(
             "constant",
             ConstantArgs,
             _constant_check,
             "tf.compat.v1.constant_initializer",
             "A constant: a scalar broadcast to the shape, or a list filling it.",
+            impl=_init_constant,
+            elementwise=False,
         ),
         _e(
             "random_uniform",
@@ -291,6 +597,7 @@ INITIALIZERS: Registry[InitializerEntry] = Registry(
             _random_uniform_check,
             "tf.compat.v1.random_uniform_initializer",
             "Uniform in [minval, maxval); integer variables take integer bounds.",
+            impl=_init_random_uniform,
         ),
         _e(
             "random_normal",
@@ -298,6 +605,7 @@ INITIALIZERS: Registry[InitializerEntry] = Registry(
             _float_only("random_normal"),
             "tf.compat.v1.random_normal_initializer",
             "Normal with the given mean and standard deviation.",
+            impl=_init_random_normal,
         ),
         _e(
             "truncated_normal",
@@ -305,6 +613,7 @@ INITIALIZERS: Registry[InitializerEntry] = Registry(
             _float_only("truncated_normal"),
             "tf.compat.v1.truncated_normal_initializer",
             "Normal, with values more than two standard deviations from the mean redrawn.",
+            impl=_init_truncated_normal,
         ),
         _e(
             "uniform_unit_scaling",
@@ -313,6 +622,7 @@ INITIALIZERS: Registry[InitializerEntry] = Registry(
             "tf.compat.v1.uniform_unit_scaling_initializer",
             "Uniform in ±factor·√(3/fan_in), where fan_in is the product of all dimensions "
             "but the last.",
+            impl=_init_uniform_unit_scaling,
         ),
         _e(
             "variance_scaling",
@@ -322,6 +632,7 @@ INITIALIZERS: Registry[InitializerEntry] = Registry(
             "s = scale / max(1, n), n = fan_in | fan_out | (fan_in+fan_out)/2; truncated "
             "normal with stddev √s/0.8796256610342398, normal with stddev √s, or uniform in "
             "±√(3s).",
+            impl=_init_variance_scaling,
         ),
         _e(
             "glorot_uniform",
@@ -329,6 +640,7 @@ INITIALIZERS: Registry[InitializerEntry] = Registry(
             _float_only("glorot_uniform"),
             "tf.compat.v1.glorot_uniform_initializer",
             "variance_scaling(1, fan_avg, uniform); TF's default for float variables.",
+            impl=_init_glorot_uniform,
         ),
         _e(
             "glorot_normal",
@@ -336,6 +648,7 @@ INITIALIZERS: Registry[InitializerEntry] = Registry(
             _float_only("glorot_normal"),
             "tf.compat.v1.glorot_normal_initializer",
             "variance_scaling(1, fan_avg, truncated_normal).",
+            impl=_init_glorot_normal,
         ),
         _e(
             "he_normal",
@@ -343,6 +656,7 @@ INITIALIZERS: Registry[InitializerEntry] = Registry(
             _float_only("he_normal"),
             "tf.compat.v1.initializers.he_normal",
             "variance_scaling(2, fan_in, truncated_normal).",
+            impl=_init_he_normal,
         ),
         _e(
             "he_uniform",
@@ -350,6 +664,7 @@ INITIALIZERS: Registry[InitializerEntry] = Registry(
             _float_only("he_uniform"),
             "tf.compat.v1.initializers.he_uniform",
             "variance_scaling(2, fan_in, uniform).",
+            impl=_init_he_uniform,
         ),
         _e(
             "lecun_normal",
@@ -357,6 +672,7 @@ INITIALIZERS: Registry[InitializerEntry] = Registry(
             _float_only("lecun_normal"),
             "tf.compat.v1.initializers.lecun_normal",
             "variance_scaling(1, fan_in, truncated_normal).",
+            impl=_init_lecun_normal,
         ),
         _e(
             "lecun_uniform",
@@ -364,6 +680,7 @@ INITIALIZERS: Registry[InitializerEntry] = Registry(
             _float_only("lecun_uniform"),
             "tf.compat.v1.initializers.lecun_uniform",
             "variance_scaling(1, fan_in, uniform).",
+            impl=_init_lecun_uniform,
         ),
         _e(
             "orthogonal",
@@ -373,6 +690,7 @@ INITIALIZERS: Registry[InitializerEntry] = Registry(
             "A (semi-)orthogonal matrix from the QR decomposition of a normal matrix, with "
             "TF's sign fix, reshaped to the shape (rows = product of all but the last "
             "dimension), times gain.",
+            impl=_init_orthogonal,
             elementwise=False,
         ),
         _e(
@@ -382,6 +700,7 @@ INITIALIZERS: Registry[InitializerEntry] = Registry(
             "tf.compat.v1.initializers.identity",
             "gain times the identity matrix (2-D only; a non-square shape gets ones on the "
             "main diagonal).",
+            impl=_init_identity,
             elementwise=False,
         ),
         _e(
@@ -390,10 +709,33 @@ INITIALIZERS: Registry[InitializerEntry] = Registry(
             _checkpoint_check,
             "tf.compat.v1.train.init_from_checkpoint",
             "Warm start: the array stored under `key` in a .npz or .safetensors file.",
+            impl=_init_checkpoint,
             elementwise=False,
+            check_external=_checkpoint_external,
         ),
     ],
 )
 
-#: The `value` pseudo-kind: a literal nested list given as the initializer itself.
-VALUE_KIND = "value"
+
+def _value_check(args: Args, shape: tuple[int, ...], dtype: DType) -> Problem | None:
+    del args, shape, dtype
+    return None  # the engine checks a literal where it reads it (its shape and dtype)
+
+
+class ValueArgs(Args):
+    value: Literal_ = Field(description="The literal: a scalar or a nested list.")
+
+
+#: The `value` pseudo-kind: a literal nested list given as the initializer
+#: itself (`initializer: {value: [[1, 2]]}`). The language reads it apart from
+#: the registry's kinds, but the generated module builds it like one.
+VALUE: InitializerEntry = _e(
+    "value",
+    ValueArgs,
+    _value_check,
+    "tf.compat.v1.constant_initializer (a literal; TF infers shape and dtype from it)",
+    "A literal nested list: the variable's value, shape and dtype.",
+    impl=_init_value,
+    elementwise=False,
+)
+VALUE_KIND = VALUE.kind

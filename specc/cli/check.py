@@ -25,7 +25,7 @@ from specc.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from specc.formats.headers import ArrayInfo
+    from specc.formats.arrays import ArrayInfo
     from specc.table import VariableTable
 
 
@@ -77,7 +77,8 @@ def read_params(path: str) -> list[ArrayInfo]:
 
     The one place the command reads a parameter file (repoint the import here
     when the reader moves)."""
-    from specc.formats.headers import CheckpointError, read_arrays  # noqa: PLC0415
+    from specc.formats.arrays import CheckpointError  # noqa: PLC0415
+    from specc.formats.params import read_arrays  # noqa: PLC0415
 
     try:
         return read_arrays(path)

@@ -91,6 +91,12 @@ INITIALIZER_RANK: Final = Code(
     "an initializer needs another rank (orthogonal needs at least "
     "2 dimensions, identity exactly 2)",
 )
+CHECKPOINT: Final = Code(
+    "checkpoint",
+    "a `checkpoint` initializer's file cannot be used: it is missing, a folder, "
+    "unreadable, outside the allowed folders, not `.npz` or `.safetensors`, malformed, "
+    "or lacks the array's key",
+)
 REUSE_WITHOUT_NAME: Final = Code(
     "reuse-without-name",
     "`reuse: true` or `reuse: auto` on a scope opened with `scope: null` and a `default_name`",
@@ -137,6 +143,7 @@ CODES: Final[Mapping[str, Code]] = MappingProxyType(
             INITIALIZER_SHAPE,
             INITIALIZER_DTYPE,
             INITIALIZER_RANK,
+            CHECKPOINT,
             REUSE_WITHOUT_NAME,
             PARTITION_MISMATCH,
             PARTITION_CLASH,

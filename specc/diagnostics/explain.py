@@ -41,15 +41,16 @@ DATA_FILES: Final = ("explanation.md", "failing.yaml", "fixed.yaml", "limits.tom
 class CodeExample:
     """One code's explanation, minimal failing spec and fix.
 
-    `files` are helper files (name, text) written beside the spec, for
-    `include`; `limits` are the limits to compile with (None: the defaults).
+    `files` are helper files (name, content) written beside the spec: an
+    included file, a checkpoint; `limits` are the limits to compile with
+    (None: the defaults).
     """
 
     code: Code
     explanation: str
     failing: str
     fixed: str
-    files: tuple[tuple[str, str], ...] = ()
+    files: tuple[tuple[str, bytes], ...] = ()
     limits: Limits | None = None
 
 
@@ -68,10 +69,7 @@ def load_example(code: Code | str, root: Traversable | None = None) -> CodeExamp
 
     extra = folder.joinpath("files")
     helpers = (
-        tuple(
-            (f.name, f.read_text(encoding="utf-8"))
-            for f in sorted(extra.iterdir(), key=lambda f: f.name)
-        )
+        tuple((f.name, f.read_bytes()) for f in sorted(extra.iterdir(), key=lambda f: f.name))
         if extra.is_dir()
         else ()
     )
@@ -107,6 +105,14 @@ def _indent(text: str) -> str:
     return "\n".join("    " + line if line else "" for line in text.rstrip("\n").splitlines())
 
 
+def shown_file(name: str, content: bytes) -> str:
+    """A helper file as the docs show it: its text, or what a binary file holds."""
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"({name}: a binary file of {len(content):,} bytes, in specc/diagnostics/examples)"
+
+
 def explain_code_text(code: str | None) -> str:
     """What `specc explain-code [CODE]` prints: every code with its summary when
     `code` is None, else the code's failing spec, fix and explanation.
@@ -119,8 +125,8 @@ def explain_code_text(code: str | None) -> str:
     if ex.limits is not None:
         out.append(f" (checked with {limit_flags(ex.limits)})")
     out += [":\n\n", _indent(ex.failing), "\n"]
-    for name, text in ex.files:
-        out += [f"\nwith {name} beside it:\n\n", _indent(text), "\n"]
+    for name, content in ex.files:
+        out += [f"\nwith {name} beside it:\n\n", _indent(shown_file(name, content)), "\n"]
     out += ["\nThe fix:\n\n", _indent(ex.fixed), "\n"]
     out += ["\nWhy:\n\n", ex.explanation.strip(), "\n"]
     return "".join(out)
@@ -197,8 +203,12 @@ def _section(ex: CodeExample) -> list[str]:
     else:
         out += ["Fails:\n", "\n"]
     out += [_fence(ex.failing), "\n"]
-    for name, text in ex.files:
-        out += [f"With `{name}` beside the spec:\n", "\n", _fence(text), "\n"]
+    for name, content in ex.files:
+        shown = shown_file(name, content)
+        if shown.startswith("("):
+            out += [f"With `{name}` beside the spec {shown}.\n", "\n"]
+        else:
+            out += [f"With `{name}` beside the spec:\n", "\n", _fence(shown), "\n"]
     out += ["Fixed:\n", "\n", _fence(ex.fixed), "\n", ex.explanation.rstrip("\n"), "\n"]
     return out
 

@@ -17,12 +17,12 @@ Standard library only: generated modules embed this file for their `save()`.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import re
 import stat
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from typing import IO
 
 #: A named temporary of `_temporary_name`: `.NAME.specc-PID.tmp`.
@@ -87,12 +87,13 @@ def remove_stale_temporaries(folder: str) -> list[str]:
     """Remove the named temporaries in `folder` whose writing process is gone;
     returns their paths. Never raises."""
     removed: list[str] = []
-    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+    with suppress(OSError), os.scandir(folder) as entries:
         for entry in entries:
             m = _TEMPORARY.fullmatch(entry.name)
-            if m is None or int(m.group(1)) == os.getpid() or _pid_alive(int(m.group(1))):
+            pid = int(m.group(1)) if m is not None else os.getpid()
+            if pid == os.getpid() or _pid_alive(pid):
                 continue
-            with contextlib.suppress(OSError):
+            with suppress(OSError):
                 os.unlink(entry.path)
                 removed.append(entry.path)
     return removed
@@ -126,7 +127,7 @@ def _open_unnamed(folder: str) -> int | None:
 def _link_into_place(fd: int, path: str) -> None:
     """Give the unnamed file `fd` the name `path`, replacing what is there."""
     temporary = _temporary_name(path)
-    with contextlib.suppress(FileNotFoundError):
+    with suppress(FileNotFoundError):
         os.unlink(temporary)
     # linkat(2) with AT_SYMLINK_FOLLOW on the /proc link, as open(2) documents
     # for O_TMPFILE; os.link uses linkat only when given a directory fd
@@ -143,12 +144,12 @@ def _link_into_place(fd: int, path: str) -> None:
     try:
         os.replace(temporary, path)
     except BaseException:
-        with contextlib.suppress(OSError):
+        with suppress(OSError):
             os.unlink(temporary)
         raise
 
 
-@contextlib.contextmanager
+@contextmanager
 def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
     """A binary file to write `path` through: the file appears under its name,
     complete, only when the block ends without an exception; before that the
@@ -176,17 +177,17 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
             os.replace(temporary, target)
     except OutputError:
         if temporary is not None:
-            with contextlib.suppress(OSError):
+            with suppress(OSError):
                 os.unlink(temporary)
         raise
     except OSError as e:
         if temporary is not None:
-            with contextlib.suppress(OSError):
+            with suppress(OSError):
                 os.unlink(temporary)
         raise _error(target, e) from None
     except BaseException:
         if temporary is not None:
-            with contextlib.suppress(OSError):
+            with suppress(OSError):
                 os.unlink(temporary)
         raise
     finally:

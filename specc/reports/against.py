@@ -3,7 +3,7 @@
 reads the file, is `specc.cli.check`; this module only compares and renders).
 
 The file is described by its keys, shapes and dtypes (`ArrayInfo`, read from its
-headers by `specc.formats.headers`, without NumPy). Keys are full variable names
+headers by `specc.formats.params`, without NumPy). Keys are full variable names
 without `:0`, and a partitioned variable is one whole array under its name
 (DESIGN section 7), as the generated module's `save` writes them and its `check`
 expects them.
@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from specc.formats.headers import ArrayInfo, file_format
+from specc.formats.arrays import ArrayInfo, file_format
 
 if TYPE_CHECKING:
     from specc.table import Row, VariableTable

@@ -14,13 +14,16 @@ name, shape, dtype, initializer): see specc's docs/rng.md.
 from __future__ import annotations
 
 import base64
+import difflib
+import errno
 import hashlib
 import json
 import math
 import os
+import re
+import stat
 import struct
 import sys
-import tempfile
 import threading
 import zipfile
 import zlib
@@ -33,8 +36,11 @@ from collections.abc import (
     Sequence,
 )
 from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
+from functools import cache
+from io import BufferedReader
 from types import MappingProxyType
-from typing import IO, Any, Final, NamedTuple
+from typing import IO, Any, Final, NamedTuple, TypeAlias, TypeGuard
 
 import numpy as np
 import numpy.typing as npt
@@ -64,14 +70,59 @@ _TABLE: Final = (
     ',0]]],2,-1,-1,false,"emb/part_0:0",null,0,"tiny.yaml:14:5"],["ids",[3],"int32"'
     ',true,0,null,3,-1,-1,false,"ids:0",null,0,"tiny.yaml:18:5"]]}'
 )
+#: .npy dtypes: `descr` without its byte-order mark (a kind letter alone: any
+#: size) -> specc's dtype name.
+_NPY_DTYPES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "f2": "float16",
+        "f4": "float32",
+        "f8": "float64",
+        "i1": "int8",
+        "i2": "int16",
+        "i4": "int32",
+        "i8": "int64",
+        "u1": "uint8",
+        "u2": "uint16",
+        "u4": "uint32",
+        "u8": "uint64",
+        "b1": "bool",
+        "?": "bool",
+        "?1": "bool",
+        "c8": "complex64",
+        "c16": "complex128",
+        "S": "string",
+        "U": "string",
+        "O": "string",
+    }
+)
+#: safetensors dtype codes -> specc's dtype name.
+_SAFETENSORS_DTYPES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "F16": "float16",
+        "BF16": "bfloat16",
+        "F32": "float32",
+        "F64": "float64",
+        "I8": "int8",
+        "I16": "int16",
+        "I32": "int32",
+        "I64": "int64",
+        "U8": "uint8",
+        "U16": "uint16",
+        "U32": "uint32",
+        "U64": "uint64",
+        "BOOL": "bool",
+        "C64": "complex64",
+    }
+)
 
 #: Elements per random block: block b of the flattened (C-order) variable is
 #: drawn from its own stream, so blocks can be filled in any order or thread.
 BLOCK_SIZE: Final = 65536
 
 Array = npt.NDArray[Any]
-# A sampler fills out[i] (one row per block, rows of equal length) from gens[i].
-_Sampler = Callable[[Sequence[np.random.Generator], Array], None]
+
+#: The folder of the module: a checkpoint initializer's path is relative to it.
+_MODULE_DIR: Final = os.path.dirname(os.path.abspath(__file__))
 
 
 class PartitionInfo(NamedTuple):
@@ -124,7 +175,7 @@ def _load_table() -> tuple[VariableInfo, ...]:
     cons = [MappingProxyType(c) for c in t["constraints"]]
     opts = [MappingProxyType(o) for o in t["options"]]
     out = []
-    for n, sh, dt, tr, co, pa, ini, re, cn, lo, te, rd, op, at in t["variables"]:
+    for n, sh, dt, tr, co, pa, ini, rg, cn, lo, te, rd, op, at in t["variables"]:
         parts = None
         if pa is not None:
             parts = tuple(PartitionInfo(p[0], tuple(p[1]), tuple(p[2])) for p in pa)
@@ -137,7 +188,7 @@ def _load_table() -> tuple[VariableInfo, ...]:
                 cols[co],
                 parts,
                 inits[ini],
-                None if re < 0 else regs[re],
+                None if rg < 0 else regs[rg],
                 None if cn < 0 else cons[cn],
                 lo,
                 te,
@@ -152,22 +203,18 @@ def _load_table() -> tuple[VariableInfo, ...]:
 #: The variables in creation order (built from `_TABLE` on first use, so that
 #: importing the module stays cheap).
 VARIABLES: tuple[VariableInfo, ...]
-_CACHE: dict[str, Any] = {}
 
 
+@cache
 def _variables() -> tuple[VariableInfo, ...]:
-    found: tuple[VariableInfo, ...] | None = _CACHE.get("variables")
-    if found is None:
-        found = _load_table()
-        _CACHE["by_name"] = {v.name: v for v in found}
-        _CACHE["variables"] = found
-    return found
+    """The table, loaded once (an immutable value)."""
+    return _load_table()
 
 
-def _by_name() -> dict[str, VariableInfo]:
-    _variables()
-    by_name: dict[str, VariableInfo] = _CACHE["by_name"]
-    return by_name
+@cache
+def _by_name() -> Mapping[str, VariableInfo]:
+    """The table's variables by name, built once."""
+    return MappingProxyType({v.name: v for v in _variables()})
 
 
 def __getattr__(name: str) -> Any:
@@ -176,10 +223,16 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def _info(name: str) -> VariableInfo:
+    try:
+        return _by_name()[name]
+    except KeyError:
+        raise KeyError(f"no variable {name!r} in spec {SPEC_NAME!r}") from None
+
+
 # --------------------------------------------------------------------- streams
 
 _PERSON: Final = b"specc-rng-v2"
-_local = threading.local()
 
 
 def _name_hash(name: str) -> bytes:
@@ -209,26 +262,11 @@ def _stream_state(seed: int, name_hash: bytes, block: int) -> dict[str, Any]:
     }
 
 
-def _generators(
-    seed: int,
-    name_hash: bytes,
-    first: int,
-    count: int,
-) -> list[np.random.Generator]:
-    """The streams of blocks first .. first+count-1 (count <= _TASK_BLOCKS), on
-    this thread's reusable generators."""
-    gens: list[np.random.Generator] | None = getattr(_local, "gens", None)
-    if gens is None:
-        gens = [np.random.Generator(np.random.PCG64(0)) for _ in range(_TASK_BLOCKS)]
-        _local.gens = gens
-    for i in range(count):
-        gens[i].bit_generator.state = _stream_state(seed, name_hash, first + i)
-    return gens[:count]
-
-
 def _generator(seed: int, name_hash: bytes, block: int) -> np.random.Generator:
-    """The stream of one block."""
-    return _generators(seed, name_hash, block, 1)[0]
+    """The stream of one block, on a generator of its own."""
+    gen = np.random.Generator(np.random.PCG64(0))
+    gen.bit_generator.state = _stream_state(seed, name_hash, block)
+    return gen
 
 
 def _check_seed(seed: int | None) -> int:
@@ -237,6 +275,87 @@ def _check_seed(seed: int | None) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64:
         raise ValueError(f"seed must be an integer in [0, 2**64), got {seed!r}")
     return seed
+
+
+class _Workspace:
+    """One thread's generators and scratch arrays (uint32 bits and float32
+    values, a row per block of a task, and a flat bool mask), reused from task
+    to task: the hot loops allocate nothing block-sized."""
+
+    __slots__ = ("_bits", "_gens", "_mask", "_values")
+
+    def __init__(self) -> None:
+        self._gens: list[np.random.Generator] = []
+        self._bits = np.empty((_TASK_BLOCKS, BLOCK_SIZE), np.uint32)
+        self._values = np.empty((_TASK_BLOCKS, BLOCK_SIZE), np.float32)
+        self._mask = np.empty(_TASK_BLOCKS * BLOCK_SIZE, np.bool_)
+
+    def generators(
+        self,
+        seed: int,
+        name_hash: bytes,
+        first: int,
+        count: int,
+    ) -> list[np.random.Generator]:
+        """The streams of blocks first .. first+count-1 (count <= _TASK_BLOCKS),
+        on this workspace's reusable generators."""
+        if not self._gens:
+            new = np.random.Generator
+            self._gens = [new(np.random.PCG64(0)) for _ in range(_TASK_BLOCKS)]
+        for i in range(count):
+            state = _stream_state(seed, name_hash, first + i)
+            self._gens[i].bit_generator.state = state
+        return self._gens[:count]
+
+    def scratch(self, rows: int, width: int) -> tuple[Array, Array, Array]:
+        """uint32 and float32 scratch of shape (rows, width) and a bool one of
+        rows * width: views of the workspace when they fit in it, else new
+        arrays."""
+        if rows <= _TASK_BLOCKS and width <= BLOCK_SIZE:
+            return (
+                self._bits[:rows, :width],
+                self._values[:rows, :width],
+                self._mask[: rows * width],
+            )
+        return (
+            np.empty((rows, width), np.uint32),
+            np.empty((rows, width), np.float32),
+            np.empty(rows * width, np.bool_),
+        )
+
+
+def _threads(threads: int | None) -> int:
+    if threads is None:
+        return os.cpu_count() or 1
+    if threads < 1:
+        raise ValueError(f"threads must be at least 1, got {threads}")
+    return threads
+
+
+class _Workers(NamedTuple):
+    """The threads that fill blocks for one call of the API: a pool (None for
+    one thread), its size, and each thread's workspace."""
+
+    pool: Executor | None
+    threads: int
+    local: threading.local
+
+    def workspace(self) -> _Workspace:
+        """The calling thread's workspace (made on its first task)."""
+        ws: _Workspace | None = getattr(self.local, "ws", None)
+        if ws is None:
+            ws = _Workspace()
+            self.local.ws = ws
+        return ws
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+
+def _workers(threads: int | None) -> _Workers:
+    n = _threads(threads)
+    return _Workers(ThreadPoolExecutor(n) if n > 1 else None, n, threading.local())
 
 
 # --------------------------------------------------------------------- samplers
@@ -249,34 +368,9 @@ _TWO_PI_24: Final = np.float32(np.float32(2 * math.pi) * _SCALE_24)
 _FLOAT32: Final = np.dtype(np.float32)
 _LITTLE_ENDIAN: Final = sys.byteorder == "little"
 
-
-def _workspace() -> tuple[Array, Array, Array]:
-    """This thread's scratch arrays for one task (uint32 bits and float32 values,
-    a row per block, and a flat bool mask), reused from task to task: the hot
-    loops allocate nothing block-sized."""
-    ws: tuple[Array, Array, Array] | None = getattr(_local, "ws", None)
-    if ws is None:
-        ws = (
-            np.empty((_TASK_BLOCKS, BLOCK_SIZE), np.uint32),
-            np.empty((_TASK_BLOCKS, BLOCK_SIZE), np.float32),
-            np.empty(_TASK_BLOCKS * BLOCK_SIZE, np.bool_),
-        )
-        _local.ws = ws
-    return ws
-
-
-def _scratch(rows: int, width: int) -> tuple[Array, Array, Array]:
-    """uint32 and float32 scratch of shape (rows, width) and a bool one of
-    rows * width: views of this thread's workspace when they fit in it, else
-    new arrays."""
-    if rows <= _TASK_BLOCKS and width <= BLOCK_SIZE:
-        bits, values, mask = _workspace()
-        return bits[:rows, :width], values[:rows, :width], mask[: rows * width]
-    return (
-        np.empty((rows, width), np.uint32),
-        np.empty((rows, width), np.float32),
-        np.empty(rows * width, np.bool_),
-    )
+# A sampler fills out[i] (one row per block, rows of equal length) from gens[i],
+# with scratch from the thread's workspace.
+_Sampler = Callable[[_Workspace, Sequence[np.random.Generator], Array], None]
 
 
 def _raw_halves(gen: np.random.Generator, pairs: int, into: Array) -> None:
@@ -305,6 +399,7 @@ def _bits24(gens: Sequence[np.random.Generator], n: int, bits: Array) -> Array:
 
 
 def _uniform_rows(
+    ws: _Workspace,
     gens: Sequence[np.random.Generator],
     out: Array,
     scale: Any,
@@ -320,7 +415,7 @@ def _uniform_rows(
         out += offset
         return
     rows, n = out.shape
-    bits = _scratch(rows, (n + 1) // 2 * 2)[0]
+    bits = ws.scratch(rows, (n + 1) // 2 * 2)[0]
     k = _bits24(gens, n, bits)
     out[...] = k.view(np.int32)  # exact: k < 2**24
     scale = np.float32(scale)
@@ -347,16 +442,20 @@ def _box_muller(r: Array, t: Array, head: Array, tail: Array) -> None:
     tail *= r[..., :width]
 
 
-def _normal_rows(gens: Sequence[np.random.Generator], out: Array) -> Array:
+def _normal_rows(
+    ws: _Workspace,
+    gens: Sequence[np.random.Generator],
+    out: Array,
+) -> Array:
     """Standard normal values by Box-Muller over uniforms, in out's dtype, row
     i from gens[i]: the first half of a row gets r*cos(t), the second r*sin(t),
     with r = sqrt(-2 log(1 - u1)) and t = 2 pi u2, u1 the first half of the
     row's draws and u2 the second. Returns r, of shape (rows, first half)
-    (scratch: valid until the thread's next `_scratch`)."""
+    (scratch: valid until the workspace's next `scratch`)."""
     rows, n = out.shape
     m = (n + 1) // 2
     if out.dtype == _FLOAT32:
-        bits, u, _ = _scratch(rows, 2 * m)
+        bits, u, _ = ws.scratch(rows, 2 * m)
         k = _bits24(gens, 2 * m, bits)
         np.subtract(1 << 24, k[:, :m], out=k[:, :m])  # 1 - u1, in (0, 1], times 2**24
         u[...] = k.view(np.int32)
@@ -375,8 +474,8 @@ def _normal_rows(gens: Sequence[np.random.Generator], out: Array) -> Array:
 
 
 def _normal(gen: np.random.Generator, out: Array) -> None:
-    """`_normal_rows` of one flat array."""
-    _normal_rows([gen], out.reshape(1, -1))
+    """`_normal_rows` of one flat array (on a workspace of its own)."""
+    _normal_rows(_Workspace(), [gen], out.reshape(1, -1))
 
 
 def _paired_normals(
@@ -439,18 +538,22 @@ def _accepted_normals(
 _RADIUS_BOUND: Final = 1.999
 
 
-def _truncated_rows(gens: Sequence[np.random.Generator], out: Array) -> None:
+def _truncated_rows(
+    ws: _Workspace,
+    gens: Sequence[np.random.Generator],
+    out: Array,
+) -> None:
     """Standard normal values (`_normal_rows`); those beyond 2 are replaced, in
     index order, by the accepted values of their row's continuation
     (`_accepted_normals`)."""
-    r = _normal_rows(gens, out)
+    r = _normal_rows(ws, gens, out)
     rows, n = out.shape
     m = r.shape[1]
     # Only the pairs whose radius exceeds 2 (e**-2, 13.5% of them) can hold a
     # value beyond 2: finding those and testing their two values costs about
     # 0.6 ns a value against 1 ns for testing every value.
     if out.dtype == _FLOAT32:
-        wide = _scratch(rows, m)[2].reshape(rows, m)
+        wide = ws.scratch(rows, m)[2].reshape(rows, m)
     else:
         wide = np.empty((rows, m), np.bool_)
     np.greater(r, _RADIUS_BOUND, out=wide)
@@ -482,8 +585,8 @@ def _truncated_rows(gens: Sequence[np.random.Generator], out: Array) -> None:
 def _normal_sampler(mean: float, stddev: float, *, truncated: bool) -> _Sampler:
     base = _truncated_rows if truncated else _normal_rows
 
-    def sample(gens: Sequence[np.random.Generator], out: Array) -> None:
-        base(gens, out)
+    def sample(ws: _Workspace, gens: Sequence[np.random.Generator], out: Array) -> None:
+        base(ws, gens, out)
         out *= stddev
         out += mean
 
@@ -494,14 +597,15 @@ def _uniform_sampler(minval: float, maxval: float, dtype: np.dtype[Any]) -> _Sam
     lo = dtype.type(minval)
     span = dtype.type(maxval) - lo  # in the variable's dtype, as TF
 
-    def sample(gens: Sequence[np.random.Generator], out: Array) -> None:
-        _uniform_rows(gens, out, span, lo)
+    def sample(ws: _Workspace, gens: Sequence[np.random.Generator], out: Array) -> None:
+        _uniform_rows(ws, gens, out, span, lo)
 
     return sample
 
 
 def _integer_sampler(minval: int, maxval: int) -> _Sampler:
-    def sample(gens: Sequence[np.random.Generator], out: Array) -> None:
+    def sample(ws: _Workspace, gens: Sequence[np.random.Generator], out: Array) -> None:
+        del ws  # NumPy's integers() needs no scratch
         for gen, row in zip(gens, out, strict=True):
             row[:] = gen.integers(minval, maxval, size=row.shape[0], dtype=row.dtype)
 
@@ -518,16 +622,6 @@ def _fans(shape: tuple[int, ...]) -> tuple[float, float]:
         return float(shape[0]), float(shape[1])
     receptive = math.prod(shape[:-2])
     return float(shape[-2] * receptive), float(shape[-1] * receptive)
-
-
-_PRESETS: Final[dict[str, tuple[float, str, str]]] = {
-    "glorot_uniform": (1.0, "fan_avg", "uniform"),
-    "glorot_normal": (1.0, "fan_avg", "truncated_normal"),
-    "he_normal": (2.0, "fan_in", "truncated_normal"),
-    "he_uniform": (2.0, "fan_in", "uniform"),
-    "lecun_normal": (1.0, "fan_in", "truncated_normal"),
-    "lecun_uniform": (1.0, "fan_in", "uniform"),
-}
 
 
 def _variance_scaling(
@@ -559,32 +653,6 @@ def _sample_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
     return np.dtype(np.float32) if dtype == np.float16 else dtype
 
 
-def _sampler(v: VariableInfo) -> _Sampler | None:
-    """The element-wise sampler of a variable, or None for the other kinds."""
-    kind = v.initializer["kind"]
-    args = v.initializer["args"]
-    dtype = _sample_dtype(np.dtype(v.dtype))
-    if kind == "random_uniform":
-        if dtype.kind in "iu":
-            return _integer_sampler(int(args["minval"]), int(args["maxval"]))
-        return _uniform_sampler(args["minval"], args["maxval"], dtype)
-    if kind in ("random_normal", "truncated_normal"):
-        truncated = kind == "truncated_normal"
-        return _normal_sampler(args["mean"], args["stddev"], truncated=truncated)
-    if kind == "uniform_unit_scaling":
-        input_size = max(float(math.prod(v.shape[:-1])), 1.0)
-        max_val = math.sqrt(3 / input_size) * args["factor"]
-        return _uniform_sampler(-max_val, max_val, dtype)
-    if kind == "variance_scaling":
-        return _variance_scaling(
-            float(args["scale"]), args["mode"], args["distribution"], v.shape, dtype
-        )
-    if kind in _PRESETS:
-        scale, mode, distribution = _PRESETS[kind]
-        return _variance_scaling(scale, mode, distribution, v.shape, dtype)
-    return None
-
-
 def _sample_range(
     v: VariableInfo,
     sampler: _Sampler,
@@ -612,8 +680,9 @@ def _sample_range(
 
     def fill(task: tuple[int, int]) -> None:
         lo, hi = task[0] * BLOCK_SIZE, min(task[1] * BLOCK_SIZE, size)
-        gens = _generators(seed, name_hash, task[0], task[1] - task[0])
-        sampler(gens, buf[lo - base : hi - base].reshape(len(gens), -1))
+        ws = workers.workspace()
+        gens = ws.generators(seed, name_hash, task[0], task[1] - task[0])
+        sampler(ws, gens, buf[lo - base : hi - base].reshape(len(gens), -1))
 
     if workers.pool is None or len(tasks) < 2:
         for task in tasks:
@@ -627,60 +696,728 @@ def _sample_range(
     return out if out.size == buf.size else out.copy()
 
 
-def _constant(v: VariableInfo, value: Any) -> Array:
-    """TF1's constant_initializer: a scalar broadcast, or a flat list padded
-    with its last element."""
-    dtype = np.dtype(v.dtype)
-    if not isinstance(value, list):
-        return np.full(v.shape, value, dtype=dtype)
-    flat = np.array(value, dtype=dtype).reshape(-1)
-    size = v.size
-    if size == 0:  # TF checks nothing for an empty shape
-        return np.zeros(v.shape, dtype=dtype)
-    if flat.size == 0:  # TF fills zeros for an empty list
-        return np.zeros(v.shape, dtype=dtype)
-    if flat.size < size:
-        pad = np.full(size - flat.size, flat[-1], dtype=dtype)
-        flat = np.concatenate([flat, pad])
-    return flat[:size].reshape(v.shape)
+#: An element-wise initializer: (variable, args, sampling dtype) -> the sampler
+#: that fills its blocks (a part then costs only its own blocks).
+_SamplerImpl = Callable[[VariableInfo, Mapping[str, Any], np.dtype[Any]], _Sampler]
+#: Any other initializer: (variable, args, seed) -> the whole variable.
+_BuilderImpl = Callable[[VariableInfo, Mapping[str, Any], int], Array]
+#: A regularizer: (whole variable, args) -> its loss.
+_RegularizerImpl = Callable[[Array, Mapping[str, Any]], float]
+#: A constraint: (whole variable, args) -> its projection.
+_ConstraintImpl = Callable[[Array, Mapping[str, Any]], Array]
 
 
-def _orthogonal(v: VariableInfo, gain: float, seed: int) -> Array:
-    """TF1's orthogonal_initializer: QR of a normal matrix from one stream,
-    with the sign fix, transposed when there are fewer rows than columns."""
-    rows = math.prod(v.shape[:-1])
-    cols = v.shape[-1]
-    flat_shape = (cols, rows) if rows < cols else (rows, cols)
-    dtype = _sample_dtype(np.dtype(v.dtype))
-    a = np.empty(flat_shape[0] * flat_shape[1], dtype)
-    _normal(_generator(seed, _name_hash(v.name), 0), a)
-    q, r = np.linalg.qr(a.reshape(flat_shape))
-    q *= np.sign(np.diag(r))
-    if rows < cols:
-        q = q.T
-    out = np.ascontiguousarray(q.reshape(v.shape))
-    out *= gain
-    return out.astype(v.dtype, copy=False)
+def _sum_abs(w: Array) -> float:
+    return float(np.sum(np.abs(w), dtype=np.float64))
 
 
-def _checkpoint(v: VariableInfo, path: str, key: str | None) -> Array:
-    full = os.path.join(_MODULE_DIR, path)
-    name = v.name if key is None else key
-    if full.endswith(".safetensors"):
-        arrays = _read_safetensors(full, only=name)
-    else:
-        with np.load(full, allow_pickle=False) as npz:
-            arrays = {name: npz[name]} if name in npz.files else {}
-    if name not in arrays:
-        msg = f"checkpoint {path!r} has no array {name!r} for {v.name!r}"
-        raise KeyError(msg)
-    a = arrays[name]
-    if tuple(a.shape) != v.shape or a.dtype != np.dtype(v.dtype):
-        raise ParamsError(
-            f"checkpoint {path!r} key {name!r}: expected shape {list(v.shape)} dtype "
-            f"{v.dtype} for variable {v.name!r}, found shape {list(a.shape)} dtype {a.dtype}"
+def _sum_sq(w: Array) -> float:
+    return float(np.sum(np.square(w, dtype=np.float64)))
+
+
+_EPSILON: Final = 1e-7
+
+
+def _axes(axis: int | list[int]) -> tuple[int, ...]:
+    return (axis,) if isinstance(axis, int) else tuple(axis)
+
+
+def _norms(w: Array, axis: int | list[int]) -> Array:
+    """The L2 norms of w along `axis` (an int or a list), kept as size-1 axes."""
+    norms: Array = np.sqrt(np.sum(np.square(w), axis=_axes(axis), keepdims=True))
+    return norms
+
+
+def _rescale(w: Array, desired: Array, norms: Array) -> Array:
+    """w with its norms along an axis changed from `norms` to `desired`, as Keras
+    does it (epsilon 1e-7), in w's dtype."""
+    out: Array = w * (desired / (_EPSILON + norms))
+    return out
+
+
+class CheckpointError(ValueError):
+    """A parameter file that cannot be used: not a .npz or .safetensors file,
+    malformed, or without the array asked for. Its text names the file."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class ArrayInfo(NamedTuple):
+    """One array of a parameter file. `dtype` is specc's name (`float32`) when the
+    file's type has one, else the file's own spelling (`<V2`, `F8_E4M3`).
+    (A NamedTuple, as the runtime's records: generated modules may be exec'd
+    without an entry in `sys.modules`, which dataclasses need.)"""
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+
+
+def file_format(path: str) -> str | None:
+    """`npz` or `safetensors` by the file's suffix, else None."""
+    lower = path.lower()
+    if lower.endswith(".npz"):
+        return "npz"
+    if lower.endswith(".safetensors"):
+        return "safetensors"
+    return None
+
+
+#: A named temporary of `_temporary_name`: `.NAME.specc-PID.tmp`.
+_TEMPORARY = re.compile(r"\..*\.specc-(\d+)\.tmp")
+
+
+class OutputError(OSError):
+    """An output cannot be written; `str()` is one line naming the path."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def _describe_kind(mode: int) -> str | None:
+    """What a file is when it is not something specc will replace."""
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if not stat.S_ISREG(mode):
+        return "not a regular file"
+    return None
+
+
+def check_target(path: str) -> None:
+    """Refuse a target that is not a regular file or a new path, and a folder
+    that does not exist; raises OutputError."""
+    folder = os.path.dirname(path) or "."
+    if not os.path.isdir(folder):
+        what = "is not a folder" if os.path.exists(folder) else "does not exist"
+        raise OutputError(errno.ENOENT, f"cannot write {path}: {folder} {what}")
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise OutputError(e.errno, f"cannot write {path}: {e.strerror or e}") from None
+    kind = _describe_kind(st.st_mode)
+    if kind is not None:
+        raise OutputError(errno.EINVAL, f"cannot write {path}: it is {kind}")
+
+
+def _error(path: str, e: OSError) -> OutputError:
+    return OutputError(e.errno, f"cannot write {path}: {e.strerror or e}")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process: alive
+    return True
+
+
+def remove_stale_temporaries(folder: str) -> list[str]:
+    """Remove the named temporaries in `folder` whose writing process is gone;
+    returns their paths. Never raises."""
+    removed: list[str] = []
+    with suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            m = _TEMPORARY.fullmatch(entry.name)
+            pid = int(m.group(1)) if m is not None else os.getpid()
+            if pid == os.getpid() or _pid_alive(pid):
+                continue
+            with suppress(OSError):
+                os.unlink(entry.path)
+                removed.append(entry.path)
+    return removed
+
+
+def _temporary_name(path: str) -> str:
+    folder, name = os.path.split(path)
+    return os.path.join(folder, f".{name}.specc-{os.getpid()}.tmp")
+
+
+def _file_mode() -> int:
+    """The mode `open()` would give a new file: 0o666 less the umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _open_unnamed(folder: str) -> int | None:
+    """An unnamed file in `folder` (Linux `O_TMPFILE`), or None where refused."""
+    flag = getattr(os, "O_TMPFILE", 0)
+    if not flag or not os.path.isdir("/proc/self/fd"):
+        return None
+    try:
+        return os.open(folder, flag | os.O_WRONLY, 0o666)
+    except OSError as e:
+        if e.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOENT):
+            return None  # the filesystem (or kernel) has no unnamed files
+        raise
+
+
+def _link_into_place(fd: int, path: str) -> None:
+    """Give the unnamed file `fd` the name `path`, replacing what is there."""
+    temporary = _temporary_name(path)
+    with suppress(FileNotFoundError):
+        os.unlink(temporary)
+    # linkat(2) with AT_SYMLINK_FOLLOW on the /proc link, as open(2) documents
+    # for O_TMPFILE; os.link uses linkat only when given a directory fd
+    folder = os.open(os.path.dirname(temporary) or ".", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.link(
+            f"/proc/self/fd/{fd}",
+            os.path.basename(temporary),
+            dst_dir_fd=folder,
+            follow_symlinks=True,
         )
-    return a
+    finally:
+        os.close(folder)
+    try:
+        os.replace(temporary, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+@contextmanager
+def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """A binary file to write `path` through: the file appears under its name,
+    complete, only when the block ends without an exception; before that the
+    old file (if any) is untouched. Raises OutputError for a target it will
+    not or cannot write."""
+    target = os.fspath(path)
+    check_target(target)
+    folder = os.path.dirname(target) or "."
+    remove_stale_temporaries(folder)
+    try:
+        fd = _open_unnamed(folder)
+        temporary = None
+        if fd is None:
+            temporary = _temporary_name(target)
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, _file_mode())
+    except OSError as e:
+        raise _error(target, e) from None
+    try:
+        with os.fdopen(fd, "wb", closefd=False) as f:
+            yield f
+            f.flush()
+        if temporary is None:
+            _link_into_place(fd, target)
+        else:
+            os.replace(temporary, target)
+    except OutputError:
+        if temporary is not None:
+            with suppress(OSError):
+                os.unlink(temporary)
+        raise
+    except OSError as e:
+        if temporary is not None:
+            with suppress(OSError):
+                os.unlink(temporary)
+        raise _error(target, e) from None
+    except BaseException:
+        if temporary is not None:
+            with suppress(OSError):
+                os.unlink(temporary)
+        raise
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
+    """Replace `path` with `data` (text is written as UTF-8), atomically."""
+    with atomic_output(path) as f:
+        f.write(data.encode("utf-8") if isinstance(data, str) else data)
+
+
+#: .npy headers larger than this are refused (real ones are under a kilobyte)
+MAX_NPY_HEADER: Final = 1 << 20
+
+_NPY_MAGIC: Final = b"\x93NUMPY"
+
+
+def npy_dtype(descr: str) -> str:
+    """specc's dtype name for a .npy `descr` (`'<f4'` -> `float32`), or `descr`
+    itself when there is none. Byte order does not change the dtype."""
+    body = descr[1:] if descr[:1] in "<>|=" else descr
+    return _NPY_DTYPES.get(body, _NPY_DTYPES.get(body[:1], descr))
+
+
+# ------------------------------------------------------------ literal parser
+
+
+class _LiteralError(ValueError):
+    pass
+
+
+_Scalar: TypeAlias = str | int | bool | None
+PyLiteral: TypeAlias = (
+    _Scalar | tuple["PyLiteral", ...] | list["PyLiteral"] | dict[str, "PyLiteral"]
+)
+
+
+class _Parser:
+    """A recursive-descent parser for the Python literals a .npy header uses:
+    dicts with string keys, tuples, lists, strings, integers, True/False/None."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+
+    def parse(self) -> PyLiteral:
+        value = self.value(0)
+        self.skip()
+        if self.pos != len(self.text):
+            raise _LiteralError(f"unexpected {self.text[self.pos : self.pos + 10]!r}")
+        return value
+
+    def skip(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos] in " \t\r\n":
+            self.pos += 1
+
+    def peek(self) -> str:
+        self.skip()
+        return self.text[self.pos : self.pos + 1]
+
+    def expect(self, ch: str) -> None:
+        if self.peek() != ch:
+            raise _LiteralError(f"expected {ch!r} at offset {self.pos}")
+        self.pos += 1
+
+    def value(self, depth: int) -> PyLiteral:
+        if depth > 32:
+            raise _LiteralError("nested too deeply")
+        ch = self.peek()
+        if ch == "{":
+            return self.mapping(depth)
+        if ch in "([":
+            return self.sequence(depth)
+        if ch in "'\"":
+            return self.string()
+        if ch == "-" or ch.isdigit():
+            return self.integer()
+        for word, result in (("True", True), ("False", False), ("None", None)):
+            if self.text.startswith(word, self.pos):
+                self.pos += len(word)
+                return result
+        raise _LiteralError(f"unexpected {self.text[self.pos : self.pos + 10]!r}")
+
+    def mapping(self, depth: int) -> dict[str, PyLiteral]:
+        self.expect("{")
+        out: dict[str, PyLiteral] = {}
+        while self.peek() != "}":
+            key = self.string()
+            self.expect(":")
+            out[key] = self.value(depth + 1)
+            if self.peek() != ",":
+                break
+            self.pos += 1
+        self.expect("}")
+        return out
+
+    def sequence(self, depth: int) -> PyLiteral:
+        close = ")" if self.peek() == "(" else "]"
+        self.pos += 1
+        items: list[PyLiteral] = []
+        trailing_comma = False
+        while self.peek() != close:
+            items.append(self.value(depth + 1))
+            trailing_comma = self.peek() == ","
+            if not trailing_comma:
+                break
+            self.pos += 1
+        self.expect(close)
+        if close == "]":
+            return items
+        if len(items) == 1 and not trailing_comma:
+            return items[0]  # a parenthesized value, not a tuple
+        return tuple(items)
+
+    def string(self) -> str:
+        quote = self.peek()
+        if quote not in ("'", '"'):
+            raise _LiteralError(f"expected a string at offset {self.pos}")
+        end = self.text.find(quote, self.pos + 1)
+        if end < 0:
+            raise _LiteralError("unterminated string")
+        raw = self.text[self.pos + 1 : end]
+        if "\\" in raw:
+            raise _LiteralError("escapes are not supported in .npy headers")
+        self.pos = end + 1
+        return raw
+
+    def integer(self) -> int:
+        start = self.pos
+        if self.text[self.pos] == "-":
+            self.pos += 1
+        while self.pos < len(self.text) and self.text[self.pos].isdigit():
+            self.pos += 1
+        # numpy wrote `3L` for longs under Python 2
+        digits = self.text[start : self.pos]
+        if self.text[self.pos : self.pos + 1] == "L":
+            self.pos += 1
+        if digits in ("", "-"):
+            raise _LiteralError(f"expected a number at offset {start}")
+        return int(digits)
+
+
+def parse_literal(text: str) -> PyLiteral:
+    """Parse a Python literal of the .npy header subset; ValueError if malformed."""
+    return _Parser(text).parse()
+
+
+# ------------------------------------------------------------ headers
+
+
+def _npy_header_text(data: bytes, path: str, key: str) -> str:
+    """The header literal of a .npy stream's first bytes."""
+    if not data.startswith(_NPY_MAGIC) or len(data) < 10:
+        raise CheckpointError(path, f"{key}: not a .npy array")
+    major = data[6]
+    if major == 1:
+        (length,) = struct.unpack("<H", data[8:10])
+        start = 10
+    elif major in (2, 3):
+        if len(data) < 12:
+            raise CheckpointError(path, f"{key}: truncated .npy header")
+        (length,) = struct.unpack("<I", data[8:12])
+        start = 12
+    else:
+        raise CheckpointError(path, f"{key}: unsupported .npy format version {major}")
+    if length > MAX_NPY_HEADER or len(data) < start + length:
+        raise CheckpointError(path, f"{key}: truncated .npy header")
+    try:
+        return data[start : start + length].decode("utf-8" if major == 3 else "latin-1")
+    except UnicodeDecodeError as e:
+        raise CheckpointError(path, f"{key}: malformed .npy header: {e}") from None
+
+
+def npy_header(data: bytes, path: str, key: str) -> tuple[tuple[int, ...], str]:
+    """(shape, dtype) from the first bytes of the .npy member `key` of `path`."""
+    try:
+        header = parse_literal(_npy_header_text(data, path, key))
+    except _LiteralError as e:
+        raise CheckpointError(path, f"{key}: malformed .npy header: {e}") from None
+    if not isinstance(header, dict):
+        raise CheckpointError(path, f"{key}: malformed .npy header")
+    descr, shape = header.get("descr"), header.get("shape")
+    if not isinstance(shape, tuple) or not all(
+        isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
+    ):
+        raise CheckpointError(path, f"{key}: malformed .npy shape {shape!r}")
+    dims = tuple(d for d in shape if isinstance(d, int))
+    if isinstance(descr, str):
+        return dims, npy_dtype(descr)
+    if isinstance(descr, list):
+        return dims, "structured"
+    raise CheckpointError(path, f"{key}: malformed .npy descr {descr!r}")
+
+
+def _member_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: str) -> bytes:
+    """The bytes of a member's .npy header (as many as its length field says)."""
+    with zf.open(info) as f:
+        head = f.read(12)
+        if len(head) >= 10 and head.startswith(_NPY_MAGIC):
+            if head[6] == 1:
+                (length,) = struct.unpack("<H", head[8:10])
+                need = 10 + length
+            else:
+                (length,) = struct.unpack("<I", head[8:12])
+                need = 12 + length
+            if need > MAX_NPY_HEADER:
+                raise CheckpointError(path, f"{_key(info)}: .npy header too large")
+            head += f.read(need - len(head))
+        return head
+
+
+def _key(info: zipfile.ZipInfo) -> str:
+    """A member's key: its name less `.npy`, as `numpy.load` gives it."""
+    return info.filename.removesuffix(".npy")
+
+
+def _members(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    return [info for info in zf.infolist() if not info.is_dir()]
+
+
+def read_npz(path: str) -> list[ArrayInfo]:
+    """The arrays of a .npz file, in the zip's order, from their headers only.
+    Raises CheckpointError for a malformed file, OSError when it cannot be
+    opened."""
+    out: list[ArrayInfo] = []
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in _members(zf):
+                key = _key(info)
+                shape, dtype = npy_header(_member_header(zf, info, path), path, key)
+                out.append(ArrayInfo(key, shape, dtype))
+    except zipfile.BadZipFile as e:
+        raise CheckpointError(path, f"not a .npz file ({e})") from None
+    except (
+        NotImplementedError,
+        RuntimeError,
+        EOFError,
+    ) as e:  # compression, encryption
+        raise CheckpointError(path, f"cannot read the .npz file ({e})") from None
+    return out
+
+
+# ------------------------------------------------------------ array data
+
+
+def read_npz_arrays(path: str, only: str | None = None) -> dict[str, npt.NDArray[Any]]:
+    """The arrays of a .npz file (only the one keyed `only`, when given)."""
+    out: dict[str, npt.NDArray[Any]] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in _members(zf):
+                key = _key(info)
+                if only is not None and key != only:
+                    continue
+                # our header check first: whatever it passes, NumPy can parse
+                npy_header(_member_header(zf, info, path), path, key)
+                with zf.open(info) as f:
+                    try:
+                        out[key] = np.lib.format.read_array(f, allow_pickle=False)
+                    except (ValueError, TypeError) as e:  # a dtype or short data
+                        raise CheckpointError(path, f"{key}: {e}") from None
+    except zipfile.BadZipFile as e:
+        raise CheckpointError(path, f"not a .npz file ({e})") from None
+    except (NotImplementedError, RuntimeError, EOFError) as e:
+        raise CheckpointError(path, f"cannot read the .npz file ({e})") from None
+    return out
+
+
+def write_npz(f: IO[bytes], arrays: Iterable[tuple[str, npt.NDArray[Any]]]) -> None:
+    """Write arrays, one at a time, as an uncompressed .npz (one `.npy` member
+    each, zip64 so that members may pass 4 GiB)."""
+    with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for name, a in arrays:
+            with zf.open(name + ".npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, _contiguous(a))
+
+
+def _contiguous(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    return a if a.flags.c_contiguous else a.copy(order="C")
+
+
+#: headers larger than this are refused (real ones are a few megabytes at most,
+#: for files of many tensors)
+MAX_SAFETENSORS_HEADER: Final = 100 << 20
+
+#: dtype name -> safetensors code
+_SAFETENSORS_CODES: Final[Mapping[str, str]] = MappingProxyType(
+    {name: code for code, name in _SAFETENSORS_DTYPES.items()}
+)
+
+
+def _safetensors_header(f: IO[bytes], path: str) -> tuple[dict[str, Any], int]:
+    """The parsed JSON header of an open file, and where its data starts."""
+    head = f.read(8)
+    if len(head) < 8:
+        raise CheckpointError(path, "not a .safetensors file (too short)")
+    (length,) = struct.unpack("<Q", head)
+    size = os.fstat(f.fileno()).st_size
+    if length > MAX_SAFETENSORS_HEADER or 8 + length > size:
+        raise CheckpointError(path, f"not a .safetensors file (header length {length})")
+    raw = f.read(length)
+    try:
+        header = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise CheckpointError(path, f"malformed .safetensors header: {e}") from None
+    if not isinstance(header, dict):
+        raise CheckpointError(path, "malformed .safetensors header")
+    return header, 8 + length
+
+
+def _tensor(path: str, key: str, meta: object) -> tuple[ArrayInfo, str]:
+    """A header entry as an ArrayInfo, and its safetensors dtype code."""
+    if not isinstance(meta, dict):
+        raise CheckpointError(path, f"{key}: malformed tensor entry")
+    code, shape = meta.get("dtype"), meta.get("shape")
+    if not isinstance(code, str) or not _is_shape(shape):
+        raise CheckpointError(path, f"{key}: malformed dtype or shape")
+    return ArrayInfo(key, tuple(shape), _SAFETENSORS_DTYPES.get(code, code)), code
+
+
+def _is_shape(shape: object) -> TypeGuard[list[int]]:
+    """A list of non-negative ints (JSON's `true` is no dimension)."""
+    return isinstance(shape, list) and all(
+        isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
+    )
+
+
+def read_safetensors(path: str) -> list[ArrayInfo]:
+    """The tensors of a .safetensors file, in header order (`__metadata__`
+    skipped), from the header only. Raises CheckpointError for a malformed
+    file, OSError when it cannot be opened."""
+    with open(path, "rb") as f:
+        header, _ = _safetensors_header(f, path)
+    tensors = [(key, meta) for key, meta in header.items() if key != "__metadata__"]
+    return [_tensor(path, key, meta)[0] for key, meta in tensors]
+
+
+def _read_tensor(
+    f: BufferedReader, path: str, key: str, meta: Mapping[str, Any], start: int
+) -> npt.NDArray[Any]:
+    info, code = _tensor(path, key, meta)
+    try:
+        dtype = np.dtype(info.dtype).newbyteorder("<")
+    except TypeError:
+        raise CheckpointError(path, f"{key}: NumPy cannot hold dtype {code}") from None
+    a = np.empty(info.shape, dtype=dtype)
+    offsets = meta.get("data_offsets")
+    if (
+        not isinstance(offsets, list)
+        or len(offsets) != 2
+        or not all(isinstance(o, int) for o in offsets)
+        or offsets[1] - offsets[0] != a.nbytes
+    ):
+        msg = "data_offsets do not fit its shape and dtype"
+        raise CheckpointError(path, f"{key}: {msg}")
+    f.seek(start + offsets[0])
+    if f.readinto(a.reshape(-1).view(np.uint8).data) != a.nbytes:
+        raise CheckpointError(path, f"{key}: truncated data")
+    return a.astype(dtype.newbyteorder("="), copy=False)
+
+
+def read_safetensors_arrays(
+    path: str,
+    only: str | None = None,
+) -> dict[str, npt.NDArray[Any]]:
+    """The tensors of a .safetensors file (only the one keyed `only`, when given),
+    in native byte order."""
+    out: dict[str, npt.NDArray[Any]] = {}
+    with open(path, "rb") as f:
+        header, start = _safetensors_header(f, path)
+        for key, meta in header.items():
+            if key != "__metadata__" and (only is None or key == only):
+                out[key] = _read_tensor(f, path, key, meta, start)
+    return out
+
+
+def safetensors_header(
+    entries: Iterable[tuple[str, tuple[int, ...], np.dtype[Any]]],
+    metadata: Mapping[str, str],
+) -> bytes:
+    """The length and JSON header of a file of these tensors, packed in order
+    (padded with spaces to 8 bytes, as the format recommends)."""
+    header: dict[str, Any] = {"__metadata__": dict(metadata)}
+    offset = 0
+    for name, shape, dtype in entries:
+        if dtype.name not in _SAFETENSORS_CODES:
+            raise ValueError(f"{name!r}: dtype {dtype} cannot be stored in safetensors")
+        nbytes = math.prod(shape) * dtype.itemsize
+        header[name] = {
+            "dtype": _SAFETENSORS_CODES[dtype.name],
+            "shape": list(shape),
+            "data_offsets": [offset, offset + nbytes],
+        }
+        offset += nbytes
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text
+
+
+def write_safetensors(
+    f: IO[bytes],
+    entries: Iterable[tuple[str, tuple[int, ...], np.dtype[Any]]],
+    arrays: Iterable[tuple[str, npt.NDArray[Any]]],
+    metadata: Mapping[str, str],
+) -> None:
+    """Write the header of `entries`, then the arrays' data one at a time (the
+    arrays must match the entries, in order)."""
+    f.write(safetensors_header(entries, metadata))
+    for _, a in arrays:
+        f.write(_little(a).reshape(-1).view(np.uint8).data)
+
+
+def _little(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """`a`, C-contiguous and little-endian (copied only when it is not)."""
+    if not a.flags.c_contiguous:
+        a = a.copy(order="C")
+    return a.astype(a.dtype.newbyteorder("<"), copy=False)
+
+
+def _known_format(path: str) -> str:
+    fmt = file_format(path)
+    if fmt is None:
+        raise CheckpointError(path, "expected a .npz or .safetensors file")
+    return fmt
+
+
+def read_arrays(path: str) -> list[ArrayInfo]:
+    """The arrays of a .npz or .safetensors file, from its headers only. Raises
+    CheckpointError for an unknown suffix or a malformed file, OSError when it
+    cannot be opened."""
+    if _known_format(path) == "npz":
+        return read_npz(path)
+    return read_safetensors(path)
+
+
+def read_params(path: str, only: str | None = None) -> dict[str, npt.NDArray[Any]]:
+    """The arrays of a .npz or .safetensors file, by key (only the one keyed
+    `only`, when given)."""
+    if _known_format(path) == "npz":
+        return read_npz_arrays(path, only)
+    return read_safetensors_arrays(path, only)
+
+
+def find_array(path: str, key: str) -> ArrayInfo:
+    """The header of array `key` of a parameter file. Every reason the file
+    cannot supply it (missing, a folder, unreadable, another format, malformed,
+    no such key) is a CheckpointError that says which."""
+    if not os.path.exists(path):
+        raise CheckpointError(path, "no such file")
+    if os.path.isdir(path):
+        raise CheckpointError(path, "a folder, not a file")
+    try:
+        arrays = read_arrays(path)
+    except OSError as e:
+        raise CheckpointError(path, f"cannot be read ({e.strerror or e})") from None
+    for a in arrays:
+        if a.name == key:
+            return a
+    keys = [a.name for a in arrays]
+    close = difflib.get_close_matches(key, keys, n=3)
+    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+    raise CheckpointError(path, f"no array {key!r} among its {len(keys)}{hint}")
+
+
+def write_params(
+    path: str | os.PathLike[str],
+    entries: Iterable[tuple[str, tuple[int, ...], np.dtype[Any]]],
+    arrays: Iterable[tuple[str, npt.NDArray[Any]]],
+    metadata: Mapping[str, str],
+) -> None:
+    """Write arrays, one at a time, to a .npz or .safetensors file (safetensors
+    needs their `entries` up front, and keeps `metadata`), atomically: a
+    failure or an interrupt leaves no partial file."""
+    fmt = _known_format(os.fspath(path))
+    with atomic_output(path) as f:
+        if fmt == "npz":
+            write_npz(f, arrays)
+        else:
+            write_safetensors(f, entries, arrays, metadata)
+
+
+def _sampler(v: VariableInfo) -> _Sampler | None:
+    """The block sampler of an element-wise initializer, or None for a kind
+    that builds the whole variable."""
+    impl = _SAMPLERS.get(v.initializer["kind"])
+    if impl is None:
+        return None
+    return impl(v, v.initializer["args"], _sample_dtype(np.dtype(v.dtype)))
 
 
 def _whole(v: VariableInfo, seed: int, workers: _Workers) -> Array:
@@ -689,56 +1426,10 @@ def _whole(v: VariableInfo, seed: int, workers: _Workers) -> Array:
         values = _sample_range(v, sampler, seed, 0, v.size, workers=workers)
         return values.reshape(v.shape)
     kind = v.initializer["kind"]
-    args = v.initializer["args"]
-    if kind == "zeros":
-        return np.zeros(v.shape, dtype=v.dtype)
-    if kind == "ones":
-        return np.ones(v.shape, dtype=v.dtype)
-    if kind == "constant":
-        return _constant(v, args["value"])
-    if kind == "value":
-        literal: Array = np.array(args["value"], dtype=v.dtype)
-        return literal.reshape(v.shape)
-    if kind == "identity":
-        eye: Array = np.eye(v.shape[0], v.shape[1], dtype=v.dtype)
-        eye *= np.asarray(args["gain"], dtype=v.dtype)
-        return eye
-    if kind == "orthogonal":
-        return _orthogonal(v, args["gain"], seed)
-    if kind == "checkpoint":
-        return _checkpoint(v, args["path"], args["key"])
-    raise ValueError(f"variable {v.name!r}: unknown initializer {kind!r}")
-
-
-def _info(name: str) -> VariableInfo:
-    try:
-        return _by_name()[name]
-    except KeyError:
-        raise KeyError(f"no variable {name!r} in spec {SPEC_NAME!r}") from None
-
-
-def _threads(threads: int | None) -> int:
-    if threads is None:
-        return os.cpu_count() or 1
-    if threads < 1:
-        raise ValueError(f"threads must be at least 1, got {threads}")
-    return threads
-
-
-class _Workers(NamedTuple):
-    """The threads that fill blocks: a pool (None for one thread) and its size."""
-
-    pool: Executor | None
-    threads: int
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown()
-
-
-def _workers(threads: int | None) -> _Workers:
-    n = _threads(threads)
-    return _Workers(ThreadPoolExecutor(n) if n > 1 else None, n)
+    build = _BUILDERS.get(kind)
+    if build is None:
+        raise ValueError(f"variable {v.name!r}: unknown initializer {kind!r}")
+    return build(v, v.initializer["args"], seed)
 
 
 def init_variable(
@@ -811,17 +1502,6 @@ def init(seed: int | None = None, *, threads: int | None = None) -> dict[str, Ar
     return dict(iter_init(seed, threads=threads))
 
 
-# --------------------------------------------------------------------- losses
-
-
-def _sum_abs(w: Array) -> float:
-    return float(np.sum(np.abs(w), dtype=np.float64))
-
-
-def _sum_sq(w: Array) -> float:
-    return float(np.sum(np.square(w, dtype=np.float64)))
-
-
 def regularization_loss(params: Mapping[str, Array]) -> float:
     """The sum of the regularizers' losses (TF1 formulas), accumulated in float64.
 
@@ -833,58 +1513,26 @@ def regularization_loss(params: Mapping[str, Array]) -> float:
         reg = v.regularizer
         if reg is None:
             continue
-        w = np.asarray(params[v.name])
-        kind = reg["kind"]
-        args = reg["args"]
-        if kind == "l1":
-            total += args["scale"] * _sum_abs(w)
-        elif kind == "l2":
-            total += args["scale"] * _sum_sq(w)
-        elif kind == "l2_loss":
-            total += args["scale"] * _sum_sq(w) / 2
-        elif kind == "l1_l2":
-            total += args["l1"] * _sum_abs(w) + args["l2"] * _sum_sq(w)
-        else:
-            raise ValueError(f"variable {v.name!r}: unknown regularizer {kind!r}")
+        loss = _REGULARIZERS.get(reg["kind"])
+        if loss is None:
+            msg = f"variable {v.name!r}: unknown regularizer {reg['kind']!r}"
+            raise ValueError(msg)
+        total += loss(np.asarray(params[v.name]), reg["args"])
     return total
 
 
-_EPSILON: Final = 1e-7
-
-
-def _axes(axis: int | list[int]) -> tuple[int, ...]:
-    return (axis,) if isinstance(axis, int) else tuple(axis)
-
-
-def _constrain(w: Array, kind: str, args: Mapping[str, Any]) -> Array:
-    """Keras's constraint formulas (epsilon 1e-7), in w's dtype."""
-    out: Array
-    if kind == "non_neg":
-        out = w * (w >= 0).astype(w.dtype)
-        return out
-    axes = _axes(args["axis"])
-    norms: Array = np.sqrt(np.sum(np.square(w), axis=axes, keepdims=True))
-    if kind == "max_norm":
-        desired = np.clip(norms, 0, args["max_value"])
-    elif kind == "min_max_norm":
-        rate = args["rate"]
-        clipped = np.clip(norms, args["min_value"], args["max_value"])
-        desired = rate * clipped + (1 - rate) * norms
-    elif kind == "unit_norm":
-        desired = np.ones_like(norms)
-    else:
-        raise ValueError(f"unknown constraint {kind!r}")
-    out = w * (desired / (_EPSILON + norms))
-    return out
-
-
 def apply_constraints(params: MutableMapping[str, Array]) -> None:
-    """Replace each constrained variable by its projection (the whole variable)."""
+    """Replace each constrained variable by its projection (the whole variable),
+    Keras's formulas (epsilon 1e-7) in its dtype."""
     for v in _variables():
-        if v.constraint is not None:
+        con = v.constraint
+        if con is not None:
+            project = _CONSTRAINTS.get(con["kind"])
+            if project is None:
+                msg = f"variable {v.name!r}: unknown constraint {con['kind']!r}"
+                raise ValueError(msg)
             w = np.asarray(params[v.name])
-            out = _constrain(w, v.constraint["kind"], v.constraint["args"])
-            params[v.name] = out.astype(w.dtype, copy=False)
+            params[v.name] = project(w, con["args"]).astype(w.dtype, copy=False)
 
 
 def check(params: Mapping[str, Array], *, strict: bool = True) -> None:
@@ -912,127 +1560,34 @@ def check(params: Mapping[str, Array], *, strict: bool = True) -> None:
                 raise ParamsError(msg)
 
 
-# --------------------------------------------------------------------- files
-
-_ST_DTYPES: Final = {
-    "float64": "F64",
-    "float32": "F32",
-    "float16": "F16",
-    "int64": "I64",
-    "int32": "I32",
-    "int16": "I16",
-    "int8": "I8",
-    "uint64": "U64",
-    "uint32": "U32",
-    "uint16": "U16",
-    "uint8": "U8",
-    "bool": "BOOL",
-    "complex64": "C64",
-}
-_ST_NAMES: Final = {code: name for name, code in _ST_DTYPES.items()}
+def _metadata() -> dict[str, str]:
+    """What a .safetensors file the module writes says about its spec."""
+    return {"specc_spec": SPEC_NAME, "specc_sha256": SPEC_SHA256}
 
 
-def _st_header(entries: Iterable[tuple[str, tuple[int, ...], np.dtype[Any]]]) -> bytes:
-    header: dict[str, Any] = {
-        "__metadata__": {"specc_spec": SPEC_NAME, "specc_sha256": SPEC_SHA256}
-    }
-    offset = 0
-    for name, shape, dtype in entries:
-        if dtype.name not in _ST_DTYPES:
-            raise ValueError(f"{name!r}: dtype {dtype} cannot be stored in safetensors")
-        nbytes = math.prod(shape) * dtype.itemsize
-        header[name] = {
-            "dtype": _ST_DTYPES[dtype.name],
-            "shape": list(shape),
-            "data_offsets": [offset, offset + nbytes],
-        }
-        offset += nbytes
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * (-len(text) % 8)
-    return struct.pack("<Q", len(text)) + text
-
-
-def _contiguous(a: Array) -> Array:
-    return a if a.flags.c_contiguous else a.copy(order="C")
-
-
-def _little(a: Array) -> Array:
-    a = _contiguous(a)
-    return a.astype(a.dtype.newbyteorder("<"), copy=False)
-
-
-def _write_params(
-    f: IO[bytes],
-    fmt: str,
+def _checked(
     entries: list[tuple[str, tuple[int, ...], np.dtype[Any]]],
     arrays: Iterable[tuple[str, Array]],
     progress: Callable[[int], None] | None,
-) -> None:
+) -> Iterator[tuple[str, Array]]:
+    """The arrays, each checked against its entry (the name, shape and dtype the
+    file's header was written for); `progress(bytes so far)` once each is
+    written."""
     done = 0
-    expected = iter(entries)
-    if fmt == "safetensors":
-        f.write(_st_header(entries))
-        zf = None
-    else:
-        zf = zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True)
-    try:
-        for name, a in arrays:
-            want = next(expected)
-            if (name, tuple(a.shape), a.dtype) != want:
-                raise ParamsError(f"{name!r}: array does not match {want}")
-            if zf is None:
-                f.write(_little(a).reshape(-1).view(np.uint8).data)
-            else:
-                with zf.open(name + ".npy", "w", force_zip64=True) as member:
-                    np.lib.format.write_array(member, _contiguous(a))
-            done += a.nbytes
-            if progress is not None:
-                progress(done)
-    finally:
-        if zf is not None:
-            zf.close()
-
-
-def _format(path: str | os.PathLike[str]) -> str:
-    p = os.fspath(path)
-    if p.endswith(".npz"):
-        return "npz"
-    if p.endswith(".safetensors"):
-        return "safetensors"
-    raise ValueError(f"{p!r}: expected a .npz or .safetensors file")
-
-
-def _save_stream(
-    path: str | os.PathLike[str],
-    entries: list[tuple[str, tuple[int, ...], np.dtype[Any]]],
-    arrays: Iterable[tuple[str, Array]],
-    progress: Callable[[int], None] | None = None,
-) -> None:
-    """Write arrays one at a time to a temporary file beside `path`, then rename:
-    a failure or interrupt leaves no partial file."""
-    fmt = _format(path)
-    target = os.fspath(path)
-    fd, tmp = tempfile.mkstemp(
-        prefix="." + os.path.basename(target) + ".",
-        suffix=".tmp",
-        dir=os.path.dirname(target) or ".",
-    )
-    try:
-        with os.fdopen(fd, "wb") as f:
-            _write_params(f, fmt, entries, arrays, progress)
-        umask = os.umask(0)  # mkstemp's file is private: give it open()'s mode
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    for want, (name, a) in zip(entries, arrays, strict=True):
+        if (name, tuple(a.shape), a.dtype) != want:
+            raise ParamsError(f"{name!r}: array does not match {want}")
+        yield name, a
+        done += a.nbytes
+        if progress is not None:
+            progress(done)
 
 
 def save(params: Mapping[str, Array], path: str | os.PathLike[str]) -> None:
     """Write parameters to a .npz or .safetensors file (atomically)."""
     arrays = [(k, np.asarray(a)) for k, a in params.items()]
-    _save_stream(path, [(k, tuple(a.shape), a.dtype) for k, a in arrays], arrays)
+    entries = [(k, tuple(a.shape), a.dtype) for k, a in arrays]
+    write_params(path, entries, _checked(entries, arrays, None), _metadata())
 
 
 def init_file(
@@ -1045,34 +1600,306 @@ def init_file(
     """Materialize every variable straight to a .npz or .safetensors file, one
     variable in memory at a time; `progress(bytes_written)` after each."""
     entries = [(v.name, v.shape, np.dtype(v.dtype)) for v in _variables()]
-    _save_stream(path, entries, iter_init(seed, threads=threads), progress)
-
-
-def _read_safetensors(path: str, only: str | None = None) -> dict[str, Array]:
-    out: dict[str, Array] = {}
-    with open(path, "rb") as f:
-        (length,) = struct.unpack("<Q", f.read(8))
-        header = json.loads(f.read(length))
-        start = 8 + length
-        for name, meta in header.items():
-            if name == "__metadata__" or (only is not None and name != only):
-                continue
-            dtype = np.dtype(_ST_NAMES[meta["dtype"]]).newbyteorder("<")
-            lo, hi = meta["data_offsets"]
-            f.seek(start + lo)
-            a = np.empty(tuple(meta["shape"]), dtype=dtype)
-            if f.readinto(a.reshape(-1).view(np.uint8).data) != hi - lo:
-                raise ValueError(f"{path!r}: truncated data for {name!r}")
-            out[name] = a.astype(dtype.newbyteorder("="), copy=False)
-    return out
+    arrays = _checked(entries, iter_init(seed, threads=threads), progress)
+    write_params(path, entries, arrays, _metadata())
 
 
 def load(path: str | os.PathLike[str]) -> dict[str, Array]:
     """Read parameters written by `save` (or any .npz / .safetensors file)."""
-    if _format(path) == "safetensors":
-        return _read_safetensors(os.fspath(path))
-    with np.load(path, allow_pickle=False) as npz:
-        return {k: npz[k] for k in npz.files}
+    return read_params(os.fspath(path))
 
 
-_MODULE_DIR: Final = os.path.dirname(os.path.abspath(__file__))
+# --------------------------------------------------------------------- catalog
+# The NumPy code of each initializer, regularizer and constraint, copied from
+# its entry in specc's catalog, and the tables that find it by kind.
+
+
+def _init_zeros(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
+    """All zeros (False, '')."""
+    del args, seed
+    return np.zeros(v.shape, dtype=v.dtype)
+
+
+def _init_ones(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
+    """All ones (True)."""
+    del args, seed
+    return np.ones(v.shape, dtype=v.dtype)
+
+
+def _init_constant(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
+    """TF1's constant_initializer: a scalar broadcast, or a flat list padded
+    with its last element."""
+    del seed
+    value = args["value"]
+    dtype = np.dtype(v.dtype)
+    if not isinstance(value, list):
+        return np.full(v.shape, value, dtype=dtype)
+    flat = np.array(value, dtype=dtype).reshape(-1)
+    size = v.size
+    if size == 0:  # TF checks nothing for an empty shape
+        return np.zeros(v.shape, dtype=dtype)
+    if flat.size == 0:  # TF fills zeros for an empty list
+        return np.zeros(v.shape, dtype=dtype)
+    if flat.size < size:
+        pad = np.full(size - flat.size, flat[-1], dtype=dtype)
+        flat = np.concatenate([flat, pad])
+    return flat[:size].reshape(v.shape)
+
+
+def _init_random_uniform(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """Uniform in [minval, maxval); integer variables draw integers."""
+    del v
+    if dtype.kind in "iu":
+        return _integer_sampler(int(args["minval"]), int(args["maxval"]))
+    return _uniform_sampler(args["minval"], args["maxval"], dtype)
+
+
+def _init_random_normal(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """Normal with the given mean and standard deviation."""
+    del v, dtype
+    return _normal_sampler(args["mean"], args["stddev"], truncated=False)
+
+
+def _init_truncated_normal(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """Normal, values beyond two standard deviations redrawn."""
+    del v, dtype
+    return _normal_sampler(args["mean"], args["stddev"], truncated=True)
+
+
+def _init_uniform_unit_scaling(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """Uniform in ±factor·√(3/fan_in), fan_in the product of all but the last
+    dimension (of the full shape, also for a part)."""
+    input_size = max(float(math.prod(v.shape[:-1])), 1.0)
+    max_val = math.sqrt(3 / input_size) * args["factor"]
+    return _uniform_sampler(-max_val, max_val, dtype)
+
+
+def _init_variance_scaling(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """TF1's VarianceScaling with the given scale, mode and distribution."""
+    scale = float(args["scale"])
+    return _variance_scaling(scale, args["mode"], args["distribution"], v.shape, dtype)
+
+
+def _init_glorot_uniform(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """variance_scaling(1, fan_avg, uniform)."""
+    del args
+    return _variance_scaling(1.0, "fan_avg", "uniform", v.shape, dtype)
+
+
+def _init_glorot_normal(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """variance_scaling(1, fan_avg, truncated_normal)."""
+    del args
+    return _variance_scaling(1.0, "fan_avg", "truncated_normal", v.shape, dtype)
+
+
+def _init_he_normal(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """variance_scaling(2, fan_in, truncated_normal)."""
+    del args
+    return _variance_scaling(2.0, "fan_in", "truncated_normal", v.shape, dtype)
+
+
+def _init_he_uniform(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """variance_scaling(2, fan_in, uniform)."""
+    del args
+    return _variance_scaling(2.0, "fan_in", "uniform", v.shape, dtype)
+
+
+def _init_lecun_normal(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """variance_scaling(1, fan_in, truncated_normal)."""
+    del args
+    return _variance_scaling(1.0, "fan_in", "truncated_normal", v.shape, dtype)
+
+
+def _init_lecun_uniform(
+    v: VariableInfo,
+    args: Mapping[str, Any],
+    dtype: np.dtype[Any],
+) -> _Sampler:
+    """variance_scaling(1, fan_in, uniform)."""
+    del args
+    return _variance_scaling(1.0, "fan_in", "uniform", v.shape, dtype)
+
+
+def _init_orthogonal(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
+    """TF1's orthogonal_initializer: QR of a normal matrix from one stream,
+    with the sign fix, transposed when there are fewer rows than columns."""
+    rows = math.prod(v.shape[:-1])
+    cols = v.shape[-1]
+    flat_shape = (cols, rows) if rows < cols else (rows, cols)
+    dtype = _sample_dtype(np.dtype(v.dtype))
+    a = np.empty(flat_shape[0] * flat_shape[1], dtype)
+    _normal(_generator(seed, _name_hash(v.name), 0), a)
+    q, r = np.linalg.qr(a.reshape(flat_shape))
+    q *= np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    out = np.ascontiguousarray(q.reshape(v.shape))
+    out *= args["gain"]
+    return out.astype(v.dtype, copy=False)
+
+
+def _init_identity(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
+    """gain times the identity matrix (ones on the main diagonal)."""
+    del seed
+    eye: Array = np.eye(v.shape[0], v.shape[1], dtype=v.dtype)
+    eye *= np.asarray(args["gain"], dtype=v.dtype)
+    return eye
+
+
+def _init_checkpoint(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
+    """The array stored under `key` (default: the variable's full name) in a
+    .npz or .safetensors file, its path relative to the module's folder. The
+    header is checked before any data is read."""
+    del seed
+    path = os.path.join(_MODULE_DIR, args["path"])
+    key = v.name if args["key"] is None else args["key"]
+    found = find_array(path, key)
+    if found.shape != v.shape or found.dtype != v.dtype:
+        raise ParamsError(
+            f"checkpoint {args['path']!r} key {key!r}: expected shape {list(v.shape)} "
+            f"dtype {v.dtype} for variable {v.name!r}, found shape "
+            f"{list(found.shape)} dtype {found.dtype}"
+        )
+    return read_params(path, only=key)[key].astype(v.dtype, copy=False)
+
+
+def _init_value(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
+    """A literal nested list: the variable's shape and dtype come from it."""
+    del seed
+    literal: Array = np.array(args["value"], dtype=v.dtype)
+    return literal.reshape(v.shape)
+
+
+def _loss_l1(w: Array, args: Mapping[str, Any]) -> float:
+    """scale·Σ|w|."""
+    return float(args["scale"] * _sum_abs(w))
+
+
+def _loss_l2(w: Array, args: Mapping[str, Any]) -> float:
+    """scale·Σw²."""
+    return float(args["scale"] * _sum_sq(w))
+
+
+def _loss_l2_loss(w: Array, args: Mapping[str, Any]) -> float:
+    """scale·Σw²/2."""
+    return float(args["scale"] * _sum_sq(w) / 2)
+
+
+def _loss_l1_l2(w: Array, args: Mapping[str, Any]) -> float:
+    """l1·Σ|w| + l2·Σw²."""
+    return float(args["l1"] * _sum_abs(w) + args["l2"] * _sum_sq(w))
+
+
+def _constrain_max_norm(w: Array, args: Mapping[str, Any]) -> Array:
+    """w · clip(n, 0, max_value) / (1e-7 + n), n the norms along axis."""
+    norms = _norms(w, args["axis"])
+    return _rescale(w, np.clip(norms, 0, args["max_value"]), norms)
+
+
+def _constrain_min_max_norm(w: Array, args: Mapping[str, Any]) -> Array:
+    """w · (rate·clip(n, min, max) + (1-rate)·n) / (1e-7 + n)."""
+    norms = _norms(w, args["axis"])
+    rate = args["rate"]
+    clipped = np.clip(norms, args["min_value"], args["max_value"])
+    return _rescale(w, rate * clipped + (1 - rate) * norms, norms)
+
+
+def _constrain_non_neg(w: Array, args: Mapping[str, Any]) -> Array:
+    """Negative values become zero."""
+    del args
+    out: Array = w * (w >= 0).astype(w.dtype)
+    return out
+
+
+def _constrain_unit_norm(w: Array, args: Mapping[str, Any]) -> Array:
+    """w / (1e-7 + n)."""
+    norms = _norms(w, args["axis"])
+    return _rescale(w, np.ones_like(norms), norms)
+
+
+#: Element-wise initializers: (variable, args, sampling dtype) -> block sampler.
+_SAMPLERS: Final[Mapping[str, _SamplerImpl]] = MappingProxyType(
+    {
+        "random_uniform": _init_random_uniform,
+        "random_normal": _init_random_normal,
+        "truncated_normal": _init_truncated_normal,
+        "uniform_unit_scaling": _init_uniform_unit_scaling,
+        "variance_scaling": _init_variance_scaling,
+        "glorot_uniform": _init_glorot_uniform,
+        "glorot_normal": _init_glorot_normal,
+        "he_normal": _init_he_normal,
+        "he_uniform": _init_he_uniform,
+        "lecun_normal": _init_lecun_normal,
+        "lecun_uniform": _init_lecun_uniform,
+    }
+)
+#: The other initializers: (variable, args, seed) -> the whole variable.
+_BUILDERS: Final[Mapping[str, _BuilderImpl]] = MappingProxyType(
+    {
+        "zeros": _init_zeros,
+        "ones": _init_ones,
+        "constant": _init_constant,
+        "orthogonal": _init_orthogonal,
+        "identity": _init_identity,
+        "checkpoint": _init_checkpoint,
+        "value": _init_value,
+    }
+)
+#: Regularizers: (the variable's value, args) -> its loss.
+_REGULARIZERS: Final[Mapping[str, _RegularizerImpl]] = MappingProxyType(
+    {
+        "l1": _loss_l1,
+        "l2": _loss_l2,
+        "l2_loss": _loss_l2_loss,
+        "l1_l2": _loss_l1_l2,
+    }
+)
+#: Constraints: (the variable's value, args) -> its projection.
+_CONSTRAINTS: Final[Mapping[str, _ConstraintImpl]] = MappingProxyType(
+    {
+        "max_norm": _constrain_max_norm,
+        "min_max_norm": _constrain_min_max_norm,
+        "non_neg": _constrain_non_neg,
+        "unit_norm": _constrain_unit_norm,
+    }
+)

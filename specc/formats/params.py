@@ -1,0 +1,84 @@
+"""Parameter files by suffix: `.npz` or `.safetensors`, listed from their headers,
+read, found in, and written atomically."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from specc.formats.arrays import ArrayInfo, CheckpointError, file_format
+from specc.formats.atomic import atomic_output
+from specc.formats.npz import read_npz, read_npz_arrays, write_npz
+from specc.formats.safetensors import (
+    read_safetensors,
+    read_safetensors_arrays,
+    write_safetensors,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+
+def _known_format(path: str) -> str:
+    fmt = file_format(path)
+    if fmt is None:
+        raise CheckpointError(path, "expected a .npz or .safetensors file")
+    return fmt
+
+
+def read_arrays(path: str) -> list[ArrayInfo]:
+    """The arrays of a .npz or .safetensors file, from its headers only. Raises
+    CheckpointError for an unknown suffix or a malformed file, OSError when it
+    cannot be opened."""
+    if _known_format(path) == "npz":
+        return read_npz(path)
+    return read_safetensors(path)
+
+
+def read_params(path: str, only: str | None = None) -> dict[str, npt.NDArray[Any]]:
+    """The arrays of a .npz or .safetensors file, by key (only the one keyed
+    `only`, when given)."""
+    if _known_format(path) == "npz":
+        return read_npz_arrays(path, only)
+    return read_safetensors_arrays(path, only)
+
+
+def find_array(path: str, key: str) -> ArrayInfo:
+    """The header of array `key` of a parameter file. Every reason the file
+    cannot supply it (missing, a folder, unreadable, another format, malformed,
+    no such key) is a CheckpointError that says which."""
+    if not os.path.exists(path):
+        raise CheckpointError(path, "no such file")
+    if os.path.isdir(path):
+        raise CheckpointError(path, "a folder, not a file")
+    try:
+        arrays = read_arrays(path)
+    except OSError as e:
+        raise CheckpointError(path, f"cannot be read ({e.strerror or e})") from None
+    for a in arrays:
+        if a.name == key:
+            return a
+    keys = [a.name for a in arrays]
+    close = difflib.get_close_matches(key, keys, n=3)
+    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+    raise CheckpointError(path, f"no array {key!r} among its {len(keys)}{hint}")
+
+
+def write_params(
+    path: str | os.PathLike[str],
+    entries: Iterable[tuple[str, tuple[int, ...], np.dtype[Any]]],
+    arrays: Iterable[tuple[str, npt.NDArray[Any]]],
+    metadata: Mapping[str, str],
+) -> None:
+    """Write arrays, one at a time, to a .npz or .safetensors file (safetensors
+    needs their `entries` up front, and keeps `metadata`), atomically: a
+    failure or an interrupt leaves no partial file."""
+    fmt = _known_format(os.fspath(path))
+    with atomic_output(path) as f:
+        if fmt == "npz":
+            write_npz(f, arrays)
+        else:
+            write_safetensors(f, entries, arrays, metadata)
