@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -17,6 +17,7 @@ from specc.engine.observer import Observer
 from specc.lang.expr import Value
 from specc.lang.validate import ValidatedSpec, validate
 from specc.limits import DEFAULT_LIMITS, Limits
+from specc.resolve.gate import gate, read_roots
 from specc.resolve.interpreter import Resolution, resolve
 from specc.resolve.lower import build_table, table_counts
 from specc.source import LoadResult, load_file, load_text
@@ -83,8 +84,11 @@ def compile_loaded(
     params: Mapping[str, Value] | None = None,
     limits: Limits = DEFAULT_LIMITS,
     observer: Observer | None = None,
+    checkpoint_roots: Sequence[str] = (),
 ) -> Compilation:
-    """Validate and resolve an already loaded spec; `observer` watches resolution."""
+    """Validate, resolve and gate an already loaded spec: `observer` watches
+    resolution; `checkpoint_roots` are folders besides the spec's own that a
+    `checkpoint` initializer may read."""
     spec, diags = validate(loaded)
     if spec is None:
         return Compilation(diags, dict(loaded.sources))
@@ -94,6 +98,8 @@ def compile_loaded(
         if name not in spec.document.params:
             raise UnknownParamError(name, declared)
     res = resolve(spec, overrides, limits, observer)
+    # what `init` and `compile` would refuse, found here for every command
+    res.diagnostics.extend(gate(res, read_roots(loaded.folder or os.getcwd(), checkpoint_roots)))
     return Compilation(res.diagnostics, spec.sources, spec, res)
 
 
@@ -103,11 +109,13 @@ def compile_file(
     limits: Limits = DEFAULT_LIMITS,
     *,
     observer: Observer | None = None,
+    checkpoint_roots: Sequence[str] = (),
 ) -> Compilation:
     """Load, validate and resolve the spec at `path`. Raises FileNotFoundError for a
     missing file and UnknownParamError for an undeclared `params` override."""
     with gc_paused():
-        return compile_loaded(load_file(path, limits), params, limits, observer)
+        loaded = load_file(path, limits)
+        return compile_loaded(loaded, params, limits, observer, checkpoint_roots)
 
 
 def compile_text(
@@ -118,8 +126,9 @@ def compile_text(
     *,
     base_dir: str | None = None,
     observer: Observer | None = None,
+    checkpoint_roots: Sequence[str] = (),
 ) -> Compilation:
     """Like `compile_file`, for spec text held in memory."""
     with gc_paused():
         loaded = load_text(text, filename, limits, base_dir=base_dir)
-        return compile_loaded(loaded, params, limits, observer)
+        return compile_loaded(loaded, params, limits, observer, checkpoint_roots)

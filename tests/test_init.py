@@ -462,18 +462,20 @@ def test_checkpoint_initializer(tmp_path: Path) -> None:
     )
     assert mod.VARIABLES[0].initializer["args"]["path"] == "../spec/warm.npz"
     np.testing.assert_array_equal(mod.init_variable("v"), np.arange(6).reshape(2, 3))
-    mod2 = build(
-        tmp_path / "spec",
-        """
-    - var: v
-      shape: [2, 3]
-      initializer: {checkpoint: {path: warm.npz, key: bad}}
-    """,
-        "ck2",
-        module_dir=tmp_path / "out",
+    # the gate refuses a key of another shape before anything runs, at `initializer:`
+    spec = tmp_path / "spec" / "ck2.yaml"
+    spec.write_text(
+        "specc: 1\nname: ck2\nbody:\n  - var: v\n    shape: [2, 3]\n"
+        "    initializer: {checkpoint: {path: warm.npz, key: bad}}\n"
     )
-    with pytest.raises(ValueError, match=r"key 'bad'.*expected shape \[2, 3\]"):
-        mod2.init()
+    comp = compile_file(str(spec))
+    assert [(d.code, d.span.line if d.span else 0) for d in comp.diagnostics] == [
+        ("initializer-shape", 6)
+    ]
+    # a file changed after the module was built is still caught when it is read
+    np.savez(tmp_path / "spec" / "warm.npz", w=np.zeros((3, 3), np.float32))
+    with pytest.raises(ValueError, match=r"key 'w'.*expected shape \[2, 3\]"):
+        mod.init()
 
 
 def test_bfloat16_refused_at_compile(tmp_path: Path) -> None:

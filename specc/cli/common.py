@@ -205,6 +205,8 @@ class PipelineOptions:
     params: Mapping[str, Value]
     limits: Limits
     color: Color
+    #: folders besides the spec's own that `checkpoint` initializers may read
+    checkpoint_roots: tuple[str, ...] = ()
 
 
 def _define(text: str) -> tuple[str, Value]:
@@ -262,6 +264,15 @@ def add_pipeline_arguments(
         help=define_help,
     )
     p.add_argument(
+        "--checkpoint-root",
+        dest="checkpoint_roots",
+        action="append",
+        default=[],
+        metavar="FOLDER",
+        help="a folder `checkpoint` initializers may read besides the spec's own "
+        "(repeatable; for warm starts from a shared weight store)",
+    )
+    p.add_argument(
         "--color",
         choices=get_args(Color),
         default="auto",
@@ -291,7 +302,12 @@ def pipeline_options(args: argparse.Namespace) -> PipelineOptions:
     `-D` of the same name wins)."""
     defines: list[tuple[str, Value]] = args.defines
     limits = Limits(**{name: getattr(args, name) for name in Limits.field_names()})
-    return PipelineOptions(MappingProxyType(dict(defines)), limits, cast(Color, args.color))
+    return PipelineOptions(
+        MappingProxyType(dict(defines)),
+        limits,
+        cast(Color, args.color),
+        tuple(args.checkpoint_roots),
+    )
 
 
 def use_color(color: Color, stream: TextIO) -> bool:
@@ -312,7 +328,9 @@ def compile_specs(
     comps = []
     for path in paths:
         with usage_errors_of_pipeline(path, name_spec=len(paths) > 1):
-            comp = compile_file(path, opts.params, opts.limits)
+            comp = compile_file(
+                path, opts.params, opts.limits, checkpoint_roots=opts.checkpoint_roots
+            )
         keep.append(comp)
         comps.append(comp)
     return comps

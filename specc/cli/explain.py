@@ -41,7 +41,13 @@ def _run(opts: ExplainOptions, keep: list[object]) -> ExitCode:
     from specc.reports.explain import explain  # noqa: PLC0415
 
     with usage_errors_of_pipeline(opts.spec):
-        result = explain(opts.spec, opts.name, opts.pipeline.params, opts.pipeline.limits)
+        result = explain(
+            opts.spec,
+            opts.name,
+            opts.pipeline.params,
+            opts.pipeline.limits,
+            opts.pipeline.checkpoint_roots,
+        )
     keep.append(result)
     if result.diagnostics:
         sys.stderr.write(

@@ -97,6 +97,11 @@ CHECKPOINT: Final = Code(
     "unreadable, outside the allowed folders, not `.npz` or `.safetensors`, malformed, "
     "or lacks the array's key",
 )
+UNSUPPORTED: Final = Code(
+    "unsupported",
+    "a variable TF accepts but a generated module cannot hold: one of more than "
+    "64 dimensions (NumPy's limit)",
+)
 REUSE_WITHOUT_NAME: Final = Code(
     "reuse-without-name",
     "`reuse: true` or `reuse: auto` on a scope opened with `scope: null` and a `default_name`",
@@ -144,6 +149,7 @@ CODES: Final[Mapping[str, Code]] = MappingProxyType(
             INITIALIZER_DTYPE,
             INITIALIZER_RANK,
             CHECKPOINT,
+            UNSUPPORTED,
             REUSE_WITHOUT_NAME,
             PARTITION_MISMATCH,
             PARTITION_CLASH,

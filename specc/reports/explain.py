@@ -10,7 +10,7 @@ and every `var` statement that created or shared a variable.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -292,13 +292,14 @@ def explain(
     name: str,
     params: Mapping[str, Value] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    checkpoint_roots: Sequence[str] = (),
 ) -> Explanation:
     """Compile `path` through the pipeline with an `ExplainObserver` and explain
     `name`. Raises what `compile_file` raises (a missing file, an unknown param)."""
     from specc.pipeline import compile_file  # noqa: PLC0415 - the report itself is pure
 
     observer = ExplainObserver()
-    comp = compile_file(path, params, limits, observer=observer)
+    comp = compile_file(path, params, limits, observer=observer, checkpoint_roots=checkpoint_roots)
     if comp.resolution is None:
         return Explanation(None, comp.diagnostics, comp.sources, [])
     engine = comp.resolution.engine

@@ -97,6 +97,8 @@ class Resolution:
     params: dict[str, Value]
     seed: int = 0
     spec: ValidatedSpec | None = None
+    #: variable (or partitioned variable) name -> the `var` statement that made it
+    created_by: dict[str, VarStmt] = field(default_factory=dict)
 
 
 @dataclass
@@ -120,6 +122,7 @@ class Resolver:
         self._options: dict[int, Any] = {}
         self._static_vars: dict[int, dict[str, Any]] = {}
         self._ran_once: set[int] = set()
+        self.created_by: dict[str, VarStmt] = {}
         #: id of a body -> `least_statements` of it
         self._least: dict[int, int] = {}
 
@@ -146,7 +149,9 @@ class Resolver:
                     self.body(doc.body, self.params, root)
         except AbortError:
             pass
-        return Resolution(self.engine, self.diags, self.params, doc.seed or 0, self.spec)
+        return Resolution(
+            self.engine, self.diags, self.params, doc.seed or 0, self.spec, self.created_by
+        )
 
     def _eval_params(self) -> None:
         doc = self.spec.document
@@ -311,11 +316,12 @@ class Resolver:
             else:
                 self._ran_once.add(id(st))
         try:
-            self.engine.get_variable(name, site=st.span, **kw)
+            got = self.engine.get_variable(name, site=st.span, **kw)
         except EngineError as e:
             if e.code is not codes.LIMIT:
                 self.failed.add(e.variable or self.engine.full_name(name))
             raise
+        self.created_by.setdefault(got.name, st)
 
     def var_kwargs(self, st: VarStmt, env: Env) -> dict[str, Any]:
         """The keyword arguments of `get_variable`, evaluated in TF's order."""

@@ -318,6 +318,7 @@ def _load(data: bytes | str, display: str, key: str, logical: str, limits: Limit
         includes=[f.source for f in includes],
         sources=loader.sources,
         diagnostics=diags,
+        folder=os.path.dirname(logical),
     )
 
 

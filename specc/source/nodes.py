@@ -131,9 +131,12 @@ class LoadResult:
     - `sources`: display path -> text of every file read, for rendering snippets.
     - `diagnostics`: phase-1 errors, in source order within each file; files in
       load order (the top file first).
+    - `folder`: the absolute folder the top file's relative paths (includes,
+      checkpoints) resolve against.
     """
 
     main: SourceFile | None
     includes: list[SourceFile] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    folder: str = ""
