@@ -4,7 +4,6 @@ texts, and the package's shape (one command per module, imported by no one)."""
 from __future__ import annotations
 
 import argparse
-import ast
 import dataclasses
 import importlib
 import json
@@ -409,53 +408,6 @@ def test_json_with_format_json_is_the_same_request(
 
 
 # ------------------------------------------------------------------ the package's shape
-
-
-def _imported_modules(tree: ast.Module, package: str) -> set[str]:
-    """Every module a file imports, anywhere in it (also inside functions and
-    `if TYPE_CHECKING:`), with relative imports resolved against `package`."""
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join([*parts, base] if base else parts)
-            found.add(base)
-            found.update(f"{base}.{alias.name}" for alias in node.names)
-    return found
-
-
-def test_no_module_outside_the_cli_imports_it() -> None:
-    """The library does not depend on its command line. `specc/__main__.py` is
-    `python -m specc`, an entry point like the console scripts, imported by no one."""
-    offenders = []
-    for path in sorted((ROOT / "specc").rglob("*.py")):
-        rel = path.relative_to(ROOT).with_suffix("")
-        if rel.parts[:2] == ("specc", "cli") or rel.parts == ("specc", "__main__"):
-            continue
-        package = ".".join(rel.parts[:-1])
-        imports = _imported_modules(ast.parse(path.read_text()), package)
-        if any(m == "specc.cli" or m.startswith("specc.cli.") for m in imports):
-            offenders.append(str(rel))
-    assert offenders == []
-
-
-def test_the_import_reader_sees_every_spelling() -> None:
-    """The reader of the test above catches each way of importing the CLI."""
-    for text in (
-        "import specc.cli",
-        "from specc import cli",
-        "from specc.cli import main",
-        "def f():\n    from specc.cli.check import COMMAND",
-        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from specc.cli import ExitCode",
-        "from .. import cli",
-        "from ..cli import main",
-    ):
-        imports = _imported_modules(ast.parse(text), "specc.reports")
-        assert any(m == "specc.cli" or m.startswith("specc.cli.") for m in imports), text
 
 
 def test_every_command_module_defines_its_command() -> None:
