@@ -429,3 +429,11 @@ def test_build_module_execs_what_render_module_writes(demo: Path) -> None:
     mod = build_module(comp.table, str(demo), str(demo.with_suffix(".py")))
     assert mod.SPEC_NAME == "demo" and mod.VARIABLES[0].name == "enc/kernel"
     assert mod.init_variable("enc/steps").dtype.name == "int32"
+
+
+def test_generated_modules_are_ascii(demo: Path) -> None:
+    """Every byte of a module is ASCII (names escaped in literals and comments,
+    the embedded code's own text ASCII), so no character can be confusable or
+    bidirectional in code."""
+    for spec in [demo, *_ok_cases()]:
+        assert _render(spec, spec.with_suffix(".py")).isascii(), spec

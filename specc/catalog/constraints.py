@@ -58,13 +58,13 @@ class UnitNormArgs(Args):
 
 
 def _constrain_max_norm(w: Array, args: Mapping[str, Any]) -> Array:
-    """w · clip(n, 0, max_value) / (1e-7 + n), n the norms along axis."""
+    """w * clip(n, 0, max_value) / (1e-7 + n), n the norms along axis."""
     norms = _norms(w, args["axis"])
     return _rescale(w, np.clip(norms, 0, args["max_value"]), norms)
 
 
 def _constrain_min_max_norm(w: Array, args: Mapping[str, Any]) -> Array:
-    """w · (rate·clip(n, min, max) + (1-rate)·n) / (1e-7 + n)."""
+    """w * (rate * clip(n, min, max) + (1 - rate) * n) / (1e-7 + n)."""
     norms = _norms(w, args["axis"])
     rate = args["rate"]
     clipped = np.clip(norms, args["min_value"], args["max_value"])

@@ -424,7 +424,7 @@ def _init_uniform_unit_scaling(
     args: Mapping[str, Any],
     dtype: np.dtype[Any],
 ) -> _Sampler:
-    """Uniform in ±factor·√(3/fan_in), fan_in the product of all but the last
+    """Uniform in +/- factor * sqrt(3 / fan_in), fan_in the product of all but the last
     dimension (of the full shape, also for a part)."""
     input_size = max(float(math.prod(v.shape[:-1])), 1.0)
     max_val = math.sqrt(3 / input_size) * args["factor"]

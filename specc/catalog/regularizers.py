@@ -48,22 +48,22 @@ class L1L2Args(Args):
 
 
 def _loss_l1(w: Array, args: Mapping[str, Any]) -> float:
-    """scale·Σ|w|."""
+    """scale * sum(|w|)."""
     return float(args["scale"] * _sum_abs(w))
 
 
 def _loss_l2(w: Array, args: Mapping[str, Any]) -> float:
-    """scale·Σw²."""
+    """scale * sum(w**2)."""
     return float(args["scale"] * _sum_sq(w))
 
 
 def _loss_l2_loss(w: Array, args: Mapping[str, Any]) -> float:
-    """scale·Σw²/2."""
+    """scale * sum(w**2) / 2."""
     return float(args["scale"] * _sum_sq(w) / 2)
 
 
 def _loss_l1_l2(w: Array, args: Mapping[str, Any]) -> float:
-    """l1·Σ|w| + l2·Σw²."""
+    """l1 * sum(|w|) + l2 * sum(w**2)."""
     return float(args["l1"] * _sum_abs(w) + args["l2"] * _sum_sq(w))
 
 

@@ -44,10 +44,12 @@ class EmitError(Exception):
 
 def pystr(value: object) -> str:
     """A Python literal for a string, double-quoted where ruff's formatter wants it,
-    with every non-printable character escaped (repr-safe)."""
+    ASCII only: every non-ASCII or non-printable character escaped (`\\xe8`,
+    `\\u202e`), so no name can bring confusable or bidirectional characters
+    into code (ruff's RUF001/RUF003)."""
     if not isinstance(value, str):
         raise TypeError(f"pystr expects a str, got {type(value).__name__}")
-    r = repr(value)
+    r = ascii(value)
     if r.startswith("'") and '"' not in value:
         r = '"' + r[1:-1].replace("\\'", "'") + '"'
     return r
@@ -166,6 +168,26 @@ def _pieces(text: str, width: int = 80) -> str:
     return "\n".join("    " + piece for piece in out or ['""'])
 
 
+def string_value(text: str, width: int = 60) -> str:
+    """The expression for `text` on the right of an assignment: one literal when
+    it is short, else `"".join` of a tuple of pieces, one per line, which ruff
+    formats alike at every line length (implicit concatenation would be joined
+    at some lengths and not at others)."""
+    literal = pystr(text)
+    if len(literal) <= width:
+        return literal
+    pieces: list[str] = []
+    i = 0
+    while i < len(text):
+        n = width - 2
+        while n > 1 and len(pystr(text[i : i + n])) > width:
+            n -= 4
+        pieces.append(pystr(text[i : i + max(n, 1)]))
+        i += max(n, 1)
+    body = "".join(f"        {piece},\n" for piece in pieces)
+    return f'"".join(\n    (\n{body}    )\n)'
+
+
 def _shorten(text: str, width: int = 78) -> str:
     """Keep a header comment within the line length: '...' plus the tail."""
     return text if len(text) <= width else "..." + text[-(width - 3) :]
@@ -181,6 +203,7 @@ def _environment() -> Any:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["pystr"] = pystr
+    env.filters["string_value"] = string_value
     env.filters["shorten"] = _shorten
     return env
 

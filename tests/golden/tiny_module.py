@@ -1683,7 +1683,7 @@ def _init_uniform_unit_scaling(
     args: Mapping[str, Any],
     dtype: np.dtype[Any],
 ) -> _Sampler:
-    """Uniform in ±factor·√(3/fan_in), fan_in the product of all but the last
+    """Uniform in +/- factor * sqrt(3 / fan_in), fan_in the product of all but the last
     dimension (of the full shape, also for a part)."""
     input_size = max(float(math.prod(v.shape[:-1])), 1.0)
     max_val = math.sqrt(3 / input_size) * args["factor"]
@@ -1811,33 +1811,33 @@ def _init_value(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
 
 
 def _loss_l1(w: Array, args: Mapping[str, Any]) -> float:
-    """scale·Σ|w|."""
+    """scale * sum(|w|)."""
     return float(args["scale"] * _sum_abs(w))
 
 
 def _loss_l2(w: Array, args: Mapping[str, Any]) -> float:
-    """scale·Σw²."""
+    """scale * sum(w**2)."""
     return float(args["scale"] * _sum_sq(w))
 
 
 def _loss_l2_loss(w: Array, args: Mapping[str, Any]) -> float:
-    """scale·Σw²/2."""
+    """scale * sum(w**2) / 2."""
     return float(args["scale"] * _sum_sq(w) / 2)
 
 
 def _loss_l1_l2(w: Array, args: Mapping[str, Any]) -> float:
-    """l1·Σ|w| + l2·Σw²."""
+    """l1 * sum(|w|) + l2 * sum(w**2)."""
     return float(args["l1"] * _sum_abs(w) + args["l2"] * _sum_sq(w))
 
 
 def _constrain_max_norm(w: Array, args: Mapping[str, Any]) -> Array:
-    """w · clip(n, 0, max_value) / (1e-7 + n), n the norms along axis."""
+    """w * clip(n, 0, max_value) / (1e-7 + n), n the norms along axis."""
     norms = _norms(w, args["axis"])
     return _rescale(w, np.clip(norms, 0, args["max_value"]), norms)
 
 
 def _constrain_min_max_norm(w: Array, args: Mapping[str, Any]) -> Array:
-    """w · (rate·clip(n, min, max) + (1-rate)·n) / (1e-7 + n)."""
+    """w * (rate * clip(n, min, max) + (1 - rate) * n) / (1e-7 + n)."""
     norms = _norms(w, args["axis"])
     rate = args["rate"]
     clipped = np.clip(norms, args["min_value"], args["max_value"])
