@@ -663,7 +663,6 @@ def test_expr_error_is_plain_data() -> None:
         "eval('1')",
         "exec('1')",
         "getattr(1, 'real')",
-        "1 if true else 2",
         "x := 1",
         "*a",
         "min(*a)",
@@ -821,8 +820,26 @@ def binary(op: str, left: Gen, right: Gen, level: int) -> Gen:
 @st.composite
 def int_node(draw: st.DrawFn, ints: st.SearchStrategy[Gen]) -> Gen:
     kind = draw(
-        st.sampled_from(["bin", "bin", "bin", "bin", "bin", "unary", "pow", "call", "abs", "paren"])
+        st.sampled_from(
+            ["bin", "bin", "bin", "bin", "bin", "unary", "pow", "call", "abs", "paren", "if"]
+        )
     )
+    if kind == "if":
+        # `A if L < R else B`: A and the comparison are `or` tests (parenthesized
+        # when lower), B may be another conditional (right-associative)
+        then, left, right, other = draw(ints), draw(ints), draw(ints), draw(ints)
+        then, left, right = (
+            wrap(then, then.level < 1),
+            wrap(left, left.level <= 4),
+            wrap(right, right.level <= 4),
+        )
+        op = draw(st.sampled_from(CMP_OPS))
+        cond = (f"{left.specc} {op} {right.specc}", f"{left.python} {op} {right.python}")
+        return Gen(
+            f"{then.specc} if {cond[0]} else {other.specc}",
+            f"{then.python} if {cond[1]} else {other.python}",
+            0,
+        )
     if kind == "bin":
         op = draw(st.sampled_from(sorted(BIN_LEVEL)))
         return binary(op, draw(ints), draw(ints), BIN_LEVEL[op])
@@ -857,7 +874,7 @@ CMP_OPS = ["==", "!=", "<", "<=", ">", ">="]
 def bool_node(draw: st.DrawFn, ints: st.SearchStrategy[Gen], bools: st.SearchStrategy[Gen]) -> Gen:
     kind = draw(st.sampled_from(["cmp", "cmp", "not", "and", "or", "eq", "paren"]))
     if kind == "cmp":
-        operands = draw(st.lists(ints, min_size=2, max_size=4))
+        operands = [wrap(o, o.level <= 4) for o in draw(st.lists(ints, min_size=2, max_size=4))]
         ops = draw(
             st.lists(
                 st.sampled_from(CMP_OPS), min_size=len(operands) - 1, max_size=len(operands) - 1
@@ -1042,3 +1059,48 @@ def test_any_text_gives_a_value_or_a_located_error(text: str) -> None:
             assert e.message
         else:
             assert type(result) in (int, float, bool, str)
+
+
+# ---------------------------------------------------------------- the conditional
+
+
+@pytest.mark.parametrize(
+    ("text", "env", "expected"),
+    [
+        ("1 if true else 2", {}, 1),
+        ("$a if $a > 3 else $b", {"a": 5, "b": 1}, 5),
+        ("$a if $a > 3 else $b", {"a": 1, "b": 7}, 7),
+        ("1 if false else 2 if false else 3", {}, 3),  # right-associative
+        ("(1 if $c else 1 // 0) + 1", {"c": True}, 2),  # the branch not taken never runs
+        ("1 // 0 if false else 4", {}, 4),
+        ("max(1 if true else 5, 2)", {}, 2),
+        ("not true if true else false", {}, False),  # `not` binds tighter
+        ("'mha' if $heads > 1 else 'attention'", {"heads": 8}, "mha"),
+    ],
+)
+def test_conditional(text: str, env: dict[str, Value], expected: Value) -> None:
+    same(compile_expression(text).evaluate(env), expected)
+
+
+def test_conditional_errors_are_located() -> None:
+    e = err("1 if $a else 2", {"a": 1})
+    assert (e.offset, e.message) == (5, "the condition of 'if' must be a boolean, not int")
+    e = err("1 if true")
+    assert (e.offset, e.message) == (9, "a conditional needs 'else': A if COND else B")
+    e = err("1 if true 2")
+    assert e.offset == 10 and e.message.startswith("expected 'else' after the condition")
+    e = err("if true else 2")
+    assert e.offset == 0
+
+
+def test_conditional_in_a_spec() -> None:
+    from specc.pipeline import compile_text
+
+    comp = compile_text(
+        "specc: 1\nname: m\nparams: {use_bias: false, units: 4}\nbody:\n"
+        "  - var: w\n    shape: [$units if $use_bias else 1, 2]\n"
+        "  - var: \"b_${'on' if $use_bias else 'off'}\"\n    shape: [$units]\n"
+    )
+    assert comp.ok, comp.diagnostics
+    assert comp.table is not None
+    assert [(r.name, r.shape) for r in comp.table.variables] == [("w", (1, 2)), ("b_off", (4,))]

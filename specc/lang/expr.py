@@ -15,7 +15,8 @@ offending character in the source text, for a caret.
 
 Grammar, lowest to highest precedence (as Python's)::
 
-    or ; and ; not ; == != < <= > >= (chained) ; + - ; * / // % ;
+    A if COND else B (right-associative; COND a bool, only the branch taken
+    is evaluated) ; or ; and ; not ; == != < <= > >= (chained) ; + - ; * / // % ;
     unary + - ; ** (right-associative, exponent may be unary) ;
     literals, names ($name, or bare name), min(..) max(..) abs(.), ( .. )
 """
@@ -113,7 +114,9 @@ _KW: Final = "kw"
 _OP: Final = "op"
 _ERROR: Final = "error"
 
-_KEYWORDS: Final = frozenset({"true", "false", "and", "or", "not", "min", "max", "abs"})
+_KEYWORDS: Final = frozenset(
+    {"true", "false", "and", "or", "not", "min", "max", "abs", "if", "else"}
+)
 _TWO_CHAR_OPS: Final = frozenset({"**", "//", "==", "!=", "<=", ">="})
 _ONE_CHAR_OPS: Final = frozenset("+-*/%<>(),")
 _SPACE: Final = frozenset(" \t\r\n\f\v")
@@ -627,6 +630,25 @@ def _bool_chain(word: str, operands: list[_Node]) -> _Node:
     return _folded(_Node(chain, operands[0].start), *operands)
 
 
+def _if_else(then: _Node, cond: _Node, otherwise: _Node) -> _Node:
+    """`then if cond else otherwise`: the condition must be a boolean, and only the
+    branch it picks is evaluated (the other may divide by zero, name a missing
+    value, ...). A constant condition picks its branch at compile time."""
+    if cond.const and type(cond.value) is bool:
+        return then if cond.value else otherwise
+    c, a, b, at = cond.fn, then.fn, otherwise.fn, cond.start
+
+    def if_else(env: Env) -> Value:
+        v = c(env)
+        if v is True:
+            return a(env)
+        if v is False:
+            return b(env)
+        raise ExprError(f"the condition of 'if' must be a boolean, not {_tn(v)}", at)
+
+    return _folded(_Node(if_else, then.start), then, cond, otherwise)
+
+
 def _not(operand: _Node, off: int) -> _Node:
     g = operand.fn
 
@@ -705,11 +727,36 @@ class _Parser:
         return tok
 
     def parse(self) -> _Node:
-        node = self.expr(0)
+        node = self.conditional()
         tok = self.peek()
         if tok.kind != _END:
             raise ExprError(f"unexpected token {tok.show()}", tok.offset)
         return node
+
+    def conditional(self) -> _Node:
+        """`A if COND else B`, the lowest precedence, as Python's: A and COND are
+        `or` tests, B a conditional again (right-associative)."""
+        then = self.expr(0)
+        tok = self.peek()
+        if not (tok.kind == _KW and tok.text == "if"):
+            return then
+        self.advance()
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise ExprError("the expression is nested too deeply", tok.offset)
+        cond = self.expr(0)
+        word = self.peek()
+        if not (word.kind == _KW and word.text == "else"):
+            raise ExprError(
+                f"expected 'else' after the condition, got {word.show()}"
+                if word.kind != _END
+                else "a conditional needs 'else': A if COND else B",
+                word.offset,
+            )
+        self.advance()
+        otherwise = self.conditional()
+        self.depth -= 1
+        return _if_else(then, cond, otherwise)
 
     @staticmethod
     def prec(tok: _Tok) -> int:
@@ -784,7 +831,7 @@ class _Parser:
                 return self.call(tok)
             raise self.expected_expression(tok)
         if kind == _OP and tok.text == "(":
-            inner = self.expr(0)
+            inner = self.conditional()
             self.close(tok)
             return _Node(inner.fn, tok.offset, inner.const, inner.value)
         raise self.expected_expression(tok)
@@ -811,7 +858,7 @@ class _Parser:
                 break
             if tok.kind == _END and args:
                 raise ExprError("unclosed '('", opener.offset)
-            args.append(self.expr(0))
+            args.append(self.conditional())
             tok = self.peek()
             if tok.kind == _OP and tok.text == ",":
                 self.advance()
