@@ -12,9 +12,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from specc.diagnostics import Diagnostic
+from specc.diagnostics import Diagnostic, Severity, without_ignored
 from specc.engine.observer import Observer
 from specc.lang.expr import Value
+from specc.lang.lints import lint
 from specc.lang.validate import ValidatedSpec, validate
 from specc.limits import DEFAULT_LIMITS, Limits
 from specc.resolve.gate import gate, read_roots
@@ -47,7 +48,16 @@ class Compilation:
 
     @property
     def ok(self) -> bool:
-        return self.resolution is not None and not self.diagnostics
+        """Resolved without errors (warnings may stand)."""
+        return self.resolution is not None and not self.errors
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == Severity.WARNING]
 
     @property
     def table(self) -> VariableTable | None:
@@ -97,10 +107,12 @@ def compile_loaded(
     for name in overrides:
         if name not in spec.document.params:
             raise UnknownParamError(name, declared)
+    warnings = lint(spec)
     res = resolve(spec, overrides, limits, observer)
     # what `init` and `compile` would refuse, found here for every command
     res.diagnostics.extend(gate(res, read_roots(loaded.folder or os.getcwd(), checkpoint_roots)))
-    return Compilation(res.diagnostics, spec.sources, spec, res)
+    found = without_ignored([*warnings, *res.diagnostics], spec.sources)
+    return Compilation(found, spec.sources, spec, res)
 
 
 def compile_file(

@@ -66,7 +66,13 @@ def bad(tmp_path: Path) -> Path:
 def test_check_json_success_counts(spec: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(spec), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out == {"errors": [], "variables": 2, "parameters": 4 * 8 + 8, "bytes": 160}
+    assert out == {
+        "errors": [],
+        "warnings": [],
+        "variables": 2,
+        "parameters": 4 * 8 + 8,
+        "bytes": 160,
+    }
 
 
 def test_define_overrides_a_param_and_dependents(

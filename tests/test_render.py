@@ -221,6 +221,7 @@ def test_json_gives_the_end_and_located_notes() -> None:
         "errors": [
             {
                 "code": "variable-exists",
+                "severity": "error",
                 "message": "exists",
                 "file": "m.yaml",
                 "line": 5,
@@ -242,7 +243,8 @@ def test_json_gives_the_end_and_located_notes() -> None:
                 ],
                 "help": "reuse",
             }
-        ]
+        ],
+        "warnings": [],
     }
     # without the sources the end is unknown, and said so
     assert to_json(d)["end_line"] is None and to_json(d)["end_column"] is None

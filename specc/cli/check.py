@@ -20,7 +20,7 @@ from specc.cli.common import (
     add_pipeline_arguments,
     compile_specs,
     pipeline_options,
-    report_errors,
+    settle,
     usage_error,
 )
 
@@ -58,17 +58,24 @@ def _options(args: argparse.Namespace) -> CheckOptions:
 
 def _run(opts: CheckOptions, keep: list[object]) -> ExitCode:
     (comp,) = compile_specs([opts.spec], opts.pipeline, keep)
-    if not comp.ok:
-        return report_errors([comp], opts.pipeline, as_json=opts.json)
+    if not comp.ok or not opts.json:
+        # errors, or warnings rendered on stderr (JSON carries them below)
+        code = settle([comp], opts.pipeline, as_json=opts.json)
+        if code is not None:
+            return code
     if opts.against is not None:
         assert comp.table is not None
         return _against(opts, opts.against, comp.table)
     count, params, size = comp.summary()
-    if opts.json:
-        print(json.dumps({"errors": [], "variables": count, "parameters": params, "bytes": size}))
-    else:
+    if not opts.json:
         print(f"{opts.spec}: ok: {count} variables, {params:,} parameters, {size:,} bytes")
-    return ExitCode.OK
+        return ExitCode.OK
+    from specc.diagnostics import to_json, with_ends  # noqa: PLC0415
+
+    warnings = [to_json(d) for d in with_ends(comp.diagnostics, comp.sources)]
+    counts = {"variables": count, "parameters": params, "bytes": size}
+    print(json.dumps({"errors": [], "warnings": warnings, **counts}))
+    return ExitCode.ERRORS if warnings and opts.pipeline.strict else ExitCode.OK
 
 
 def read_params(path: str) -> list[ArrayInfo]:

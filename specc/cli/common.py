@@ -207,6 +207,8 @@ class PipelineOptions:
     color: Color
     #: folders besides the spec's own that `checkpoint` initializers may read
     checkpoint_roots: tuple[str, ...] = ()
+    #: warnings fail the command (`--strict`, `-W error`)
+    strict: bool = False
 
 
 def _define(text: str) -> tuple[str, Value]:
@@ -264,6 +266,17 @@ def add_pipeline_arguments(
         help=define_help,
     )
     p.add_argument(
+        "--strict",
+        action="store_true",
+        help="warnings fail the command (exit 1), as errors do",
+    )
+    p.add_argument(
+        "-W",
+        dest="warnings",
+        choices=("error",),
+        help="-W error: the same as --strict",
+    )
+    p.add_argument(
         "--checkpoint-root",
         dest="checkpoint_roots",
         action="append",
@@ -307,6 +320,7 @@ def pipeline_options(args: argparse.Namespace) -> PipelineOptions:
         limits,
         cast(Color, args.color),
         tuple(args.checkpoint_roots),
+        bool(args.strict or args.warnings == "error"),
     )
 
 
@@ -351,19 +365,28 @@ def usage_errors_of_pipeline(path: str, *, name_spec: bool = False) -> Iterator[
         usage_error(f"{path}: {e}" if name_spec else str(e))
 
 
-def report_errors(
+def settle(
     comps: Sequence[Compilation], opts: PipelineOptions, *, as_json: bool
-) -> ExitCode:
-    """Report the diagnostics of the failed compilations, as `check` does: JSON
-    on stdout, or rendered on stderr. Returns `ExitCode.ERRORS`."""
+) -> ExitCode | None:
+    """Report what the compilations found and say whether the command stops:
+    errors (with the warnings beside them) are reported as `check` reports them
+    (JSON on stdout, or rendered on stderr) and stop it with exit 1; warnings
+    alone are rendered on stderr (JSON output stays clean) and stop it only
+    with `--strict`. None: the command goes on."""
     from specc.diagnostics import errors_json, render_all  # noqa: PLC0415
 
     failed = [c for c in comps if not c.ok]
-    if as_json:
-        sources = {f: text for c in failed for f, text in c.sources.items()}
-        print(errors_json([d for c in failed for d in c.diagnostics], sources))
-    else:
-        color = use_color(opts.color, sys.stderr)
-        for c in failed:
-            sys.stderr.write(render_all(c.diagnostics, c.sources, color=color))
-    return ExitCode.ERRORS
+    if failed:
+        if as_json:
+            sources = {f: text for c in failed for f, text in c.sources.items()}
+            print(errors_json([d for c in failed for d in c.diagnostics], sources))
+        else:
+            color = use_color(opts.color, sys.stderr)
+            for c in failed:
+                sys.stderr.write(render_all(c.diagnostics, c.sources, color=color))
+        return ExitCode.ERRORS
+    warned = [c for c in comps if c.diagnostics]
+    color = use_color(opts.color, sys.stderr)
+    for c in warned:
+        sys.stderr.write(render_all(c.diagnostics, c.sources, color=color))
+    return ExitCode.ERRORS if warned and opts.strict else None

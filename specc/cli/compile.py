@@ -19,7 +19,7 @@ from specc.cli.common import (
     add_pipeline_arguments,
     compile_specs,
     pipeline_options,
-    report_errors,
+    settle,
     usage_error,
 )
 
@@ -64,8 +64,7 @@ def _options(args: argparse.Namespace) -> CompileOptions:
 def compiled_table(spec: str, opts: PipelineOptions, keep: list[object]) -> VariableTable | None:
     """The spec's table, or None after reporting its errors on stderr."""
     (comp,) = compile_specs([spec], opts, keep)
-    if not comp.ok:
-        report_errors([comp], opts, as_json=False)
+    if settle([comp], opts, as_json=False) is not None:
         return None
     assert comp.table is not None
     return comp.table

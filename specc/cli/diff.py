@@ -15,7 +15,7 @@ from specc.cli.common import (
     add_pipeline_arguments,
     compile_specs,
     pipeline_options,
-    report_errors,
+    settle,
 )
 
 
@@ -46,8 +46,8 @@ def _run(opts: DiffOptions, keep: list[object]) -> ExitCode:
     from specc.reports.diff import diff_tables, dumps, render_human, to_json  # noqa: PLC0415
 
     comps = compile_specs([opts.old, opts.new], opts.pipeline, keep)
-    if not all(c.ok for c in comps):
-        return report_errors(comps, opts.pipeline, as_json=opts.json)
+    if (code := settle(comps, opts.pipeline, as_json=opts.json)) is not None:
+        return code
     old, new = comps[0].table, comps[1].table
     assert old is not None and new is not None
     d = diff_tables(old, new)

@@ -16,7 +16,7 @@ from specc.cli.common import (
     add_pipeline_arguments,
     compile_specs,
     pipeline_options,
-    report_errors,
+    settle,
     usage_error,
     use_color,
 )
@@ -58,8 +58,8 @@ def _options(args: argparse.Namespace) -> TableOptions:
 
 def _run(opts: TableOptions, keep: list[object]) -> ExitCode:
     (comp,) = compile_specs([opts.spec], opts.pipeline, keep)
-    if not comp.ok:
-        return report_errors([comp], opts.pipeline, as_json=opts.format == "json")
+    if (code := settle([comp], opts.pipeline, as_json=opts.format == "json")) is not None:
+        return code
     assert comp.table is not None
     if opts.format == "tree":
         from specc.reports.tree import render_tree  # noqa: PLC0415

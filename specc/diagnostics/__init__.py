@@ -21,10 +21,21 @@ from __future__ import annotations
 
 from specc.diagnostics import codes
 from specc.diagnostics.codes import CODES, Code, Severity
-from specc.diagnostics.collect import DiagnosticSink, SpecError, source_order
+from specc.diagnostics.collect import (
+    DiagnosticSink,
+    SpecError,
+    source_order,
+    without_ignored,
+)
 from specc.diagnostics.locate import with_ends
 from specc.diagnostics.model import Diagnostic, Note
-from specc.diagnostics.render import errors_json, render_all, render_human, to_json
+from specc.diagnostics.render import (
+    count_line,
+    errors_json,
+    render_all,
+    render_human,
+    to_json,
+)
 
 __all__ = [
     "CODES",
@@ -35,10 +46,12 @@ __all__ = [
     "Severity",
     "SpecError",
     "codes",
+    "count_line",
     "errors_json",
     "render_all",
     "render_human",
     "source_order",
     "to_json",
     "with_ends",
+    "without_ignored",
 ]

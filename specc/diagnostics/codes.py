@@ -131,6 +131,49 @@ LIMIT: Final = Code(
     "limit", "a resource limit was exceeded; the message names the flag that raises it"
 )
 
+# ------------------------------------------------------------------ warnings:
+# legal, but likely not what was meant; exit 0 unless --strict
+
+UNUSED_PARAM: Final = Code(
+    "unused-param", "a param no expression of the spec uses", Severity.WARNING
+)
+UNUSED_TEMPLATE: Final = Code(
+    "unused-template",
+    "a template of the spec (or of a file it includes, not the standard library) "
+    "that no `use` names",
+    Severity.WARNING,
+)
+UNUSED_ARGUMENT: Final = Code(
+    "unused-argument", "a template argument its body never uses", Severity.WARNING
+)
+UNUSED_CAPTURE: Final = Code(
+    "unused-capture",
+    "a `capture:` no `{ref}` names, or an `instance:` used only once (it shares nothing)",
+    Severity.WARNING,
+)
+NEAR_DUPLICATE: Final = Code(
+    "near-duplicate",
+    "`reuse: auto` created a variable whose name differs from an existing one only by "
+    "`_N` suffixes: a default name made unique where sharing was meant",
+    Severity.WARNING,
+)
+LOCAL_NOT_TRAINABLE: Final = Code(
+    "local-not-trainable",
+    "`local: true` beside `trainable: true`: a local variable is never trainable",
+    Severity.WARNING,
+)
+UNUSED_PARTITIONER: Final = Code(
+    "unused-partitioner",
+    "a partitioner that partitions no variable (every variable it could apply to is "
+    "a scalar, shared, or has a partitioner of its own)",
+    Severity.WARNING,
+)
+CONSTANT_IF: Final = Code(
+    "constant-if",
+    "an `if:` whose condition names no param or argument: always or never true",
+    Severity.WARNING,
+)
+
 #: Every code by name, in the order the docs list them (read-only).
 CODES: Final[Mapping[str, Code]] = MappingProxyType(
     {
@@ -158,6 +201,14 @@ CODES: Final[Mapping[str, Code]] = MappingProxyType(
             INVALID_NAME,
             INCLUDE,
             LIMIT,
+            UNUSED_PARAM,
+            UNUSED_TEMPLATE,
+            UNUSED_ARGUMENT,
+            UNUSED_CAPTURE,
+            NEAR_DUPLICATE,
+            LOCAL_NOT_TRAINABLE,
+            UNUSED_PARTITIONER,
+            CONSTANT_IF,
         )
     }
 )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from specc.diagnostics.codes import Severity
 from specc.diagnostics.escape import escape_text
+from specc.diagnostics.locate import SourceLines
 from specc.diagnostics.model import Diagnostic
 from specc.span import Span
 
@@ -62,3 +65,22 @@ def source_order(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
         return (s.file, s.line, s.column) if s else ("", 0, 0)
 
     return sorted(diags, key=key)
+
+
+#: `# specc: ignore[code]` or `# specc: ignore[code, code]` in a line's comment
+_IGNORE = re.compile(r"#\s*specc:\s*ignore\[([a-z0-9, -]+)\]")
+
+
+def without_ignored(diags: Iterable[Diagnostic], sources: Mapping[str, str]) -> list[Diagnostic]:
+    """`diags` less the warnings silenced by a `# specc: ignore[code]` comment on
+    the line they point at (errors cannot be silenced)."""
+    lines = SourceLines(sources)
+    out: list[Diagnostic] = []
+    for d in diags:
+        if d.severity == Severity.WARNING and d.span is not None:
+            text = lines.line(d.span.file, d.span.line) or ""
+            found = _IGNORE.search(text)
+            if found and d.code in {c.strip() for c in found.group(1).split(",")}:
+                continue
+        out.append(d)
+    return out

@@ -51,6 +51,7 @@ def to_json(diag: Diagnostic) -> dict[str, Any]:
     whole document is serialized (`errors_json`)."""
     out: dict[str, Any] = {
         "code": diag.code,
+        "severity": str(diag.severity),
         "message": diag.message,
         **_span_json(diag.span),
         "variable": diag.variable,
@@ -66,15 +67,19 @@ def to_json(diag: Diagnostic) -> dict[str, Any]:
 
 
 def errors_json(diags: Iterable[Diagnostic], sources: Mapping[str, str] | None = None) -> str:
-    """`{"errors": [...]}`, indented; with `sources`, every span's end is filled.
+    """`{"errors": [...], "warnings": [...]}`, indented; with `sources`, every
+    span's end is filled.
 
     Non-ASCII text is written as is, except control, format (bidi) and line
     separator characters, which are `\\uXXXX` escapes (see `escape.json_safe`):
     a reader decodes the exact text, and a terminal showing the raw JSON is
     not driven by it."""
     items = with_ends(diags, sources) if sources is not None else list(diags)
-    text = json.dumps({"errors": [to_json(d) for d in items]}, indent=2, ensure_ascii=False)
-    return json_safe(text)
+    doc = {
+        "errors": [to_json(d) for d in items if d.severity == Severity.ERROR],
+        "warnings": [to_json(d) for d in items if d.severity == Severity.WARNING],
+    }
+    return json_safe(json.dumps(doc, indent=2, ensure_ascii=False))
 
 
 def _snippet(span: Span, lines: SourceLines, color: str, reset: str) -> list[str]:
@@ -126,5 +131,15 @@ def render_all(
     lines = SourceLines(sources)
     items = fill_ends(diags, lines)
     body = "\n".join(_render(d, lines, color) for d in items)
-    n = len(items)
-    return f"{body}\nfound {n} error{'s' if n != 1 else ''}\n"
+    return f"{body}\n{count_line(items)}\n"
+
+
+def count_line(diags: Iterable[Diagnostic]) -> str:
+    """`found 2 errors`, `found 1 error and 3 warnings`, `found 1 warning`."""
+    items = list(diags)
+    errors = sum(1 for d in items if d.severity == Severity.ERROR)
+    warnings = len(items) - errors
+    parts = [f"{errors} error{'s' if errors != 1 else ''}"] if errors or not warnings else []
+    if warnings:
+        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+    return "found " + " and ".join(parts)

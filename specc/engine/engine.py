@@ -316,6 +316,7 @@ class Engine:
                 caching_device=old.caching_device,
                 use_resource=old.use_resource,
                 origin=origin,
+                made_unique=default_name is not None and name_or_scope != default_name,
             ).with_options(options)
             ts.open_scope(new_name)
             ts.current = scope

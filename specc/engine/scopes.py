@@ -69,6 +69,8 @@ class VariableScope:
     use_resource: bool | None = None
     #: where it was opened (for explanations); engine-neutral
     origin: object = field(default=None, compare=False)
+    #: its last name component is a `default_name` made unique (`dense_1`)
+    made_unique: bool = False
 
     def with_options(self, options: ScopeOptions) -> VariableScope:
         """Apply the setters TF's `_pure_variable_scope` applies for given options."""

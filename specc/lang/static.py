@@ -84,6 +84,14 @@ def _expressions(value: Any) -> Iterator[Compiled]:
         yield from _expressions(value.ref)
 
 
+def expressions_of(node: BaseModel) -> Iterator[Compiled]:
+    """Every expression a statement's (or `defaults:`') own keys hold, its
+    `body` aside."""
+    for fname, value in node.__dict__.items():
+        if fname != "body":
+            yield from _expressions(value)
+
+
 def _located_expressions(
     value: Any, raw: Any, span: Span | None
 ) -> Iterator[tuple[Compiled, Span | None]]:

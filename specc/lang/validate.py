@@ -45,6 +45,8 @@ class ValidatedSpec:
     path: str
     #: template name -> the file it came from (for notes)
     template_files: dict[str, str] = field(default_factory=dict)
+    #: template name -> where its name is written under `templates:`
+    template_keys: dict[str, Span | None] = field(default_factory=dict)
     #: the catalogs and interned options this compilation validated with; the
     #: resolver looks up kinds chosen by expressions in the same catalogs
     options: ValidationContext = field(default_factory=ValidationContext)
@@ -151,7 +153,9 @@ def validate(
             first_site[name] = site
     if doc is None or diags:
         return None, source_order(diags)
-    spec = ValidatedSpec(doc, templates, dict(loaded.sources), main.path, template_files, ctx)
+    spec = ValidatedSpec(
+        doc, templates, dict(loaded.sources), main.path, template_files, first_site, ctx
+    )
     diags.extend(StaticChecker(spec).run())
     if diags:
         return None, source_order(diags)

@@ -47,6 +47,7 @@ from specc.lang.static import arg_type_ok
 from specc.lang.validate import ValidatedSpec
 from specc.lang.values import AGG_MODES, SYNC_MODES
 from specc.limits import DEFAULT_LIMITS, Limits
+from specc.resolve.lints import ResolutionLints
 from specc.source import LocDict, LocList
 from specc.span import Span
 
@@ -123,6 +124,7 @@ class Resolver:
         self._static_vars: dict[int, dict[str, Any]] = {}
         self._ran_once: set[int] = set()
         self.created_by: dict[str, VarStmt] = {}
+        self.lints = ResolutionLints()
         #: id of a body -> `least_statements` of it
         self._least: dict[int, int] = {}
 
@@ -144,11 +146,13 @@ class Resolver:
                         self.report(e, root)
                     else:
                         with cm:
+                            self.lints.scope_entered(doc.defaults, opts.partitioner is not None)
                             self.body(doc.body, self.params, root)
                 else:
                     self.body(doc.body, self.params, root)
         except AbortError:
             pass
+        self.diags.extend(self.lints.finish(failed=bool(self.diags)))
         return Resolution(
             self.engine, self.diags, self.params, doc.seed or 0, self.spec, self.created_by
         )
@@ -321,7 +325,10 @@ class Resolver:
             if e.code is not codes.LIMIT:
                 self.failed.add(e.variable or self.engine.full_name(name))
             raise
-        self.created_by.setdefault(got.name, st)
+        created = got.name not in self.created_by
+        if created:
+            self.created_by[got.name] = st
+        self.lints.variable(st, kw, got, created=created, scope=self.engine.current_scope)
 
     def var_kwargs(self, st: VarStmt, env: Env) -> dict[str, Any]:
         """The keyword arguments of `get_variable`, evaluated in TF's order."""
@@ -397,7 +404,11 @@ class Resolver:
         ) as scope:
             if st.capture is not None:
                 self.captures[self.ev_name(st.capture, env, st, "capture")] = scope
-            self.body(st.body, env, frame.inner())
+            self.lints.scope_entered(st, options.partitioner is not None)
+            try:
+                self.body(st.body, env, frame.inner())
+            finally:
+                self.lints.scope_left()
 
     def do_name_scope(self, st: NameScopeStmt, env: Env, frame: Frame) -> None:
         target = st.name_scope
