@@ -6,15 +6,17 @@ module and hands the next one plain data.
 
 from __future__ import annotations
 
+import difflib
 import gc
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Final
 
 from specc.diagnostics import Diagnostic, Severity, without_ignored
 from specc.engine.observer import Observer
-from specc.lang.expr import Value
+from specc.lang.expr import Value, to_text
 from specc.lang.lints import lint
 from specc.lang.validate import ValidatedSpec, validate
 from specc.limits import DEFAULT_LIMITS, Limits
@@ -25,12 +27,51 @@ from specc.source import LoadResult, load_file, load_text
 from specc.table import VariableTable
 
 
-class UnknownParamError(Exception):
-    """A `-D NAME=VALUE` names no declared param (a usage error)."""
+class ParamError(Exception):
+    """A `-D NAME=VALUE` the spec cannot take (a usage error)."""
+
+
+class UnknownParamError(ParamError):
+    """A `-D NAME=VALUE` names no declared param."""
 
     def __init__(self, name: str, known: list[str]) -> None:
-        super().__init__(f"unknown param {name!r}; declared params: {', '.join(known) or 'none'}")
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        super().__init__(
+            f"unknown param {name!r}; {hint}declared params: {', '.join(known) or 'none'}"
+        )
         self.name = name
+
+
+#: a param's value type, as people name it
+_TYPE_NAMES: Final = {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}
+
+
+def _checked_overrides(spec: ValidatedSpec, params: Mapping[str, Value]) -> dict[str, Value]:
+    """The `-D` values, each of a declared param and of the type its declared
+    value has (an int is taken for a float param, as a number, and any value for
+    a string param, as the text written); a param whose value is an expression
+    has no declared type and takes any value."""
+    declared = spec.document.params
+    out: dict[str, Value] = {}
+    for name, value in params.items():
+        if name not in declared:
+            raise UnknownParamError(name, list(declared))
+        default = declared[name]
+        want = type(default)
+        if want not in _TYPE_NAMES or type(value) is want:
+            out[name] = value
+        elif want is float and type(value) is int:
+            out[name] = float(value)
+        elif want is str:
+            # `-D act=7` for a string param means the text 7, as written
+            out[name] = to_text(value)
+        else:
+            raise ParamError(
+                f"param {name!r} is {_TYPE_NAMES[want]} ({default!r}); -D gave "
+                f"{_TYPE_NAMES.get(type(value), type(value).__name__)} ({value!r})"
+            )
+    return out
 
 
 @dataclass
@@ -102,11 +143,7 @@ def compile_loaded(
     spec, diags = validate(loaded)
     if spec is None:
         return Compilation(diags, dict(loaded.sources))
-    overrides = dict(params or {})
-    declared = list(spec.document.params)
-    for name in overrides:
-        if name not in spec.document.params:
-            raise UnknownParamError(name, declared)
+    overrides = _checked_overrides(spec, params or {})
     warnings = lint(spec)
     res = resolve(spec, overrides, limits, observer)
     # what `init` and `compile` would refuse, found here for every command

@@ -354,14 +354,14 @@ def compile_specs(
 def usage_errors_of_pipeline(path: str, *, name_spec: bool = False) -> Iterator[None]:
     """Run a compilation of `path` (by `compile_file`, or a report built on it)
     with the command line's mistakes turned into usage errors: the spec file is
-    missing, or a `-D` names no declared param."""
-    from specc.pipeline import UnknownParamError  # noqa: PLC0415 - see compile_specs
+    missing, or a `-D` names no declared param or gives one a value of another type."""
+    from specc.pipeline import ParamError  # noqa: PLC0415 - see compile_specs
 
     if not os.path.isfile(path):
         usage_error(f"no such spec file: {path}")
     try:
         yield
-    except UnknownParamError as e:
+    except ParamError as e:
         usage_error(f"{path}: {e}" if name_spec else str(e))
 
 

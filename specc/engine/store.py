@@ -7,6 +7,7 @@ the first error is the one TF raises.
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass, field
 
@@ -413,7 +414,7 @@ class VariableStore:
                 f"Variable {name} does not exist, or was not created with tf.get_variable(). "
                 "Did you mean to set reuse=tf.AUTO_REUSE in VarScope?",
                 variable=name,
-                hint="create it first in a scope that does not reuse, or use `reuse: auto`",
+                hint=self._missing_hint(name),
             )
         if initializer is None:
             if shape is None:
@@ -498,6 +499,15 @@ class VariableStore:
         if site is not None and found.part_of is None:
             found.shared_at.append(site)
         return found
+
+    def _missing_hint(self, name: str) -> str:
+        """The fix for sharing a variable that does not exist: a near name that
+        does (a typo or the wrong scope), else create it first. (`reuse: auto`
+        is not the fix for a typo: it would create a second variable.)"""
+        close = difflib.get_close_matches(name, [*self.vars, *self.partitioned], n=1, cutoff=0.7)
+        if close:
+            return f"did you mean {close[0]!r}? it exists, and sharing it needs its exact name"
+        return "create it first in a scope that does not reuse, or use `reuse: auto`"
 
     def _graph_node(self, name: str, part_of: str | None, site: Span | None) -> str:
         """The variable's own graph node, named through name_scope(name) at the root:

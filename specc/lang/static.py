@@ -31,7 +31,7 @@ from specc.lang.models import (
     VarStmt,
 )
 from specc.lang.options import CatalogRef
-from specc.source import LocDict, LocList
+from specc.source import LocDict, LocList, std_names
 from specc.span import Span
 
 if TYPE_CHECKING:
@@ -279,11 +279,12 @@ class StaticChecker:
             close = difflib.get_close_matches(st.use, sorted(self.spec.templates), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             known = ", ".join(sorted(self.spec.templates)) or "none"
+            help_ = f"templates: {known}"
+            if st.use in std_names():
+                hint = f"; '{st.use}' is in the standard library, which the spec does not include"
+                help_ = "add `include: [std]` (or `include: [std/" + st.use + "]`) to the spec"
             self.error(
-                "unknown-ref",
-                f"no template named {st.use!r}{hint}",
-                st.key_span("use"),
-                help=f"templates: {known}",
+                "unknown-ref", f"no template named {st.use!r}{hint}", st.key_span("use"), help=help_
             )
             return
         if isinstance(st.instance, str):

@@ -193,8 +193,8 @@ class Resolver:
         else:
             code, message, variable, hint = e.code, e.message, e.variable, e.hint
             span = e.span or span
-        for tname, site in reversed(frame.uses):
-            notes.append(Note(f"in template {tname!r}, used here", site))
+        span, use_notes = self._user_site(span, frame)
+        notes.extend(use_notes)
         key = (code, message, span)
         if key in self._reported:
             return  # the same error again (a repeat body): once is enough
@@ -209,6 +209,23 @@ class Resolver:
                 help=hint,
             )
         )
+
+    def _user_site(self, span: Span | None, frame: Frame) -> tuple[Span | None, list[Note]]:
+        """Where to report an error at `span` under `frame`'s template uses, and
+        the notes naming the uses (innermost first). An error inside a template
+        of another file (an include, the standard library) is reported at the
+        innermost `use:` written in the spec itself, with the template's own line
+        as a note: that `use:` is the line the author can change."""
+        uses = list(reversed(frame.uses))
+        notes = [Note(f"in template {t!r}, used here", s) for t, s in uses]
+        if span is None or span.file == self.spec.path:
+            return span, notes
+        for _, site in uses:
+            if site is not None and site.file == self.spec.path:
+                inner = uses[0][0]
+                here = Note(f"the statement of template {inner!r} that fails is here", span)
+                return site, [here, *(n for n in notes if n.span != site)]
+        return span, notes
 
     # ------------------------------------------------------------------ execution
 

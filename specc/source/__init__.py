@@ -18,7 +18,7 @@ from typing import Any
 from specc.diagnostics import Diagnostic
 from specc.limits import DEFAULT_LIMITS, Limits
 from specc.source.compose import Budget, compose_document, yaml_depth_limit
-from specc.source.loader import by_position, load_file, load_text
+from specc.source.loader import by_position, load_file, load_text, std_names
 from specc.source.nodes import LoadResult, LocDict, LocList, SourceFile
 from specc.source.scalars import yaml_scalar
 
@@ -30,6 +30,7 @@ __all__ = [
     "load_file",
     "load_text",
     "parse_yaml",
+    "std_names",
     "yaml_depth_limit",
     "yaml_scalar",
 ]

@@ -274,7 +274,73 @@ def _syntax_diagnostic(
             at_tab = lines[mark.line][mark.column : mark.column + 1] == "\t"
     if at_tab or "\t" in problem or re.search(r"\btab\b", problem):
         problem = problem.replace("\t", "\\t") + f" ({_TAB_HINT})"
+        return Diagnostic(codes.YAML_SYNTAX, problem, span, notes=notes)
+    rewritten = _in_words(exc, text)
+    if rewritten is not None:
+        message, help_ = rewritten
+        return Diagnostic(codes.YAML_SYNTAX, message, span, notes=notes, help=help_)
     return Diagnostic(codes.YAML_SYNTAX, problem, span, notes=notes)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _in_words(exc: MarkedYAMLError, text: str) -> tuple[str, str] | None:
+    """libyaml's message about a misplaced `:`, an indentation that matches no
+    block, an unclosed bracket or quote, said in one sentence with the fix."""
+    problem, context = exc.problem or "", exc.context or ""
+    mark, start = exc.problem_mark, exc.context_mark
+    if mark is None:
+        return None
+    lines = text.split("\n")
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    if problem.startswith("mapping values are not allowed"):
+        return _misplaced_colon(lines, mark.line, mark.column)
+    block_ends = ("expected <block end>", "did not find expected key", "did not find expected '-'")
+    if problem.startswith(block_ends) and start is not None:
+        what = "list" if "collection" in context or "sequence" in context else "mapping"
+        column = _indent(lines[start.line]) + 1 if start.line < len(lines) else start.column + 1
+        return (
+            f"this line is indented to column {_indent(line) + 1}, which matches no block "
+            f"around it: the {what} that starts at line {start.line + 1} has its entries "
+            f"at column {column}",
+            f"indent the line to column {column}, or under a key that opens a block",
+        )
+    bracket = re.match(r"(?:did not find )?expected ',' or '([\]}])'", problem)
+    if bracket and start is not None:
+        opener = "[" if bracket.group(1) == "]" else "{"
+        return (
+            f"the `{opener}` opened at line {start.line + 1}, column {start.column + 1} "
+            "is not closed where this line needs it",
+            f"close it with `{bracket.group(1)}` (and separate its items with `,`)",
+        )
+    if "quoted scalar" in context and start is not None:
+        return (
+            f"the quoted string that starts at line {start.line + 1}, column "
+            f"{start.column + 1} is never closed",
+            'close the quote (a quote inside it is doubled in \'...\' or escaped as \\" in "...")',
+        )
+    return None
+
+
+def _misplaced_colon(lines: list[str], row: int, column: int) -> tuple[str, str]:
+    """`mapping values are not allowed here`: a `: ` inside a plain value, or a
+    key indented deeper than the keys before it."""
+    line = lines[row] if row < len(lines) else ""
+    head = line[:column]
+    if re.search(r":\s", head.lstrip(" -")):
+        return (
+            "a second `: ` in a plain value: YAML reads it as a nested mapping",
+            'quote the value: key: "text: with a colon"',
+        )
+    above = next((lines[i] for i in range(row - 1, -1, -1) if lines[i].strip()), "")
+    key_col = _indent(above) + (2 if above.lstrip().startswith("- ") else 0)
+    return (
+        f"this key is indented to column {_indent(line) + 1}, deeper than the key above it "
+        f"(column {key_col + 1}): YAML reads it as part of that key's value",
+        f"indent it to column {key_col + 1}, as the key above",
+    )
 
 
 def _key_anchor_value(ev: Any) -> Any:

@@ -42,6 +42,18 @@ def _stdlib_root() -> Traversable | None:
     return local if local.is_dir() else None
 
 
+def std_names() -> tuple[str, ...]:
+    """The templates of the standard library (one per file, named as the file),
+    without reading them: for "did you mean `include: [std]`" hints."""
+    root = _stdlib_root()
+    if root is None:
+        return ()
+    try:
+        return tuple(sorted(r.name[:-5] for r in root.iterdir() if r.name.endswith(".yaml")))
+    except OSError:
+        return ()
+
+
 def _too_big(display: str, limit: int, at: Span | None) -> Diagnostic:
     flag = Limits.flag("max_file_bytes")
     return Diagnostic(

@@ -1,0 +1,111 @@
+"""Diagnostics that teach: the line the author can change, the near name, the
+missing include, YAML's complaints in one sentence with the fix, and `-D`
+values checked against the declared type."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from specc.cli import main
+from specc.pipeline import compile_text
+from specc.source import compose
+
+HEADER = "specc: 1\nname: m\n"
+
+
+def only(text: str) -> tuple[str, int, int, str, str | None]:
+    (d,) = compile_text(text, "m.yaml").diagnostics
+    assert d.span is not None
+    return d.code, d.span.line, d.span.column, d.message, d.help
+
+
+def test_an_error_in_a_std_template_is_reported_at_the_use() -> None:
+    text = HEADER + "include: [std]\nbody:\n  - use: dense\n    with: {in_dim: -1, units: 3}\n"
+    (d,) = compile_text(text, "m.yaml").diagnostics
+    assert d.span is not None and (d.span.file, d.span.line) == ("m.yaml", 5)
+    assert d.notes[0].message == "the statement of template 'dense' that fails is here"
+    assert d.notes[0].span is not None and d.notes[0].span.file == "<std>/dense.yaml"
+
+
+def test_an_error_in_an_included_template_is_reported_at_the_use(tmp_path: Path) -> None:
+    (tmp_path / "blocks.yaml").write_text(
+        "templates:\n  t:\n    body:\n      - var: w\n        shape: [1]\n      - var: w\n"
+        "        shape: [1]\n"
+    )
+    text = HEADER + "include: [blocks.yaml]\nbody:\n  - use: t\n"
+    (d,) = compile_text(text, "m.yaml", base_dir=str(tmp_path)).diagnostics
+    assert d.code == "variable-exists"
+    assert d.span is not None and (d.span.file, d.span.line) == ("m.yaml", 5)
+    assert [n.span.file if n.span else None for n in d.notes][:2] == ["blocks.yaml", "blocks.yaml"]
+
+
+def test_a_std_template_without_the_include_says_so() -> None:
+    code, line, _, message, help_ = only(
+        HEADER + "body:\n  - use: dense\n    with: {in_dim: 2, units: 3}\n"
+    )
+    assert (code, line) == ("unknown-ref", 4)
+    assert "is in the standard library" in message
+    assert help_ is not None and "include: [std]" in help_
+
+
+def test_a_mistyped_shared_name_gets_the_near_one() -> None:
+    text = HEADER + (
+        "body:\n  - scope: enc\n    body:\n      - var: kernel\n        shape: [2]\n"
+        "  - scope: enc\n    reuse: true\n    body:\n      - var: kernal\n"
+    )
+    code, _, _, _, help_ = only(text)
+    assert code == "variable-missing"
+    assert help_ is not None and help_.startswith("did you mean 'enc/kernel'?")
+    assert "reuse: auto" not in help_
+
+
+@pytest.mark.parametrize("libyaml", [True, False])
+@pytest.mark.parametrize(
+    ("text", "line", "message", "fix"),
+    [
+        (
+            "body:\n  - var: a\n   shape: [1]\n",
+            5,
+            "indented to column 4, which matches no block",
+            "column 3",
+        ),
+        (
+            "body:\n  - var: a\n      shape: [1]\n",
+            5,
+            "deeper than the key above it (column 5)",
+            "column 5",
+        ),
+        ("body:\n  - var: a: b\n", 4, "a second `: ` in a plain value", "quote the value"),
+        ("body:\n  - var: a\n    shape: [1, 2\n", 6, "the `[` opened at line 5, column 12", "`]`"),
+        ('body:\n  - var: "a\n', 5, "the quoted string that starts at line 4", "close the quote"),
+    ],
+)
+def test_yaml_syntax_in_one_sentence_with_the_fix(
+    monkeypatch: pytest.MonkeyPatch, libyaml: bool, text: str, line: int, message: str, fix: str
+) -> None:
+    if not libyaml:
+        monkeypatch.setattr(compose, "WITH_LIBYAML", False)
+    code, got_line, _, got, help_ = only(HEADER + text)
+    assert code == "yaml-syntax"
+    assert message in got
+    assert help_ is not None and fix in help_
+    assert abs(got_line - line) <= 1  # the two parsers stop a line apart at the end
+
+
+def test_d_names_and_values_are_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = tmp_path / "m.yaml"
+    spec.write_text(
+        HEADER + "params: {hidden: 4, lr: 0.1, act: relu}\nbody:\n"
+        "  - var: w\n    shape: [$hidden]\n    if: $lr > 0 and $act != 'x'\n"
+    )
+    assert main(["check", str(spec), "-D", "hiden=8"]) == 2
+    assert "unknown param 'hiden'; did you mean 'hidden'?" in capsys.readouterr().err
+    assert main(["check", str(spec), "-D", "hidden=abc"]) == 2
+    err = capsys.readouterr().err
+    assert "param 'hidden' is an integer (4); -D gave a string ('abc')" in err
+    assert main(["check", str(spec), "-D", "lr=1"]) == 0  # an int is a number
+    assert main(["check", str(spec), "-D", "act=7"]) == 0  # the text 7
+    assert main(["check", str(spec), "-D", "lr=fast"]) == 2
+    assert "param 'lr' is a number (0.1); -D gave a string ('fast')" in capsys.readouterr().err
