@@ -82,7 +82,7 @@ def test_a_mistyped_shared_name_gets_the_near_one() -> None:
         ('body:\n  - var: "a\n', 5, "the quoted string that starts at line 4", "close the quote"),
     ],
 )
-def test_yaml_syntax_in_one_sentence_with_the_fix(
+def test_yaml_syntax_in_one_sentence_with_the_fix(  # noqa: PLR0917 - one case a row
     monkeypatch: pytest.MonkeyPatch, libyaml: bool, text: str, line: int, message: str, fix: str
 ) -> None:
     if not libyaml:
