@@ -137,7 +137,7 @@ def test_table_formats(spec: Path, fmt: str, capsys: pytest.CaptureFixture[str])
 
 def test_schema_command_prints_the_committed_schema(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["schema"]) == 0
-    committed = Path(__file__).resolve().parents[1] / "schemas" / "specc.schema.json"
+    committed = Path(__file__).resolve().parents[1] / "specc" / "schemas" / "specc.schema.json"
     assert capsys.readouterr().out == committed.read_text()
 
 

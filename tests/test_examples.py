@@ -50,7 +50,7 @@ def test_example_passes_specc_check(name: str, capsys: pytest.CaptureFixture[str
 @pytest.mark.parametrize("name", ALL)
 def test_example_has_schema_modeline(name: str) -> None:
     first = (EXAMPLES / name).read_text(encoding="utf-8").splitlines()[0]
-    assert first == "# yaml-language-server: $schema=../schemas/specc.schema.json"
+    assert first == "# yaml-language-server: $schema=../specc/schemas/specc.schema.json"
 
 
 # --------------------------------------------------------------------------- mlp

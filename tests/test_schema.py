@@ -13,11 +13,13 @@ from specc.lang.schema import schema_text
 from specc.source import load_file
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMITTED = ROOT / "schemas" / "specc.schema.json"
+COMMITTED = ROOT / "specc" / "schemas" / "specc.schema.json"
 
 
 def test_committed_schema_is_current() -> None:
-    assert COMMITTED.read_text() == schema_text(), "run: specc schema -o schemas/specc.schema.json"
+    assert COMMITTED.read_text() == schema_text(), (
+        "run: specc schema -o specc/schemas/specc.schema.json"
+    )
 
 
 SPECS = sorted((ROOT / "examples").glob("*.yaml")) + sorted(
@@ -72,7 +74,33 @@ def test_every_key_and_catalog_argument_has_a_description_and_an_example() -> No
     assert len(props) > 150
     for key, prop in props:
         assert prop.get("description"), key
-        assert prop.get("examples"), key
+        assert prop.get("examples") or prop.get("defaultSnippets"), key
+
+
+def _nodes(node: object) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            out.append(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return out
+
+
+def test_completion_items_read_well_in_editors() -> None:
+    """yaml-language-server shows a structured `examples` entry as
+    "[object Object]" and `"default": null` as "Default value: null": the schema
+    has neither (structured examples are labelled `defaultSnippets`)."""
+    nodes = _nodes(json.loads(COMMITTED.read_text()))
+    for node in nodes:
+        assert not ("default" in node and node["default"] is None), node
+        for example in node.get("examples", []) or []:  # type: ignore[attr-defined]
+            assert not isinstance(example, dict | list), example
+        for snippet in node.get("defaultSnippets", []) or []:  # type: ignore[attr-defined]
+            assert isinstance(snippet["label"], str) and "object" not in snippet["label"]
 
 
 #: Phase-1 `schema` errors that need more than one document's structure to see

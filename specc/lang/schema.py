@@ -1,6 +1,6 @@
 """The JSON Schema of the spec language, generated from the pydantic models.
 
-Committed at `schemas/specc.schema.json` for editors (yaml-language-server);
+Committed at `specc/schemas/specc.schema.json` for editors (yaml-language-server);
 `specc schema` prints it and a test fails when the committed copy is stale.
 """
 
@@ -100,24 +100,54 @@ def _example(key: str, prop: dict[str, Any]) -> Any:
     return _NONE
 
 
+def _snippet_label(value: Any) -> str:
+    """A one-line label for a structured example (editors show it in completion)."""
+    text = json.dumps(value, separators=(", ", ": "))
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _annotate(node: Any) -> None:
-    """Give every property a description and an example (editors show both)."""
+    """Give every property a description and an example (editors show both): a
+    scalar example as `examples`, a mapping or list as a `defaultSnippets` entry
+    with a readable label (yaml-language-server shows a structured example as
+    "[object Object]"); and drop `"default": null`, which editors show as
+    "Default value: null" on every optional key."""
     if isinstance(node, dict):
+        if "default" in node and node["default"] is None:
+            del node["default"]
+        structured = [e for e in node.get("examples", ()) if isinstance(e, dict | list)]
+        if structured:
+            scalars = [e for e in node["examples"] if not isinstance(e, dict | list)]
+            node["defaultSnippets"] = [{"label": _snippet_label(e), "body": e} for e in structured]
+            if scalars:
+                node["examples"] = scalars
+            else:
+                del node["examples"]
         for key, prop in node.get("properties", {}).items():
-            if isinstance(prop, dict):
-                if "description" not in prop:
-                    prop["description"] = (
-                        _BODY_DESCRIPTION if key == "body" else f"The `{key}` key."
-                    )
-                if "examples" not in prop:
-                    example = _example(key, prop)
-                    if example is not _NONE:
-                        prop["examples"] = [example]
+            if not isinstance(prop, dict):
+                continue
+            if "description" not in prop:
+                prop["description"] = _BODY_DESCRIPTION if key == "body" else f"The `{key}` key."
+            example = prop.pop("examples", [_NONE])[0]
+            if example is _NONE:
+                example = _example(key, prop)
+            if isinstance(example, dict | list):
+                prop["defaultSnippets"] = [{"label": _snippet_label(example), "body": example}]
+            elif example is not _NONE:
+                prop["examples"] = [example]
         for value in node.values():
             _annotate(value)
     elif isinstance(node, list):
         for value in node:
             _annotate(value)
+
+
+def installed_path() -> str:
+    """Where the schema is inside the installed package (for an editor's
+    `$schema`, outside this repository)."""
+    from importlib.resources import files  # noqa: PLC0415
+
+    return str(files("specc").joinpath("schemas", "specc.schema.json"))
 
 
 def schema() -> dict[str, Any]:
