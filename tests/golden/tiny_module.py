@@ -2202,20 +2202,35 @@ def _numpy_dtype(path: str, name: str, entry: TFEntry, bits: bool) -> _DType:
         raise CheckpointError(path, msg) from None
 
 
+class TFCheckpointReader:
+    """A checkpoint whose index is read once, for reading its tensors one at
+    a time (`close()` when done)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.bundle = open_tf_checkpoint(path)
+        self._shards = _Shards(self.bundle)
+
+    def read(self, name: str, *, bits: bool = False) -> npt.NDArray[Any]:
+        """Tensor `name`, whole (with `bits`, as unsigned integers)."""
+        entry = self.bundle.entries.get(name)
+        if entry is None:
+            msg = f"no array {name!r} among its {len(self.bundle.entries)}"
+            raise CheckpointError(self.path, msg)
+        dtype = _numpy_dtype(self.path, name, entry, bits)
+        return _read_whole(self._shards, name, dtype)
+
+    def close(self) -> None:
+        self._shards.close()
+
+
 def _read(path: str, only: str | None, bits: bool) -> _Arrays:
-    bundle = open_tf_checkpoint(path)
-    if only is not None and only not in bundle.entries:
-        msg = f"no array {only!r} among its {len(bundle.entries)}"
-        raise CheckpointError(path, msg)
-    names = list(bundle.entries) if only is None else [only]
-    shards = _Shards(bundle)
+    reader = TFCheckpointReader(path)
     try:
-        return {
-            name: _read_whole(shards, name, _numpy_dtype(path, name, entry, bits))
-            for name, entry in ((n, bundle.entries[n]) for n in names)
-        }
+        names = list(reader.bundle.entries) if only is None else [only]
+        return {name: reader.read(name, bits=bits) for name in names}
     finally:
-        shards.close()
+        reader.close()
 
 
 def read_tf_checkpoint_arrays(path: str, only: str | None = None) -> _Arrays:
@@ -2691,8 +2706,9 @@ def _init_identity(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array
 
 def _init_checkpoint(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
     """The array stored under `key` (default: the variable's full name) in a
-    .npz or .safetensors file, its path relative to the module's folder. The
-    header is checked before any data is read."""
+    .npz or .safetensors file or a TF checkpoint (a partitioned variable's
+    slices joined), its path relative to the module's folder. The header is
+    checked before any data is read."""
     del seed
     path = os.path.join(_MODULE_DIR, args["path"])
     key = v.name if args["key"] is None else args["key"]
