@@ -316,6 +316,28 @@ def test_warm_start_refusals_write_nothing(work: Path, capsys: pytest.CaptureFix
         assert not (work / "out.npz").exists()
 
 
+@pytest.mark.parametrize("suffix", [".ckpt", ".npz"])
+def test_warm_start_from_corrupt_data_is_a_one_line_error(
+    work: Path, suffix: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The index (or zip directory) is fine; the data is not: found while
+    writing, exit 2, and no output file."""
+    assert main(["init", "old.yaml", "-o", "old" + suffix]) == 0
+    data = work / ("old.ckpt.data-00000-of-00001" if suffix == ".ckpt" else "old.npz")
+    raw = bytearray(data.read_bytes())
+    if suffix == ".ckpt":
+        raw[-3] ^= 0xFF  # the last tensor's data: its checksum fails
+    else:
+        raw[200:260] = bytes(60)  # the first member's .npy header
+    data.write_bytes(bytes(raw))
+    capsys.readouterr()
+    assert main(["init", "old.yaml", "--warm-start", "old" + suffix, "-o", "out.ckpt"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not (work / "out.ckpt.index").exists()
+    assert not (work / "out.ckpt.data-00000-of-00001").exists()
+
+
 def test_partitioned_writer_order_matches_names(tmp_path: Path) -> None:
     """Data is written in TF's order (sorted names) whatever order the table has."""
     arrays = {"b": np.ones(2, np.float32), "a": np.zeros(3, np.float32)}

@@ -317,9 +317,16 @@ def _run(opts: InitOptions, keep: list[object]) -> ExitCode:
     plan = _warm_start_plan(opts, table, old)
     sys.stdout.flush()
     progress = Progress(table.bytes) if sys.stderr.isatty() else None
+    from specc.formats.arrays import CheckpointError  # noqa: PLC0415
+
     failure: str | None = None
+    code = ExitCode.ERRORS
     try:
         _write(opts, table, module, plan, progress)
+    except CheckpointError as e:
+        # specc's own readers raise it only for the --warm-start input (the
+        # module has its own class): a bad input file, as for `check --against`
+        failure, code = str(e), ExitCode.USAGE
     except (OSError, ValueError, KeyError) as e:
         failure = str(e)
     finally:
@@ -328,7 +335,7 @@ def _run(opts: InitOptions, keep: list[object]) -> ExitCode:
             progress.close()
     if failure is not None:
         sys.stderr.write(f"specc: error: {failure}\n")
-        return ExitCode.ERRORS
+        return code
     print(f"{_describe(opts)}: {len(table.variables)} variables, {table.bytes:,} bytes")
     return ExitCode.OK
 
