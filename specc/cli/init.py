@@ -190,20 +190,17 @@ class Progress:
 
 def _values(
     opts: InitOptions, module: types.ModuleType, plan: WarmStart | None
-) -> tuple[Callable[[str], npt.NDArray[Any]], Callable[[], None]]:
+) -> Callable[[str], npt.NDArray[Any]]:
     """`value(name)`: the copied array of a warm-started variable, else the
-    module's `init_variable` (the same values `init_file` writes); and what
-    closes the old checkpoint."""
+    module's `init_variable` (the same values `init_file` writes)."""
     sources = plan.sources() if plan is not None else {}
     read: Callable[[str], npt.NDArray[Any]] | None = None
-    close: Callable[[], None] = lambda: None  # noqa: E731 - nothing to close
     if sources and opts.warm_start is not None:
         from specc.formats.params import params_format, read_params  # noqa: PLC0415
         from specc.formats.tf_checkpoint import TFCheckpointReader  # noqa: PLC0415
 
         if params_format(opts.warm_start) == "tf":
-            reader = TFCheckpointReader(opts.warm_start)
-            read, close = reader.read, reader.close
+            read = TFCheckpointReader(opts.warm_start).read
         else:
             # the npz and safetensors readers open the file per call: one pass
             read = read_params(opts.warm_start).__getitem__
@@ -215,7 +212,7 @@ def _values(
             return fresh
         return read(source)
 
-    return value, close
+    return value
 
 
 def _streamed(
@@ -254,16 +251,13 @@ def _write(
         write_tf_checkpoint,
     )
 
-    value, close = _values(opts, module, plan)
-    try:
-        if opts.output_format == "tf":
-            write_tf_checkpoint(opts.output, tf_variables(table.variables), value, progress)
-        else:
-            entries = [(r.name, r.shape, np.dtype(r.dtype)) for r in table.variables]
-            metadata = {"specc_spec": module.SPEC_NAME, "specc_sha256": module.SPEC_SHA256}
-            write_params(opts.output, entries, _streamed(table, value, progress), metadata)
-    finally:
-        close()
+    value = _values(opts, module, plan)
+    if opts.output_format == "tf":
+        write_tf_checkpoint(opts.output, tf_variables(table.variables), value, progress)
+    else:
+        entries = [(r.name, r.shape, np.dtype(r.dtype)) for r in table.variables]
+        metadata = {"specc_spec": module.SPEC_NAME, "specc_sha256": module.SPEC_SHA256}
+        write_params(opts.output, entries, _streamed(table, value, progress), metadata)
 
 
 def _warm_start_plan(

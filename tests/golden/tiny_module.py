@@ -2083,51 +2083,35 @@ def read_tf_checkpoint(path: str) -> list[ArrayInfo]:
 # ------------------------------------------------------------ tensor data
 
 
-class _Shards:
-    """The open data files of one read, closed together."""
-
-    def __init__(self, bundle: TFBundle) -> None:
-        self.bundle = bundle
-        self.files: dict[int, BufferedReader] = {}
-
-    def path(self, shard: int) -> str:
-        return tf_data_path(self.bundle.prefix, shard, self.bundle.header.shards)
-
-    def file(self, shard: int) -> BufferedReader:
-        f = self.files.get(shard)
-        if f is None:
-            f = self.files[shard] = open(self.path(shard), "rb")  # noqa: SIM115
-        return f
-
-    def close(self) -> None:
-        for f in self.files.values():
-            f.close()
+def _shard_path(bundle: TFBundle, shard: int) -> str:
+    return tf_data_path(bundle.prefix, shard, bundle.header.shards)
 
 
 def _read_fixed(
-    shards: _Shards, name: str, entry: TFEntry, dtype: np.dtype[Any]
+    bundle: TFBundle, name: str, entry: TFEntry, dtype: np.dtype[Any]
 ) -> npt.NDArray[Any]:
     """One entry's numbers, their checksum verified, in native byte order."""
-    big = shards.bundle.header.big_endian
+    big = bundle.header.big_endian
     stored = dtype.newbyteorder(">") if big else dtype.newbyteorder("<")
     a = np.empty(entry.shape, dtype=stored)
-    f = shards.file(entry.shard)
-    f.seek(entry.offset)
-    if f.readinto(a.reshape(-1).view(np.uint8).data) != entry.size:
-        raise CheckpointError(shards.path(entry.shard), f"{name}: truncated data")
+    path = _shard_path(bundle, entry.shard)
+    # a file per tensor: opening costs microseconds, and nothing stays open
+    with open(path, "rb") as f:
+        f.seek(entry.offset)
+        if f.readinto(a.reshape(-1).view(np.uint8).data) != entry.size:
+            raise CheckpointError(path, f"{name}: truncated data")
     if crc32c_array(a) != entry.crc:
-        msg = f"{name}: checksum mismatch (the data is corrupt)"
-        raise CheckpointError(shards.path(entry.shard), msg)
+        raise CheckpointError(path, f"{name}: checksum mismatch (the data is corrupt)")
     return a.astype(dtype.newbyteorder("="), copy=False)
 
 
-def _read_strings(shards: _Shards, name: str, entry: TFEntry) -> npt.NDArray[Any]:
+def _read_strings(bundle: TFBundle, name: str, entry: TFEntry) -> npt.NDArray[Any]:
     """One DT_STRING entry as an object array of bytes: varint lengths, their
     masked checksum, then the bytes (TF's WriteStringTensor)."""
-    path = shards.path(entry.shard)
-    f = shards.file(entry.shard)
-    f.seek(entry.offset)
-    buf = f.read(entry.size)
+    path = _shard_path(bundle, entry.shard)
+    with open(path, "rb") as f:
+        f.seek(entry.offset)
+        buf = f.read(entry.size)
     count = 1
     for d in entry.shape:
         count *= d
@@ -2158,19 +2142,18 @@ def _read_strings(shards: _Shards, name: str, entry: TFEntry) -> npt.NDArray[Any
     return out.reshape(entry.shape)
 
 
-def _read_entry(sh: _Shards, name: str, e: TFEntry, dtype: _DType) -> npt.NDArray[Any]:
+def _read_entry(b: TFBundle, name: str, e: TFEntry, dtype: _DType) -> npt.NDArray[Any]:
     if dtype is None:
-        return _read_strings(sh, name, e)
-    return _read_fixed(sh, name, e, dtype)
+        return _read_strings(b, name, e)
+    return _read_fixed(b, name, e, dtype)
 
 
-def _read_whole(shards: _Shards, name: str, dtype: _DType) -> npt.NDArray[Any]:
+def _read_whole(bundle: TFBundle, name: str, dtype: _DType) -> npt.NDArray[Any]:
     """A tensor by name; a sliced one assembled from its slices, which must
     cover it exactly once."""
-    bundle = shards.bundle
     entry = bundle.entries[name]
     if not entry.slices:
-        return _read_entry(shards, name, entry, dtype)
+        return _read_entry(bundle, name, entry, dtype)
     out = np.empty(entry.shape, dtype=object if dtype is None else dtype)
     covered = np.zeros(entry.shape, dtype=bool)
     for extents in entry.slices:
@@ -2179,7 +2162,7 @@ def _read_whole(shards: _Shards, name: str, dtype: _DType) -> npt.NDArray[Any]:
             msg = f"{name}: its slices overlap"
             raise CheckpointError(bundle.prefix + ".index", msg)
         part = bundle.slices[slice_key(name, extents)]
-        out[region] = _read_entry(shards, name, part, dtype)
+        out[region] = _read_entry(bundle, name, part, dtype)
         covered[region] = True
     return out
 
@@ -2204,12 +2187,11 @@ def _numpy_dtype(path: str, name: str, entry: TFEntry, bits: bool) -> _DType:
 
 class TFCheckpointReader:
     """A checkpoint whose index is read once, for reading its tensors one at
-    a time (`close()` when done)."""
+    a time."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.bundle = open_tf_checkpoint(path)
-        self._shards = _Shards(self.bundle)
 
     def read(self, name: str, *, bits: bool = False) -> npt.NDArray[Any]:
         """Tensor `name`, whole (with `bits`, as unsigned integers)."""
@@ -2218,19 +2200,13 @@ class TFCheckpointReader:
             msg = f"no array {name!r} among its {len(self.bundle.entries)}"
             raise CheckpointError(self.path, msg)
         dtype = _numpy_dtype(self.path, name, entry, bits)
-        return _read_whole(self._shards, name, dtype)
-
-    def close(self) -> None:
-        self._shards.close()
+        return _read_whole(self.bundle, name, dtype)
 
 
 def _read(path: str, only: str | None, bits: bool) -> _Arrays:
     reader = TFCheckpointReader(path)
-    try:
-        names = list(reader.bundle.entries) if only is None else [only]
-        return {name: reader.read(name, bits=bits) for name in names}
-    finally:
-        reader.close()
+    names = list(reader.bundle.entries) if only is None else [only]
+    return {name: reader.read(name, bits=bits) for name in names}
 
 
 def read_tf_checkpoint_arrays(path: str, only: str | None = None) -> _Arrays:
