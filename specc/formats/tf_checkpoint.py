@@ -671,8 +671,8 @@ def _shard_size(bundle: TFBundle, shard: int) -> int:
             size = os.stat(path).st_size
         except OSError as e:
             what = "no such file" if isinstance(e, FileNotFoundError) else e.strerror
-            msg = f"{what} (a data file of {bundle.prefix})"
-            raise CheckpointError(path, msg) from None
+            # the reason names the file: callers may show the reason alone
+            raise CheckpointError(bundle.prefix, f"{what}: {path}") from None
         bundle.shard_sizes[shard] = size
     return size
 
