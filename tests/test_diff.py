@@ -145,9 +145,11 @@ def test_json_form(specs: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "retyped",
         "renamed",
         "changed",
+        "rename",
         "restorable",
     ]
     assert out["restorable"] is False
+    assert out["rename"] == {r["old_name"]: r["new_name"] for r in out["renamed"]}
     assert out["added"] == [
         {"name": "extra/v", "shape": [3], "dtype": "float32", "defined_at": "new.yaml:20:9"}
     ]
@@ -208,6 +210,7 @@ def test_identical_specs_restore(specs: Path, capsys: pytest.CaptureFixture[str]
         "retyped": [],
         "renamed": [],
         "changed": [],
+        "rename": {},
         "restorable": True,
     }
 

@@ -118,3 +118,9 @@ def npy_dtypes() -> dict[str, str]:
 def safetensors_dtypes() -> dict[str, str]:
     """safetensors dtype code -> dtype name."""
     return {d.safetensors: d.name for d in DTYPES.values() if d.safetensors is not None}
+
+
+def tf_dtypes() -> dict[int, tuple[str, int]]:
+    """TF's `DataType` number -> (dtype name, bytes per element), as TF
+    checkpoints store them."""
+    return {d.tf_enum: (d.name, d.itemsize) for d in DTYPES.values()}

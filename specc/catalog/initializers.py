@@ -24,6 +24,7 @@ from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr
 from specc.catalog.base import Args, Check, Entry, NoArgs, Problem, Registry
 from specc.catalog.dtypes import DType
 from specc.formats.arrays import CheckpointError, file_format
+from specc.formats.tf_checkpoint import tf_checkpoint_prefix
 
 if TYPE_CHECKING:
     import numpy as np
@@ -131,7 +132,8 @@ class GainArgs(Args):
 
 class CheckpointArgs(Args):
     path: StrictStr = Field(
-        description="A `.npz` or `.safetensors` file, relative to the spec's folder.",
+        description="A `.npz` or `.safetensors` file, or a TF checkpoint (`model.ckpt`, "
+        "its prefix), relative to the spec's folder.",
         examples=["warm_start.npz"],
     )
     key: StrictStr | None = Field(
@@ -295,12 +297,15 @@ def _identity_check(args: Args, shape: tuple[int, ...], dtype: DType) -> Problem
 def _checkpoint_check(args: Args, shape: tuple[int, ...], dtype: DType) -> Problem | None:
     assert isinstance(args, CheckpointArgs)
     del shape, dtype  # checked against the file by `_checkpoint_external`
-    if file_format(args.path) is None:
+    # a TF checkpoint by its name here (`model.ckpt`, `model.ckpt-1000`, or
+    # any prefix through its `.index`); the external check finds its files
+    if file_format(args.path) is None and tf_checkpoint_prefix(args.path) is None:
         return Problem(
             "checkpoint",
-            f"checkpoint {args.path!r}: expected a .npz or .safetensors file",
-            help="save the arrays with numpy.savez, safetensors' save_file or a "
-            "generated module's save()",
+            f"checkpoint {args.path!r}: expected a .npz or .safetensors file or a TF "
+            "checkpoint (model.ckpt, or its PREFIX.index)",
+            help="save the arrays with numpy.savez, safetensors' save_file, a "
+            "generated module's save() or TF's Saver",
         )
     return None
 
@@ -338,9 +343,9 @@ def _checkpoint_external(args: Args, ctx: ExternalContext) -> Problem | None:
 def _checkpoint_help(error: CheckpointError) -> str:
     if error.reason.startswith("no array"):
         return "set `key:` to the array's name in the file"
-    if error.reason == "no such file":
+    if error.reason.startswith("no such file"):
         return "the path is relative to the spec's folder"
-    return "give a .npz or .safetensors file the generated module can read"
+    return "give a .npz or .safetensors file or a TF checkpoint the generated module can read"
 
 
 # --------------------------------------------------------------------------- NumPy code
@@ -529,8 +534,9 @@ def _init_identity(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array
 
 def _init_checkpoint(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
     """The array stored under `key` (default: the variable's full name) in a
-    .npz or .safetensors file, its path relative to the module's folder. The
-    header is checked before any data is read."""
+    .npz or .safetensors file or a TF checkpoint (a partitioned variable's
+    slices joined), its path relative to the module's folder. The header is
+    checked before any data is read."""
     del seed
     path = os.path.join(_MODULE_DIR, args["path"])
     key = v.name if args["key"] is None else args["key"]
@@ -708,7 +714,8 @@ INITIALIZERS: Registry[InitializerEntry] = Registry(
             CheckpointArgs,
             _checkpoint_check,
             "tf.compat.v1.train.init_from_checkpoint",
-            "Warm start: the array stored under `key` in a .npz or .safetensors file.",
+            "Warm start: the array stored under `key` in a .npz or .safetensors file or a "
+            "TF checkpoint (a partitioned variable's slices joined).",
             impl=_init_checkpoint,
             elementwise=False,
             check_external=_checkpoint_external,

@@ -36,7 +36,7 @@ class CheckOptions:
     spec: str
     pipeline: PipelineOptions
     json: bool
-    #: a .npz or .safetensors file to compare with the table
+    #: a .npz or .safetensors file or TF checkpoint to compare with the table
     against: str | None
 
 
@@ -46,8 +46,8 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--against",
         metavar="PARAMS",
-        help="also compare with a .npz or .safetensors file: missing, extra or "
-        "mismatched arrays exit 1",
+        help="also compare with a .npz or .safetensors file or a TF checkpoint "
+        "(model.ckpt): missing, extra or mismatched arrays exit 1",
     )
     add_pipeline_arguments(p)
 

@@ -28,7 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import Final
 
-from specc.catalog.dtypes import npy_dtypes, safetensors_dtypes
+from specc.catalog.dtypes import npy_dtypes, safetensors_dtypes, tf_dtypes
 
 #: The `specc` package folder; embedded files are named relative to it.
 PACKAGE: Final = Path(__file__).resolve().parent.parent
@@ -47,6 +47,7 @@ RUNTIME_FILES: Final = (
     "formats/atomic.py",
     "formats/npz.py",
     "formats/safetensors.py",
+    "formats/tf_checkpoint.py",
     "formats/params.py",
     "runtime/api.py",
 )
@@ -208,6 +209,12 @@ def _strings(table: dict[str, str]) -> str:
     return mapping_literal([(k, f'"{v}"') for k, v in table.items()])
 
 
+def _tf_dtypes_literal(table: dict[int, tuple[str, int]]) -> str:
+    """The TF dtype table, keyed by number, as ruff's formatter writes it."""
+    rows = "".join(f'        {k}: ("{name}", {size}),\n' for k, (name, size) in table.items())
+    return f"MappingProxyType(\n    {{\n{rows}    }}\n)"
+
+
 @dataclass(frozen=True, slots=True)
 class EmbeddedCode:
     """The template's code values: the dtype tables, the runtime, the kinds'
@@ -215,6 +222,7 @@ class EmbeddedCode:
 
     npy_dtypes: str
     safetensors_dtypes: str
+    tf_dtypes: str
     runtime: str
     impls: str
     samplers: str
@@ -231,6 +239,7 @@ def embedded_code() -> EmbeddedCode:
     return EmbeddedCode(
         npy_dtypes=_strings(npy_dtypes()),
         safetensors_dtypes=_strings(safetensors_dtypes()),
+        tf_dtypes=_tf_dtypes_literal(tf_dtypes()),
         runtime="\n\n\n".join(embeddable(read(f), f) for f in RUNTIME_FILES),
         impls="\n\n\n".join(i.source for i in impls),
         samplers=_dispatch_table(impls, "_SAMPLERS"),

@@ -1,5 +1,6 @@
-"""Parameter files by suffix: `.npz` or `.safetensors`, listed from their headers,
-read, found in, and written atomically."""
+"""Parameter files by suffix: `.npz` or `.safetensors`, or a TF checkpoint by its
+prefix (`model.ckpt`); listed from their headers, read, found in, and (npz and
+safetensors) written atomically."""
 
 from __future__ import annotations
 
@@ -16,16 +17,31 @@ from specc.formats.safetensors import (
     read_safetensors_arrays,
     write_safetensors,
 )
+from specc.formats.tf_checkpoint import (
+    read_tf_checkpoint,
+    read_tf_checkpoint_arrays,
+    tf_checkpoint_prefix,
+)
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
 
-def _known_format(path: str) -> str:
+def params_format(path: str) -> str | None:
+    """`npz` or `safetensors` by the file's suffix, `tf` for a TF checkpoint
+    (its prefix, as TF names it, or one of its files), else None."""
     fmt = file_format(path)
+    if fmt is None and tf_checkpoint_prefix(path) is not None:
+        return "tf"
+    return fmt
+
+
+def _known_format(path: str) -> str:
+    fmt = params_format(path)
     if fmt is None:
-        raise CheckpointError(path, "expected a .npz or .safetensors file")
+        msg = "expected a .npz or .safetensors file or a TF checkpoint (model.ckpt)"
+        raise CheckpointError(path, msg)
     return fmt
 
 
@@ -33,7 +49,10 @@ def read_arrays(path: str) -> list[ArrayInfo]:
     """The arrays of a .npz or .safetensors file, from its headers only. Raises
     CheckpointError for an unknown suffix or a malformed file, OSError when it
     cannot be opened."""
-    if _known_format(path) == "npz":
+    fmt = _known_format(path)
+    if fmt == "tf":
+        return read_tf_checkpoint(path)
+    if fmt == "npz":
         return read_npz(path)
     return read_safetensors(path)
 
@@ -41,7 +60,10 @@ def read_arrays(path: str) -> list[ArrayInfo]:
 def read_params(path: str, only: str | None = None) -> dict[str, npt.NDArray[Any]]:
     """The arrays of a .npz or .safetensors file, by key (only the one keyed
     `only`, when given)."""
-    if _known_format(path) == "npz":
+    fmt = _known_format(path)
+    if fmt == "tf":
+        return read_tf_checkpoint_arrays(path, only)
+    if fmt == "npz":
         return read_npz_arrays(path, only)
     return read_safetensors_arrays(path, only)
 
@@ -50,9 +72,10 @@ def find_array(path: str, key: str) -> ArrayInfo:
     """The header of array `key` of a parameter file. Every reason the file
     cannot supply it (missing, a folder, unreadable, another format, malformed,
     no such key) is a CheckpointError that says which."""
-    if not os.path.exists(path):
+    # a TF checkpoint's prefix names no file: its reader says what is missing
+    if params_format(path) != "tf" and not os.path.exists(path):
         raise CheckpointError(path, "no such file")
-    if os.path.isdir(path):
+    if params_format(path) != "tf" and os.path.isdir(path):
         raise CheckpointError(path, "a folder, not a file")
     try:
         arrays = read_arrays(path)
@@ -77,6 +100,10 @@ def write_params(
     needs their `entries` up front, and keeps `metadata`), atomically: a
     failure or an interrupt leaves no partial file."""
     fmt = _known_format(os.fspath(path))
+    if fmt == "tf":
+        # the writer is specc's (`specc init -o model.ckpt`), not a module's
+        msg = "TF checkpoints are written by `specc init`"
+        raise CheckpointError(os.fspath(path), msg)
     with atomic_output(path) as f:
         if fmt == "npz":
             write_npz(f, arrays)

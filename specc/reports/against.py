@@ -1,5 +1,5 @@
 """Does a parameter file fit a spec's variable table? The report of
-`specc check SPEC --against params.npz|params.safetensors` (the command, which
+`specc check SPEC --against params.npz|params.safetensors|model.ckpt` (the command, which
 reads the file, is `specc.cli.check`; this module only compares and renders).
 
 The file is described by its keys, shapes and dtypes (`ArrayInfo`, read from its
@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from specc.formats.arrays import ArrayInfo, file_format
+from specc.formats.arrays import ArrayInfo
+from specc.formats.params import params_format
 
 if TYPE_CHECKING:
     from specc.table import Row, VariableTable
@@ -145,7 +146,7 @@ def to_json(comp: Comparison) -> dict[str, Any]:
 
     return {
         "file": comp.path,
-        "format": file_format(comp.path),
+        "format": params_format(comp.path),
         "keys": comp.keys,
         "ok": comp.ok,
         "missing": [

@@ -30,6 +30,10 @@ Variables are matched by full name (TF's Saver restores by name):
   variable both have. These do not affect restoring: TF restores a partitioned
   variable whole, whatever the parts.
 
+`--json` also gives the renames as one object, `"rename": {"OLD": "NEW", ...}`,
+which `specc init NEW.yaml --warm-start CHECKPOINT --rename @diff.json` reads
+(the pairs are guesses: review them, or edit the file, before warm-starting).
+
 A checkpoint written from OLD restores NEW unless NEW has a variable OLD lacks
 (added, or the new name of a rename) or one with another shape or dtype; variables
 only OLD has are ignored, as TF's Saver ignores them.
@@ -391,6 +395,8 @@ def to_json(d: TableDiff) -> dict[str, Any]:
             }
             for c in d.changed
         ],
+        # the renames as `specc init --warm-start OLD --rename @FILE` reads them
+        "rename": {p.old.name: p.new.name for p in d.renamed},
         "restorable": d.restorable,
     }
 
