@@ -89,8 +89,6 @@ def _schema_kinds(catalog: str) -> tuple[set[str], set[str]]:
     """(kinds the option accepts by name, kinds it accepts as `{kind: args}`)."""
     path = ROOT / "specc" / "schemas" / "specc.schema.json"
     schema = json.loads(path.read_text(encoding="utf-8"))
-        (ROOT / "specc" / "schemas" / "specc.schema.json").read_text(encoding="utf-8")
-    )
     stmt, option = SCHEMA_OPTION[catalog]
     names: set[str] = set()
     mappings: set[str] = set()
