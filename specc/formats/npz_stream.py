@@ -1,0 +1,87 @@
+"""`.npz` files written a chunk at a time, and the comment that marks the
+ones specc wrote.
+
+NumPy's `write_array` needs the whole array; a variable larger than memory
+streams instead: its `.npy` header is written from its shape and dtype
+(NumPy's own header writer, so the bytes are `write_array`'s), then its data
+chunk by chunk into the zip member (zip64, stored). The zip's comment,
+`specc {"specc_sha256": ..., "specc_spec": ...}`, says which spec wrote it:
+`specc init` overwrites only files that carry it (or `--force`).
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import IO, TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+else:
+    from specc.formats.lazy import numpy as np
+
+#: what the zip comment of an `.npz` specc wrote starts with
+NPZ_COMMENT_PREFIX: Final = b"specc "
+
+
+def npz_comment(metadata: Mapping[str, str]) -> bytes:
+    """The zip comment naming the spec (at most 65,535 bytes, as zip allows)."""
+    text = json.dumps(dict(metadata), sort_keys=True, ensure_ascii=True)
+    return (NPZ_COMMENT_PREFIX + text.encode("ascii"))[:65535]
+
+
+def npz_metadata(path: str) -> dict[str, str] | None:
+    """The metadata of an `.npz` specc wrote (from its zip comment), or None
+    for any other file. Raises OSError when it cannot be opened."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            comment = zf.comment
+    except (zipfile.BadZipFile, EOFError):
+        return None
+    if not comment.startswith(NPZ_COMMENT_PREFIX):
+        return None
+    try:
+        found = json.loads(comment[len(NPZ_COMMENT_PREFIX) :].decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def _npy_header(f: IO[bytes], shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+    """The `.npy` header `write_array` writes for an array of this shape and
+    dtype (format 1.0, or 2.0 when the header needs it)."""
+    d = {
+        "descr": np.lib.format.dtype_to_descr(dtype),
+        "fortran_order": False,
+        "shape": shape,
+    }
+    try:
+        np.lib.format.write_array_header_1_0(f, d)
+    except ValueError:
+        np.lib.format.write_array_header_2_0(f, d)
+
+
+def _check_chunk(name: str, chunk: npt.NDArray[Any], dtype: np.dtype[Any]) -> None:
+    if chunk.dtype != dtype:
+        raise ValueError(f"{name!r}: a chunk of {chunk.dtype}, not {dtype}")
+
+
+def write_npz_streamed(
+    f: IO[bytes],
+    entries: Iterable[tuple[str, tuple[int, ...], np.dtype[Any]]],
+    chunks: Callable[[str], Iterator[npt.NDArray[Any]]],
+    comment: bytes = b"",
+) -> None:
+    """Write an uncompressed `.npz` of `entries`, each member's data from
+    `chunks(name)` (flat arrays of the entry's dtype, in C order, adding up to
+    its size), one chunk in memory at a time."""
+    with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for name, shape, dtype in entries:
+            with zf.open(name + ".npy", "w", force_zip64=True) as member:
+                _npy_header(member, shape, dtype)
+                for chunk in chunks(name):
+                    _check_chunk(name, chunk, dtype)
+                    member.write(chunk.reshape(-1).view(np.uint8).data)
+        zf.comment = comment
