@@ -155,7 +155,7 @@ def _task(
 ) -> InitTask:
     return InitTask(
         op="write",
-        id=f"{os.path.basename(f.path)}@{start}",
+        id=f"{os.path.basename(f.path)}:{start}",
         spec_sha256=SPEC_SHA256,
         seed=seed,
         file=f.path,
