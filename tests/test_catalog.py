@@ -293,8 +293,8 @@ def test_checkpoint_file_problems(tmp_path: Path) -> None:
     cases = {
         "missing.npz": "no such file",
         "folder.npz": "a folder, not a file",
-        "bad.npz": "not a .npz file",
-        "bad.safetensors": "not a .safetensors file",
+        "bad.npz": "not a valid npz file",
+        "bad.safetensors": "not a valid safetensors file",
         "w.h5": "expected a .npz or .safetensors file",
     }
     for path, reason in cases.items():

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from specc.formats.arrays import CheckpointError
 from specc.formats.params import read_params, write_params
 from specc.runtime.generated import (
     _BUILDERS,
@@ -224,5 +225,12 @@ def init_file(
 
 
 def load(path: str | os.PathLike[str]) -> dict[str, Array]:
-    """Read parameters written by `save` (or any .npz / .safetensors file)."""
-    return read_params(os.fspath(path))
+    """Read parameters written by `save` (or any .npz / .safetensors file).
+
+    Raises ParamsError, with the reason, for a file that is not a valid .npz or
+    .safetensors file or holds an array NumPy cannot hold; OSError when it
+    cannot be opened."""
+    try:
+        return read_params(os.fspath(path))
+    except CheckpointError as e:
+        raise ParamsError(str(e)) from None

@@ -39,8 +39,9 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from functools import cache
 from io import BufferedReader
+from itertools import accumulate
 from types import MappingProxyType
-from typing import IO, Any, Final, NamedTuple, TypeAlias, TypeGuard
+from typing import IO, Any, Final, NamedTuple, NoReturn, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -75,6 +76,7 @@ _TABLE: Final = (
 _NPY_DTYPES: Final[Mapping[str, str]] = MappingProxyType(
     {
         "f2": "float16",
+        "V2": "bfloat16",
         "f4": "float32",
         "f8": "float64",
         "i1": "int8",
@@ -112,6 +114,33 @@ _SAFETENSORS_DTYPES: Final[Mapping[str, str]] = MappingProxyType(
         "U64": "uint64",
         "BOOL": "bool",
         "C64": "complex64",
+    }
+)
+#: safetensors dtype codes (all the format defines) -> their size in bits.
+_SAFETENSORS_BITS: Final[Mapping[str, int]] = MappingProxyType(
+    {
+        "F16": 16,
+        "BF16": 16,
+        "F32": 32,
+        "F64": 64,
+        "I8": 8,
+        "I16": 16,
+        "I32": 32,
+        "I64": 64,
+        "U8": 8,
+        "U16": 16,
+        "U32": 32,
+        "U64": 64,
+        "BOOL": 8,
+        "C64": 64,
+        "F4": 4,
+        "F6_E2M3": 6,
+        "F6_E3M2": 6,
+        "F8_E5M2": 8,
+        "F8_E4M3": 8,
+        "F8_E8M0": 8,
+        "F8_E4M3FNUZ": 8,
+        "F8_E5M2FNUZ": 8,
     }
 )
 
@@ -745,9 +774,26 @@ class CheckpointError(ValueError):
         self.reason = reason
 
 
+def not_valid(path: str, fmt: str, reason: str) -> CheckpointError:
+    """The error of a corrupt file: `not a valid <fmt> file: <reason>`, one line
+    (a reason quotes names with `brief`) of at most 300 characters."""
+    reason = " ".join(reason.split())
+    if len(reason) > 300:
+        reason = reason[:297] + "..."
+    return CheckpointError(path, f"not a valid {fmt} file: {reason}")
+
+
+def brief(value: object, width: int = 60) -> str:
+    """`repr(value)`, cut to about `width` characters: a reason quotes names and
+    values from the file, which may be megabytes long (repr also escapes
+    newlines, so the reason stays one line)."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 class ArrayInfo(NamedTuple):
     """One array of a parameter file. `dtype` is specc's name (`float32`) when the
-    file's type has one, else the file's own spelling (`<V2`, `F8_E4M3`).
+    file's type has one, else the file's own spelling (`<V4`, `F8_E4M3`).
     (A NamedTuple, as the runtime's records: generated modules may be exec'd
     without an entry in `sys.modules`, which dataclasses need.)"""
 
@@ -757,13 +803,57 @@ class ArrayInfo(NamedTuple):
 
 
 def file_format(path: str) -> str | None:
-    """`npz` or `safetensors` by the file's suffix, else None."""
+    """`npz` or `safetensors` by the file's suffix, else None. (A third format
+    is one more suffix here and one more branch in `specc.formats.params`.)"""
     lower = path.lower()
     if lower.endswith(".npz"):
         return "npz"
     if lower.endswith(".safetensors"):
         return "safetensors"
     return None
+
+
+def open_regular(path: str) -> BufferedReader:
+    """`path` opened for reading, when it is a regular file (after symlinks).
+
+    A FIFO, a device (a symlink to /dev/zero), a socket or a folder is a
+    CheckpointError before anything is opened: reading one could block forever
+    or never end. The file is opened non-blocking (so a FIFO swapped in after
+    the check still cannot block the open) and checked again through its
+    descriptor. A missing file is FileNotFoundError, as `open` raises it."""
+    kind = _describe_kind(os.stat(path).st_mode)
+    if kind is not None:
+        raise CheckpointError(path, f"not a regular file: it is {kind}")
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = _describe_kind(mode) or "not a regular file"
+            raise CheckpointError(path, f"not a regular file: it is {kind}")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def file_size(f: IO[bytes]) -> int:
+    """The size of an open regular file."""
+    return os.fstat(f.fileno()).st_size
+
+
+def element_count(shape: tuple[int, ...], limit: int) -> int | None:
+    """The number of elements of `shape`, or None when it exceeds `limit`: a
+    header may claim dimensions whose product is astronomically large, and the
+    product is never needed beyond what the file could hold."""
+    if 0 in shape:
+        return 0
+    count = 1
+    for d in shape:
+        count *= d
+        if count > limit:
+            return None
+    return count
 
 
 #: A named temporary of `_temporary_name`: `.NAME.specc-PID.tmp`.
@@ -941,10 +1031,30 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
         f.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
-#: .npy headers larger than this are refused (real ones are under a kilobyte)
-MAX_NPY_HEADER: Final = 1 << 20
-
+#: .npy headers longer than this are refused, as NumPy's reader refuses them
+#: (`numpy.lib.format._MAX_HEADER_SIZE`)
+MAX_NPY_HEADER: Final = 10_000
+#: The most a deflate stream expands (258 bytes from about 2 bits): a member
+#: claiming more is a zip bomb or corrupt.
+_MAX_DEFLATE_RATIO: Final = 1032
+#: The most dimensions NumPy allows.
+_NPY_MAX_RANK: Final = 64
 _NPY_MAGIC: Final = b"\x93NUMPY"
+#: The bytes of a zip member's local header before its name.
+_ZIP_LOCAL_HEADER: Final = 30
+#: A .npy `descr` typestr: byte order, kind, size (a datetime's unit after it).
+_TYPESTR: Final = re.compile(r"([<>|=]?)([?biufcSUVOMm])([0-9]{0,18})(\[\w+\])?")
+#: The zip and zlib errors a corrupt member raises where it is read.
+_ZIP_ERRORS: Final = (
+    zipfile.BadZipFile,  # also a bad CRC-32 and a local header that disagrees
+    zipfile.LargeZipFile,
+    zlib.error,  # corrupt deflate data
+    EOFError,  # deflate data that ends early
+    NotImplementedError,  # a compression method zipfile lacks
+    RuntimeError,  # an encrypted member
+    struct.error,
+    UnicodeDecodeError,  # a name flagged UTF-8 that is not
+)
 
 
 def npy_dtype(descr: str) -> str:
@@ -954,11 +1064,16 @@ def npy_dtype(descr: str) -> str:
     return _NPY_DTYPES.get(body, _NPY_DTYPES.get(body[:1], descr))
 
 
+def _npz_invalid(path: str, reason: str) -> NoReturn:
+    raise not_valid(path, "npz", reason)
+
+
 # ------------------------------------------------------------ literal parser
 
 
-class _LiteralError(ValueError):
-    pass
+class _MalformedError(ValueError):
+    """Why a header (or the zip around it) is malformed; the readers turn it
+    into a CheckpointError naming the file."""
 
 
 _Scalar: TypeAlias = str | int | bool | None
@@ -979,7 +1094,7 @@ class _Parser:
         value = self.value(0)
         self.skip()
         if self.pos != len(self.text):
-            raise _LiteralError(f"unexpected {self.text[self.pos : self.pos + 10]!r}")
+            raise _MalformedError(f"unexpected {self.text[self.pos : self.pos + 10]!r}")
         return value
 
     def skip(self) -> None:
@@ -992,12 +1107,12 @@ class _Parser:
 
     def expect(self, ch: str) -> None:
         if self.peek() != ch:
-            raise _LiteralError(f"expected {ch!r} at offset {self.pos}")
+            raise _MalformedError(f"expected {ch!r} at offset {self.pos}")
         self.pos += 1
 
     def value(self, depth: int) -> PyLiteral:
         if depth > 32:
-            raise _LiteralError("nested too deeply")
+            raise _MalformedError("nested too deeply")
         ch = self.peek()
         if ch == "{":
             return self.mapping(depth)
@@ -1011,7 +1126,7 @@ class _Parser:
             if self.text.startswith(word, self.pos):
                 self.pos += len(word)
                 return result
-        raise _LiteralError(f"unexpected {self.text[self.pos : self.pos + 10]!r}")
+        raise _MalformedError(f"unexpected {self.text[self.pos : self.pos + 10]!r}")
 
     def mapping(self, depth: int) -> dict[str, PyLiteral]:
         self.expect("{")
@@ -1047,13 +1162,13 @@ class _Parser:
     def string(self) -> str:
         quote = self.peek()
         if quote not in ("'", '"'):
-            raise _LiteralError(f"expected a string at offset {self.pos}")
+            raise _MalformedError(f"expected a string at offset {self.pos}")
         end = self.text.find(quote, self.pos + 1)
         if end < 0:
-            raise _LiteralError("unterminated string")
+            raise _MalformedError("unterminated string")
         raw = self.text[self.pos + 1 : end]
         if "\\" in raw:
-            raise _LiteralError("escapes are not supported in .npy headers")
+            raise _MalformedError("escapes are not supported in .npy headers")
         self.pos = end + 1
         return raw
 
@@ -1068,7 +1183,7 @@ class _Parser:
         if self.text[self.pos : self.pos + 1] == "L":
             self.pos += 1
         if digits in ("", "-"):
-            raise _LiteralError(f"expected a number at offset {start}")
+            raise _MalformedError(f"expected a number at offset {start}")
         return int(digits)
 
 
@@ -1077,125 +1192,305 @@ def parse_literal(text: str) -> PyLiteral:
     return _Parser(text).parse()
 
 
-# ------------------------------------------------------------ headers
+# ------------------------------------------------------------ .npy headers
 
 
-def _npy_header_text(data: bytes, path: str, key: str) -> str:
-    """The header literal of a .npy stream's first bytes."""
-    if not data.startswith(_NPY_MAGIC) or len(data) < 10:
-        raise CheckpointError(path, f"{key}: not a .npy array")
-    major = data[6]
+class _Npy(NamedTuple):
+    """A .npy member's header: where its data starts, and what it holds."""
+
+    offset: int
+    shape: tuple[int, ...]
+    #: the `descr` string, or None for a structured dtype (a list)
+    descr: str | None
+    fortran: bool
+
+    @property
+    def dtype(self) -> str:
+        """specc's name of the dtype, else the file's spelling."""
+        return "structured" if self.descr is None else npy_dtype(self.descr)
+
+
+def _npy_header_text(data: bytes, where: str) -> tuple[str, int]:
+    """The header literal of a .npy stream's first bytes, and where its data
+    starts; _MalformedError with the reason otherwise."""
+    if len(data) < 10 or not data.startswith(_NPY_MAGIC):
+        raise _MalformedError(f"{where} is not a .npy array")
+    major, minor = data[6], data[7]
+    if major not in (1, 2, 3) or minor != 0:
+        raise _MalformedError(f"{where} has .npy format version {major}.{minor}")
     if major == 1:
         (length,) = struct.unpack("<H", data[8:10])
         start = 10
-    elif major in (2, 3):
+    else:
         if len(data) < 12:
-            raise CheckpointError(path, f"{key}: truncated .npy header")
+            raise _MalformedError(f"{where} ends inside its .npy header")
         (length,) = struct.unpack("<I", data[8:12])
         start = 12
-    else:
-        raise CheckpointError(path, f"{key}: unsupported .npy format version {major}")
-    if length > MAX_NPY_HEADER or len(data) < start + length:
-        raise CheckpointError(path, f"{key}: truncated .npy header")
+    if length > MAX_NPY_HEADER:
+        msg = f"{where} has a {length}-byte .npy header (NumPy's limit: 10000)"
+        raise _MalformedError(msg)
+    if len(data) < start + length:
+        raise _MalformedError(f"{where} ends inside its .npy header")
+    raw = data[start : start + length]
     try:
-        return data[start : start + length].decode("utf-8" if major == 3 else "latin-1")
-    except UnicodeDecodeError as e:
-        raise CheckpointError(path, f"{key}: malformed .npy header: {e}") from None
+        return raw.decode("utf-8" if major == 3 else "latin-1"), start + length
+    except UnicodeDecodeError:
+        raise _MalformedError(f"{where} has a .npy header that is not UTF-8") from None
+
+
+def _is_dimension(d: object) -> bool:
+    """A non-negative int that NumPy's intp holds (`True` is no dimension)."""
+    return type(d) is int and 0 <= d < 1 << 63
+
+
+def _parse_npy(data: bytes, where: str) -> _Npy:
+    """A .npy header as NumPy checks it: a dict of exactly descr, fortran_order
+    and shape. _MalformedError with the reason otherwise."""
+    text, offset = _npy_header_text(data, where)
+    try:
+        header = parse_literal(text)
+    except _MalformedError as e:
+        raise _MalformedError(f"{where} has a malformed .npy header ({e})") from None
+    if not isinstance(header, dict) or sorted(header) != [
+        "descr",
+        "fortran_order",
+        "shape",
+    ]:
+        raise _MalformedError(f"{where}: .npy keys are not descr, fortran_order, shape")
+    descr, fortran, shape = header["descr"], header["fortran_order"], header["shape"]
+    if not isinstance(shape, tuple) or not all(_is_dimension(d) for d in shape):
+        raise _MalformedError(f"{where} has .npy shape {brief(shape)}")
+    if len(shape) > _NPY_MAX_RANK:
+        raise _MalformedError(f"{where} has {len(shape)} dimensions (NumPy allows 64)")
+    if not isinstance(fortran, bool):
+        raise _MalformedError(f"{where} has fortran_order {brief(fortran)}")
+    if isinstance(descr, list):
+        descr = None
+    elif not isinstance(descr, str):
+        raise _MalformedError(f"{where} has .npy descr {brief(descr)}")
+    dims = tuple(d for d in shape if isinstance(d, int))
+    return _Npy(offset, dims, descr, fortran)
 
 
 def npy_header(data: bytes, path: str, key: str) -> tuple[tuple[int, ...], str]:
     """(shape, dtype) from the first bytes of the .npy member `key` of `path`."""
     try:
-        header = parse_literal(_npy_header_text(data, path, key))
-    except _LiteralError as e:
-        raise CheckpointError(path, f"{key}: malformed .npy header: {e}") from None
-    if not isinstance(header, dict):
-        raise CheckpointError(path, f"{key}: malformed .npy header")
-    descr, shape = header.get("descr"), header.get("shape")
-    if not isinstance(shape, tuple) or not all(
-        isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
-    ):
-        raise CheckpointError(path, f"{key}: malformed .npy shape {shape!r}")
-    dims = tuple(d for d in shape if isinstance(d, int))
-    if isinstance(descr, str):
-        return dims, npy_dtype(descr)
-    if isinstance(descr, list):
-        return dims, "structured"
-    raise CheckpointError(path, f"{key}: malformed .npy descr {descr!r}")
+        npy = _parse_npy(data, repr(key))
+    except _MalformedError as e:
+        _npz_invalid(path, str(e))
+    return npy.shape, npy.dtype
 
 
-def _member_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: str) -> bytes:
-    """The bytes of a member's .npy header (as many as its length field says)."""
-    with zf.open(info) as f:
-        head = f.read(12)
-        if len(head) >= 10 and head.startswith(_NPY_MAGIC):
-            if head[6] == 1:
-                (length,) = struct.unpack("<H", head[8:10])
-                need = 10 + length
-            else:
+def _itemsize(descr: str | None) -> int | None:
+    """The size of one element of a `descr` typestr (`<f4`: 4, `<U3`: 12), or
+    None when it has none that the data's length could be checked with (an
+    object array's pickle, a structured or unknown descr)."""
+    m = None if descr is None else _TYPESTR.fullmatch(descr)
+    if m is None or m.group(2) == "O":
+        return None
+    if m.group(2) == "?":
+        return 1
+    if not m.group(3):
+        return None
+    return int(m.group(3)) * (4 if m.group(2) == "U" else 1)
+
+
+# ------------------------------------------------------------ zip members
+
+
+class _Member(NamedTuple):
+    """A checked zip member: its name (UTF-8), its key (the name less `.npy`,
+    as `numpy.load` gives it) and its zip entry."""
+
+    name: str
+    key: str
+    info: zipfile.ZipInfo
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """A member's name, decoded as UTF-8 (zipfile decodes names without the
+    UTF-8 flag as cp437; many writers store UTF-8 without it). Refused when it
+    is not UTF-8, holds a NUL, is absolute or has a `..` part."""
+    name = info.orig_filename
+    if not info.flag_bits & 0x800:
+        try:
+            name = name.encode("cp437").decode("utf-8")
+        except UnicodeError:
+            raise _MalformedError(f"member name {brief(name)} is not UTF-8") from None
+    parts = name.replace("\\", "/").split("/")
+    absolute = name[:1] in ("", "/", "\\") or ":" in parts[0]
+    if absolute or "\x00" in name or ".." in parts:
+        raise _MalformedError(f"member name {brief(name)}: empty, absolute or escaping")
+    return name
+
+
+def _member_span(info: zipfile.ZipInfo, name: str) -> tuple[int, int]:
+    """Where a member lies in the archive, at least: its local header and data."""
+    raw = info.orig_filename  # decoded from UTF-8 when flagged, else cp437
+    name_bytes = len(raw.encode("utf-8")) if info.flag_bits & 0x800 else len(raw)
+    if info.header_offset < 0:
+        raise _MalformedError(f"member {brief(name)} starts before the archive")
+    end = info.header_offset + _ZIP_LOCAL_HEADER + name_bytes + info.compress_size
+    return info.header_offset, end
+
+
+def _check_member(info: zipfile.ZipInfo, name: str) -> None:
+    """A member NumPy could have written: stored or deflated, unencrypted, sizes
+    that agree."""
+    if info.flag_bits & 0x1:
+        raise _MalformedError(f"member {brief(name)} is encrypted")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise _MalformedError(
+            f"member {brief(name)} uses compression method {info.compress_type} "
+            "(NumPy writes stored or deflated members)"
+        )
+    stored = info.compress_type == zipfile.ZIP_STORED
+    if stored and info.file_size != info.compress_size:
+        raise _MalformedError(f"stored member {brief(name)} has two sizes")
+    if info.file_size > _MAX_DEFLATE_RATIO * info.compress_size + 1024:
+        raise _MalformedError(
+            f"member {brief(name)} claims {info.file_size} bytes from {info.compress_size}"
+        )
+
+
+def _members(zf: zipfile.ZipFile, size: int) -> list[_Member]:
+    """The archive's members (folders skipped), each checked, in zip order."""
+    out: list[_Member] = []
+    keys: set[str] = set()
+    spans: list[tuple[int, int, str]] = []
+    for info in zf.infolist():
+        name = _member_name(info)
+        spans.append((*_member_span(info, name), name))
+        if info.is_dir():
+            continue
+        _check_member(info, name)
+        key = name.removesuffix(".npy")
+        if key in keys:
+            raise _MalformedError(f"two members have the key {brief(key)}")
+        keys.add(key)
+        out.append(_Member(name, key, info))
+    at = 0
+    for start, end, name in sorted(spans):
+        if start < at:
+            raise _MalformedError(f"member {brief(name)} overlaps the member before it")
+        at = end
+    directory = getattr(zf, "start_dir", size)
+    if at > min(size, directory if isinstance(directory, int) else size):
+        raise _MalformedError("a member runs past the end of the members")
+    return out
+
+
+@contextmanager
+def _open_npz(path: str) -> Iterator[tuple[zipfile.ZipFile, list[_Member]]]:
+    """The open archive and its checked members. Every zip or member problem is
+    a CheckpointError `not a valid npz file: ...`; OSError when the file
+    cannot be opened."""
+    with open_regular(path) as f:
+        try:
+            zf = zipfile.ZipFile(f)
+        except _ZIP_ERRORS as e:
+            _npz_invalid(path, f"not a zip archive ({e})")
+        with zf:
+            try:
+                members = _members(zf, file_size(f))
+            except _MalformedError as e:
+                _npz_invalid(path, str(e))
+            yield zf, members
+
+
+def _member_header(zf: zipfile.ZipFile, m: _Member, path: str) -> _Npy:
+    """A member's .npy header, checked against the member's size."""
+    try:
+        with zf.open(m.info) as f:
+            head = f.read(12)
+            if len(head) >= 12 and head.startswith(_NPY_MAGIC) and head[6] != 1:
                 (length,) = struct.unpack("<I", head[8:12])
-                need = 12 + length
-            if need > MAX_NPY_HEADER:
-                raise CheckpointError(path, f"{_key(info)}: .npy header too large")
-            head += f.read(need - len(head))
-        return head
-
-
-def _key(info: zipfile.ZipInfo) -> str:
-    """A member's key: its name less `.npy`, as `numpy.load` gives it."""
-    return info.filename.removesuffix(".npy")
-
-
-def _members(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
-    return [info for info in zf.infolist() if not info.is_dir()]
+                head += f.read(min(length, MAX_NPY_HEADER + 1))
+            elif len(head) >= 10 and head.startswith(_NPY_MAGIC):
+                (length,) = struct.unpack("<H", head[8:10])
+                head += f.read(length)
+        npy = _parse_npy(head, brief(m.key))
+    except _ZIP_ERRORS as e:
+        _npz_invalid(path, f"member {brief(m.name)}: {e}")
+    except _MalformedError as e:
+        _npz_invalid(path, str(e))
+    itemsize = _itemsize(npy.descr)
+    if itemsize is not None:
+        count = element_count(npy.shape, m.info.file_size)
+        nbytes = None if count is None else count * itemsize
+        if nbytes != m.info.file_size - npy.offset:
+            _npz_invalid(
+                path,
+                f"{brief(m.key)}: shape {list(npy.shape)} of {brief(npy.descr)} needs "
+                f"{'more' if nbytes is None else nbytes} bytes, "
+                f"the member holds {m.info.file_size - npy.offset}",
+            )
+    return npy
 
 
 def read_npz(path: str) -> list[ArrayInfo]:
     """The arrays of a .npz file, in the zip's order, from their headers only.
-    Raises CheckpointError for a malformed file, OSError when it cannot be
-    opened."""
+    Raises CheckpointError for a file that is not a valid one, OSError when it
+    cannot be opened."""
     out: list[ArrayInfo] = []
-    try:
-        with zipfile.ZipFile(path) as zf:
-            for info in _members(zf):
-                key = _key(info)
-                shape, dtype = npy_header(_member_header(zf, info, path), path, key)
-                out.append(ArrayInfo(key, shape, dtype))
-    except zipfile.BadZipFile as e:
-        raise CheckpointError(path, f"not a .npz file ({e})") from None
-    except (
-        NotImplementedError,
-        RuntimeError,
-        EOFError,
-    ) as e:  # compression, encryption
-        raise CheckpointError(path, f"cannot read the .npz file ({e})") from None
+    with _open_npz(path) as (zf, members):
+        for m in members:
+            npy = _member_header(zf, m, path)
+            out.append(ArrayInfo(m.key, npy.shape, npy.dtype))
     return out
 
 
 # ------------------------------------------------------------ array data
 
 
-def read_npz_arrays(path: str, only: str | None = None) -> dict[str, npt.NDArray[Any]]:
-    """The arrays of a .npz file (only the one keyed `only`, when given)."""
-    out: dict[str, npt.NDArray[Any]] = {}
+def _npz_numpy_dtype(npy: _Npy, path: str, key: str) -> np.dtype[Any]:
+    """The NumPy dtype of a member's data (its byte order kept); CheckpointError
+    naming the dtype when specc does not read it (the file itself is valid)."""
+    descr = npy.descr
+    m = None if descr is None else _TYPESTR.fullmatch(descr)
+    known = None if m is None else _NPY_DTYPES.get(m.group(2) + m.group(3))
+    readable = m is not None and (m.group(2) in "SU" or known not in (None, "bfloat16"))
+    if descr is None or not readable or _itemsize(descr) in (None, 0):
+        dtype = brief(npy.dtype)
+        raise CheckpointError(path, f"{brief(key)}: dtype {dtype} is not supported")
+    return np.dtype(descr)
+
+
+def _read_member(zf: zipfile.ZipFile, m: _Member, npy: _Npy, path: str) -> Array:
+    """A member's array, in native byte order: the data is read into an array
+    of the size the member's (checked) header gives, then its CRC checked."""
+    dtype = _npz_numpy_dtype(npy, path, m.key)
+    a = np.empty(element_count(npy.shape, m.info.file_size) or 0, dtype)
+    view = a.view(np.uint8).data
     try:
-        with zipfile.ZipFile(path) as zf:
-            for info in _members(zf):
-                key = _key(info)
-                if only is not None and key != only:
-                    continue
-                # our header check first: whatever it passes, NumPy can parse
-                npy_header(_member_header(zf, info, path), path, key)
-                with zf.open(info) as f:
-                    try:
-                        out[key] = np.lib.format.read_array(f, allow_pickle=False)
-                    except (ValueError, TypeError) as e:  # a dtype or short data
-                        raise CheckpointError(path, f"{key}: {e}") from None
-    except zipfile.BadZipFile as e:
-        raise CheckpointError(path, f"not a .npz file ({e})") from None
-    except (NotImplementedError, RuntimeError, EOFError) as e:
-        raise CheckpointError(path, f"cannot read the .npz file ({e})") from None
-    return out
+        with zf.open(m.info) as f:
+            f.read(npy.offset)
+            done = 0
+            while done < len(view):
+                chunk = f.read(min(len(view) - done, 1 << 24))
+                if not chunk:
+                    _npz_invalid(path, f"member {brief(m.name)} ends inside its data")
+                view[done : done + len(chunk)] = chunk
+                done += len(chunk)
+            if f.read(1):
+                _npz_invalid(path, f"member {brief(m.name)} has data after its array")
+    except _ZIP_ERRORS as e:
+        _npz_invalid(path, f"member {brief(m.name)}: {e}")
+    # Fortran order: the data of the transposed shape, transposed back
+    a = a.reshape(npy.shape[::-1]).T if npy.fortran else a.reshape(npy.shape)
+    return a.astype(dtype.newbyteorder("="), copy=False)
+
+
+def read_npz_arrays(path: str, only: str | None = None) -> dict[str, npt.NDArray[Any]]:
+    """The arrays of a .npz file (only the one keyed `only`, when given), in
+    native byte order. Every member's header is checked first."""
+    with _open_npz(path) as (zf, members):
+        headers = [(m, _member_header(zf, m, path)) for m in members]
+        return {
+            m.key: _read_member(zf, m, npy, path)
+            for m, npy in headers
+            if only is None or m.key == only
+        }
 
 
 def write_npz(f: IO[bytes], arrays: Iterable[tuple[str, npt.NDArray[Any]]]) -> None:
@@ -1211,84 +1506,231 @@ def _contiguous(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return a if a.flags.c_contiguous else a.copy(order="C")
 
 
-#: headers larger than this are refused (real ones are a few megabytes at most,
-#: for files of many tensors)
-MAX_SAFETENSORS_HEADER: Final = 100 << 20
+#: The reference's MAX_HEADER_SIZE: longer headers are refused.
+MAX_SAFETENSORS_HEADER: Final = 100_000_000
+#: serde_json's default recursion limit, under which the reference parses.
+MAX_SAFETENSORS_DEPTH: Final = 128
+#: The most dimensions NumPy allows; a longer shape is valid but not readable.
+_NUMPY_MAX_RANK: Final = 64
 
 #: dtype name -> safetensors code
 _SAFETENSORS_CODES: Final[Mapping[str, str]] = MappingProxyType(
     {name: code for code, name in _SAFETENSORS_DTYPES.items()}
 )
 
+# A JSON string, or an unterminated one up to the end: every match succeeds
+# (DOTALL), so removing strings is linear whatever the bytes.
+_JSON_STRING: Final = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
+_NOT_BRACKET: Final = bytes(b for b in range(256) if b not in b"[]{}")
+_BRACKET_STEP: Final = tuple(
+    1 if b in b"[{" else -1 if b in b"]}" else 0  # the nesting a byte opens or closes
+    for b in range(256)
+)
+# No number in a valid header has more digits than 2**64 - 1 (20); refusing
+# longer ones keeps int() conversion cheap whatever the interpreter's limit.
+_LONG_NUMBER: Final = re.compile(rb"[0-9]{21}")
 
-def _safetensors_header(f: IO[bytes], path: str) -> tuple[dict[str, Any], int]:
-    """The parsed JSON header of an open file, and where its data starts."""
+
+class _HeaderError(Exception):
+    """A header that is not what the format allows (the reason)."""
+
+
+class _Tensor(NamedTuple):
+    """One tensor entry of a validated header."""
+
+    name: str
+    code: str
+    shape: tuple[int, ...]
+    begin: int
+    end: int
+
+
+def _safetensors_invalid(path: str, reason: str) -> NoReturn:
+    raise not_valid(path, "safetensors", reason)
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refused when a key repeats (the last would win silently)."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _HeaderError(f"key {brief(key)} appears twice")
+            seen.add(key)
+    return out
+
+
+def _json_constant(name: str) -> NoReturn:
+    raise _HeaderError(f"{name} is not JSON")
+
+
+def _parse_header(raw: bytes) -> dict[str, Any]:
+    """The header's JSON object; _HeaderError with the reason otherwise."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        msg = f"header is not UTF-8 ({e.reason} at byte {e.start})"
+        raise _HeaderError(msg) from None
+    bare = _JSON_STRING.sub(b"", raw)
+    steps = map(_BRACKET_STEP.__getitem__, bare.translate(None, _NOT_BRACKET))
+    if max(accumulate(steps), default=0) > MAX_SAFETENSORS_DEPTH:
+        raise _HeaderError(f"header nests deeper than {MAX_SAFETENSORS_DEPTH} levels")
+    if _LONG_NUMBER.search(bare):
+        raise _HeaderError("header has a number of more than 20 digits")
+    try:
+        hooks: dict[str, Any] = {"parse_constant": _json_constant}
+        header = json.loads(text, object_pairs_hook=_json_object, **hooks)
+    except ValueError as e:
+        raise _HeaderError(f"header is not JSON ({e})") from None
+    if not isinstance(header, dict):
+        raise _HeaderError("header is not a JSON object")
+    return header
+
+
+def _text(value: str, what: str) -> str:
+    """`value`, refused when JSON escapes made it a lone surrogate (no UTF-8)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _HeaderError(f"{what} {brief(value)} is not valid Unicode") from None
+    return value
+
+
+def _is_index(value: object) -> bool:
+    """A JSON integer in [0, 2**64) (`true` is no integer)."""
+    return type(value) is int and 0 <= value < 1 << 64
+
+
+def _check_metadata(meta: object) -> None:
+    if meta is None:
+        return
+    if not isinstance(meta, dict):
+        raise _HeaderError("__metadata__ is not a JSON object")
+    for key, value in meta.items():
+        _text(key, "__metadata__ key")
+        if not isinstance(value, str):
+            raise _HeaderError(f"__metadata__ {brief(key)} is not a string")
+        _text(value, f"__metadata__ {brief(key)} value")
+
+
+def _entry(name: str, meta: object) -> _Tensor:
+    """A tensor entry: a known dtype code, a shape, two data offsets."""
+    _text(name, "tensor name")
+    if not isinstance(meta, dict):
+        raise _HeaderError(f"tensor {brief(name)} is not a JSON object")
+    code, shape = meta.get("dtype"), meta.get("shape")
+    offsets = meta.get("data_offsets")
+    if not isinstance(code, str) or code not in _SAFETENSORS_BITS:
+        raise _HeaderError(f"tensor {brief(name)} has unknown dtype {brief(code)}")
+    if not isinstance(shape, list) or not all(_is_index(d) for d in shape):
+        raise _HeaderError(f"tensor {brief(name)}: bad shape {brief(shape)}")
+    pair: list[Any] = offsets if isinstance(offsets, list) and len(offsets) == 2 else []
+    if not pair or not all(map(_is_index, pair)):
+        raise _HeaderError(f"tensor {brief(name)}: bad data_offsets {brief(offsets)}")
+    return _Tensor(name, code, tuple(shape), pair[0], pair[1])
+
+
+def _check_layout(tensors: list[_Tensor], data_size: int) -> None:
+    """The reference's `validate`: sorted by offsets, the tensors' spans tile
+    the data region exactly, each as long as its shape and dtype say."""
+    at = 0
+    for t in sorted(tensors, key=lambda t: (t.begin, t.end)):
+        tensor, span = f"tensor {brief(t.name)}", f"data_offsets {[t.begin, t.end]}"
+        if t.end < t.begin:
+            raise _HeaderError(f"{tensor}: {span} end before they begin")
+        if t.begin != at:
+            gap = "leave a gap after" if t.begin > at else "overlap"
+            raise _HeaderError(f"{tensor}: {span} {gap} the data before (to {at})")
+        if t.end > data_size:
+            raise _HeaderError(f"{tensor}: {span} pass the {data_size} data bytes")
+        count = element_count(t.shape, 8 * data_size)
+        bits = None if count is None else count * _SAFETENSORS_BITS[t.code]
+        if bits is None:
+            shape = brief(list(t.shape))
+            raise _HeaderError(f"{tensor}: shape {shape} is larger than the file")
+        if bits % 8:
+            raise _HeaderError(f"{tensor}: {bits} bits of {t.code} are not whole bytes")
+        if t.end - t.begin != bits // 8:
+            size = f"shape {brief(list(t.shape))} of {t.code} is {bits // 8} bytes"
+            raise _HeaderError(f"{tensor}: {span} hold {t.end - t.begin}, but {size}")
+        at = t.end
+    if at != data_size:
+        raise _HeaderError(f"the tensors cover {at} of the {data_size} data bytes")
+
+
+def _read_header(f: IO[bytes], path: str) -> tuple[list[_Tensor], int]:
+    """The tensors of an open file's header, validated, in header order, and
+    where the data region starts."""
+    size = file_size(f)
     head = f.read(8)
     if len(head) < 8:
-        raise CheckpointError(path, "not a .safetensors file (too short)")
+        _safetensors_invalid(path, f"{size} bytes, too few for a header length")
     (length,) = struct.unpack("<Q", head)
-    size = os.fstat(f.fileno()).st_size
-    if length > MAX_SAFETENSORS_HEADER or 8 + length > size:
-        raise CheckpointError(path, f"not a .safetensors file (header length {length})")
+    if length > MAX_SAFETENSORS_HEADER:
+        _safetensors_invalid(path, f"header length {length} is over 100000000 bytes")
+    if 8 + length > size:
+        _safetensors_invalid(
+            path, f"header length {length} is past the end of the {size}-byte file"
+        )
     raw = f.read(length)
+    if len(raw) != length:
+        _safetensors_invalid(path, "the file ends inside the header")
     try:
-        header = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as e:
-        raise CheckpointError(path, f"malformed .safetensors header: {e}") from None
-    if not isinstance(header, dict):
-        raise CheckpointError(path, "malformed .safetensors header")
-    return header, 8 + length
+        header = _parse_header(raw)
+        tensors = []
+        for key, meta in header.items():
+            if key == "__metadata__":
+                _check_metadata(meta)
+            else:
+                tensors.append(_entry(key, meta))
+        _check_layout(tensors, size - 8 - length)
+    except _HeaderError as e:
+        _safetensors_invalid(path, str(e))
+    return tensors, 8 + length
 
 
-def _tensor(path: str, key: str, meta: object) -> tuple[ArrayInfo, str]:
-    """A header entry as an ArrayInfo, and its safetensors dtype code."""
-    if not isinstance(meta, dict):
-        raise CheckpointError(path, f"{key}: malformed tensor entry")
-    code, shape = meta.get("dtype"), meta.get("shape")
-    if not isinstance(code, str) or not _is_shape(shape):
-        raise CheckpointError(path, f"{key}: malformed dtype or shape")
-    return ArrayInfo(key, tuple(shape), _SAFETENSORS_DTYPES.get(code, code)), code
-
-
-def _is_shape(shape: object) -> TypeGuard[list[int]]:
-    """A list of non-negative ints (JSON's `true` is no dimension)."""
-    return isinstance(shape, list) and all(
-        isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
-    )
+def _tensor_info(t: _Tensor) -> ArrayInfo:
+    return ArrayInfo(t.name, t.shape, _SAFETENSORS_DTYPES.get(t.code, t.code))
 
 
 def read_safetensors(path: str) -> list[ArrayInfo]:
     """The tensors of a .safetensors file, in header order (`__metadata__`
-    skipped), from the header only. Raises CheckpointError for a malformed
-    file, OSError when it cannot be opened."""
-    with open(path, "rb") as f:
-        header, _ = _safetensors_header(f, path)
-    tensors = [(key, meta) for key, meta in header.items() if key != "__metadata__"]
-    return [_tensor(path, key, meta)[0] for key, meta in tensors]
+    skipped), from the header only. Raises CheckpointError for a file that is
+    not a valid one, OSError when it cannot be opened."""
+    with open_regular(path) as f:
+        tensors, _ = _read_header(f, path)
+    return [_tensor_info(t) for t in tensors]
 
 
-def _read_tensor(
-    f: BufferedReader, path: str, key: str, meta: Mapping[str, Any], start: int
-) -> npt.NDArray[Any]:
-    info, code = _tensor(path, key, meta)
-    try:
-        dtype = np.dtype(info.dtype).newbyteorder("<")
-    except TypeError:
-        raise CheckpointError(path, f"{key}: NumPy cannot hold dtype {code}") from None
-    a = np.empty(info.shape, dtype=dtype)
-    offsets = meta.get("data_offsets")
-    if (
-        not isinstance(offsets, list)
-        or len(offsets) != 2
-        or not all(isinstance(o, int) for o in offsets)
-        or offsets[1] - offsets[0] != a.nbytes
-    ):
-        msg = "data_offsets do not fit its shape and dtype"
-        raise CheckpointError(path, f"{key}: {msg}")
-    f.seek(start + offsets[0])
-    if f.readinto(a.reshape(-1).view(np.uint8).data) != a.nbytes:
-        raise CheckpointError(path, f"{key}: truncated data")
-    return a.astype(dtype.newbyteorder("="), copy=False)
+def _safetensors_numpy_dtype(path: str, t: _Tensor) -> np.dtype[Any]:
+    """The little-endian NumPy dtype of a tensor's data; CheckpointError naming
+    the dtype when NumPy cannot hold it (the file itself is valid)."""
+    name = _SAFETENSORS_DTYPES.get(t.code)
+    if name is None or name == "bfloat16":
+        raise CheckpointError(path, f"{brief(t.name)}: NumPy has no dtype {t.code}")
+    if len(t.shape) > _NUMPY_MAX_RANK:
+        raise CheckpointError(
+            path,
+            f"{brief(t.name)}: {len(t.shape)} dimensions, more than NumPy's {_NUMPY_MAX_RANK}",
+        )
+    return np.dtype(name).newbyteorder("<")
+
+
+def _read_tensor(f: BufferedReader, path: str, t: _Tensor, start: int) -> Array:
+    """A tensor's array, in native byte order. Its size was checked against the
+    file's, so allocating it is safe."""
+    dtype = _safetensors_numpy_dtype(path, t)
+    a = np.empty(math.prod(t.shape), dtype=dtype)
+    view = a.view(np.uint8).data
+    f.seek(start + t.begin)
+    done = 0
+    while done < len(view):
+        got = f.readinto(view[done:])
+        if not got:
+            raise CheckpointError(path, f"{brief(t.name)}: the file ends early")
+        done += got
+    return a.reshape(t.shape).astype(dtype.newbyteorder("="), copy=False)
 
 
 def read_safetensors_arrays(
@@ -1296,14 +1738,14 @@ def read_safetensors_arrays(
     only: str | None = None,
 ) -> dict[str, npt.NDArray[Any]]:
     """The tensors of a .safetensors file (only the one keyed `only`, when given),
-    in native byte order."""
-    out: dict[str, npt.NDArray[Any]] = {}
-    with open(path, "rb") as f:
-        header, start = _safetensors_header(f, path)
-        for key, meta in header.items():
-            if key != "__metadata__" and (only is None or key == only):
-                out[key] = _read_tensor(f, path, key, meta, start)
-    return out
+    in native byte order. The whole header is validated first."""
+    with open_regular(path) as f:
+        tensors, start = _read_header(f, path)
+        return {
+            t.name: _read_tensor(f, path, t, start)
+            for t in tensors
+            if only is None or t.name == only
+        }
 
 
 def safetensors_header(
@@ -1605,8 +2047,15 @@ def init_file(
 
 
 def load(path: str | os.PathLike[str]) -> dict[str, Array]:
-    """Read parameters written by `save` (or any .npz / .safetensors file)."""
-    return read_params(os.fspath(path))
+    """Read parameters written by `save` (or any .npz / .safetensors file).
+
+    Raises ParamsError, with the reason, for a file that is not a valid .npz or
+    .safetensors file or holds an array NumPy cannot hold; OSError when it
+    cannot be opened."""
+    try:
+        return read_params(os.fspath(path))
+    except CheckpointError as e:
+        raise ParamsError(str(e)) from None
 
 
 # --------------------------------------------------------------------- catalog
