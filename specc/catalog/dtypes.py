@@ -118,12 +118,6 @@ def module_refusal(dtype: DType, rank: int) -> str | None:
     cannot), as a sentence to follow "variable 'name': ", or None when it can.
     The one place this rule lives: the emitter refuses such a table with it, and
     the compiler can report it before emitting."""
-    if dtype.name == "bfloat16":
-        return (
-            "NumPy cannot hold bfloat16: store the variable as float32 with "
-            "`custom_getter: float32_storage` (the table then says float32 with "
-            "read_dtype bfloat16)"
-        )
     if dtype.numpy is None and dtype.bits is None:
         return f"the generated module cannot initialize or save {dtype.name} variables"
     if rank > MAX_MODULE_RANK:

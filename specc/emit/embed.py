@@ -45,6 +45,7 @@ RUNTIME_FILES: Final = (
     "runtime/norms.py",
     "formats/arrays.py",
     "formats/atomic.py",
+    "formats/bfloat16.py",
     "formats/npz.py",
     "formats/safetensors.py",
     "formats/params.py",

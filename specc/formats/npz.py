@@ -43,6 +43,7 @@ from specc.formats.arrays import (
     not_valid,
     open_regular,
 )
+from specc.formats.bfloat16 import as_bfloat16, bfloat16_bits
 from specc.formats.tables import _NPY_DTYPES
 
 if TYPE_CHECKING:
@@ -471,11 +472,12 @@ def _npz_numpy_dtype(npy: _Npy, path: str, key: str) -> np.dtype[Any]:
     descr = npy.descr
     m = None if descr is None else _TYPESTR.fullmatch(descr)
     known = None if m is None else _NPY_DTYPES.get(m.group(2) + m.group(3))
-    readable = m is not None and (m.group(2) in "SU" or known not in (None, "bfloat16"))
+    readable = m is not None and (m.group(2) in "SU" or known is not None)
     if descr is None or not readable or _itemsize(descr) in (None, 0):
         dtype = brief(npy.dtype)
         raise CheckpointError(path, f"{brief(key)}: dtype {dtype} is not supported")
-    return np.dtype(descr)
+    # bfloat16 (`V2`, as np.save writes an ml_dtypes array) is read as its bits
+    return np.dtype("<u2" if known == "bfloat16" else descr)
 
 
 def _read_member(zf: zipfile.ZipFile, m: _Member, npy: _Npy, path: str) -> Array:
@@ -500,7 +502,8 @@ def _read_member(zf: zipfile.ZipFile, m: _Member, npy: _Npy, path: str) -> Array
         _npz_invalid(path, f"member {brief(m.name)}: {e}")
     # Fortran order: the data of the transposed shape, transposed back
     a = a.reshape(npy.shape[::-1]).T if npy.fortran else a.reshape(npy.shape)
-    return a.astype(dtype.newbyteorder("="), copy=False)
+    a = a.astype(dtype.newbyteorder("="), copy=False)
+    return as_bfloat16(a) if npy.dtype == "bfloat16" else a
 
 
 def read_npz_arrays(path: str, only: str | None = None) -> dict[str, npt.NDArray[Any]]:
@@ -515,13 +518,23 @@ def read_npz_arrays(path: str, only: str | None = None) -> dict[str, npt.NDArray
         }
 
 
-def write_npz(f: IO[bytes], arrays: Iterable[tuple[str, npt.NDArray[Any]]]) -> None:
+def write_npz(
+    f: IO[bytes],
+    entries: Iterable[tuple[str, tuple[int, ...], str]],
+    arrays: Iterable[tuple[str, npt.NDArray[Any]]],
+) -> None:
     """Write arrays, one at a time, as an uncompressed .npz (one `.npy` member
-    each, zip64 so that members may pass 4 GiB)."""
+    each, zip64 so that members may pass 4 GiB). A bfloat16 entry's array
+    (ml_dtypes' bfloat16 or uint16 bit patterns) is written as NumPy writes an
+    ml_dtypes.bfloat16 array: 2-byte voids, little-endian bits."""
     with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
-        for name, a in arrays:
+        for (_, _, dtype), (name, a) in zip(entries, arrays, strict=True):
+            if dtype == "bfloat16":
+                data = bfloat16_bits(a).astype("<u2", copy=False).view("V2")
+            else:
+                data = a
             with zf.open(name + ".npy", "w", force_zip64=True) as member:
-                np.lib.format.write_array(member, _contiguous(a))
+                np.lib.format.write_array(member, _contiguous(data))
 
 
 def _contiguous(a: npt.NDArray[Any]) -> npt.NDArray[Any]:

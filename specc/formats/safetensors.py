@@ -37,6 +37,7 @@ from specc.formats.arrays import (
     not_valid,
     open_regular,
 )
+from specc.formats.bfloat16 import as_bfloat16, bfloat16_bits
 from specc.formats.tables import _SAFETENSORS_BITS, _SAFETENSORS_DTYPES
 
 if TYPE_CHECKING:
@@ -248,14 +249,15 @@ def _safetensors_numpy_dtype(path: str, t: _Tensor) -> np.dtype[Any]:
     """The little-endian NumPy dtype of a tensor's data; CheckpointError naming
     the dtype when NumPy cannot hold it (the file itself is valid)."""
     name = _SAFETENSORS_DTYPES.get(t.code)
-    if name is None or name == "bfloat16":
+    if name is None:
         raise CheckpointError(path, f"{brief(t.name)}: NumPy has no dtype {t.code}")
     if len(t.shape) > _NUMPY_MAX_RANK:
         raise CheckpointError(
             path,
             f"{brief(t.name)}: {len(t.shape)} dimensions, more than NumPy's {_NUMPY_MAX_RANK}",
         )
-    return np.dtype(name).newbyteorder("<")
+    # bfloat16 is read as its bit patterns (formats/bfloat16.py)
+    return np.dtype("uint16" if name == "bfloat16" else name).newbyteorder("<")
 
 
 def _read_tensor(f: BufferedReader, path: str, t: _Tensor, start: int) -> Array:
@@ -271,7 +273,8 @@ def _read_tensor(f: BufferedReader, path: str, t: _Tensor, start: int) -> Array:
         if not got:
             raise CheckpointError(path, f"{brief(t.name)}: the file ends early")
         done += got
-    return a.reshape(t.shape).astype(dtype.newbyteorder("="), copy=False)
+    a = a.reshape(t.shape).astype(dtype.newbyteorder("="), copy=False)
+    return as_bfloat16(a) if t.code == "BF16" else a
 
 
 def read_safetensors_arrays(
@@ -290,19 +293,21 @@ def read_safetensors_arrays(
 
 
 def safetensors_header(
-    entries: Iterable[tuple[str, tuple[int, ...], np.dtype[Any]]],
+    entries: Iterable[tuple[str, tuple[int, ...], str]],
     metadata: Mapping[str, str],
 ) -> bytes:
-    """The length and JSON header of a file of these tensors, packed in order
-    (padded with spaces to 8 bytes, as the format recommends)."""
+    """The length and JSON header of a file of these tensors (name, shape, specc
+    dtype name), packed in order (padded with spaces to 8 bytes, as the format
+    recommends)."""
     header: dict[str, Any] = {"__metadata__": dict(metadata)}
     offset = 0
     for name, shape, dtype in entries:
-        if dtype.name not in _SAFETENSORS_CODES:
+        code = _SAFETENSORS_CODES.get(dtype)
+        if code is None:
             raise ValueError(f"{name!r}: dtype {dtype} cannot be stored in safetensors")
-        nbytes = math.prod(shape) * dtype.itemsize
+        nbytes = math.prod(shape) * _SAFETENSORS_BITS[code] // 8
         header[name] = {
-            "dtype": _SAFETENSORS_CODES[dtype.name],
+            "dtype": code,
             "shape": list(shape),
             "data_offsets": [offset, offset + nbytes],
         }
@@ -314,15 +319,18 @@ def safetensors_header(
 
 def write_safetensors(
     f: IO[bytes],
-    entries: Iterable[tuple[str, tuple[int, ...], np.dtype[Any]]],
+    entries: Iterable[tuple[str, tuple[int, ...], str]],
     arrays: Iterable[tuple[str, npt.NDArray[Any]]],
     metadata: Mapping[str, str],
 ) -> None:
     """Write the header of `entries`, then the arrays' data one at a time (the
-    arrays must match the entries, in order)."""
+    arrays must match the entries, in order; a bfloat16 entry's array is
+    ml_dtypes' bfloat16 or uint16 bit patterns)."""
+    entries = list(entries)
     f.write(safetensors_header(entries, metadata))
-    for _, a in arrays:
-        f.write(_little(a).reshape(-1).view(np.uint8).data)
+    for (_, _, dtype), (_, a) in zip(entries, arrays, strict=True):
+        data = bfloat16_bits(a) if dtype == "bfloat16" else a
+        f.write(_little(data).reshape(-1).view(np.uint8).data)
 
 
 def _little(a: npt.NDArray[Any]) -> npt.NDArray[Any]:

@@ -17,6 +17,7 @@ import base64
 import difflib
 import errno
 import hashlib
+import importlib
 import json
 import math
 import os
@@ -1031,6 +1032,79 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
         f.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
+#: A NaN's bfloat16 bits, sign apart: exponent all ones, the quiet bit set.
+_BFLOAT16_QUIET_NAN: Final = 0x7FC0
+
+
+@cache
+def _ml_bfloat16() -> np.dtype[Any] | None:
+    """`ml_dtypes.bfloat16` when `ml_dtypes` can be imported, else None (looked
+    up once; importing it registers the type with NumPy)."""
+    try:
+        ml_dtypes = importlib.import_module("ml_dtypes")
+    except ImportError:
+        return None
+    dtype: np.dtype[Any] = np.dtype(ml_dtypes.bfloat16)
+    return dtype
+
+
+def bfloat16_dtype() -> np.dtype[Any]:
+    """The NumPy dtype of bfloat16 arrays here: `ml_dtypes.bfloat16`, or uint16
+    (the bit patterns) without ml_dtypes."""
+    ml = _ml_bfloat16()
+    return np.dtype(np.uint16) if ml is None else ml
+
+
+def storage_dtype(name: str) -> np.dtype[Any]:
+    """The NumPy dtype of an array of specc dtype `name` (bfloat16 included)."""
+    return bfloat16_dtype() if name == "bfloat16" else np.dtype(name)
+
+
+def is_bfloat16(dtype: np.dtype[Any]) -> bool:
+    """Whether `dtype` is ml_dtypes' bfloat16 (uint16 bits are not told apart
+    from integers by their dtype: the variable's dtype says which they are)."""
+    return dtype.name == "bfloat16" and dtype.itemsize == 2
+
+
+def as_bfloat16(bits: Array) -> Array:
+    """uint16 bit patterns as a bfloat16 array (a view, no copy)."""
+    return bits.view(bfloat16_dtype())
+
+
+def bfloat16_bits(a: Array) -> Array:
+    """The uint16 bit patterns of a bfloat16 array (ml_dtypes' or uint16)."""
+    return np.asarray(a).view(np.uint16)
+
+
+def to_bfloat16(values: Array) -> Array:
+    """float32 `values` rounded to bfloat16 (see the module docstring), as an
+    array of `bfloat16_dtype()`."""
+    f = np.ascontiguousarray(values, dtype=np.float32)
+    bits = f.view(np.uint32)
+    # Add 0x7FFF plus the bit that becomes the last kept one, then drop the low
+    # 16 bits: ties go to the even neighbour, and the carry rounds a finite
+    # value past the largest one into infinity, as IEEE rounding does.
+    rounded = bits >> 16
+    rounded &= 1
+    rounded += 0x7FFF
+    rounded += bits  # wraps only for NaNs, which are replaced below
+    rounded >>= 16
+    out = rounded.astype(np.uint16)
+    nan = np.isnan(f)
+    if nan.any():
+        sign = (bits[nan] >> 16).astype(np.uint16) & 0x8000
+        out[nan] = sign | _BFLOAT16_QUIET_NAN
+    return as_bfloat16(out)
+
+
+def from_bfloat16(a: Array) -> Array:
+    """The float32 values of a bfloat16 array (exact: a bfloat16 is the top 16
+    bits of a float32)."""
+    bits = bfloat16_bits(a).astype(np.uint32)
+    bits <<= 16
+    return bits.view(np.float32)
+
+
 #: .npy headers longer than this are refused, as NumPy's reader refuses them
 #: (`numpy.lib.format._MAX_HEADER_SIZE`)
 MAX_NPY_HEADER: Final = 10_000
@@ -1449,11 +1523,12 @@ def _npz_numpy_dtype(npy: _Npy, path: str, key: str) -> np.dtype[Any]:
     descr = npy.descr
     m = None if descr is None else _TYPESTR.fullmatch(descr)
     known = None if m is None else _NPY_DTYPES.get(m.group(2) + m.group(3))
-    readable = m is not None and (m.group(2) in "SU" or known not in (None, "bfloat16"))
+    readable = m is not None and (m.group(2) in "SU" or known is not None)
     if descr is None or not readable or _itemsize(descr) in (None, 0):
         dtype = brief(npy.dtype)
         raise CheckpointError(path, f"{brief(key)}: dtype {dtype} is not supported")
-    return np.dtype(descr)
+    # bfloat16 (`V2`, as np.save writes an ml_dtypes array) is read as its bits
+    return np.dtype("<u2" if known == "bfloat16" else descr)
 
 
 def _read_member(zf: zipfile.ZipFile, m: _Member, npy: _Npy, path: str) -> Array:
@@ -1478,7 +1553,8 @@ def _read_member(zf: zipfile.ZipFile, m: _Member, npy: _Npy, path: str) -> Array
         _npz_invalid(path, f"member {brief(m.name)}: {e}")
     # Fortran order: the data of the transposed shape, transposed back
     a = a.reshape(npy.shape[::-1]).T if npy.fortran else a.reshape(npy.shape)
-    return a.astype(dtype.newbyteorder("="), copy=False)
+    a = a.astype(dtype.newbyteorder("="), copy=False)
+    return as_bfloat16(a) if npy.dtype == "bfloat16" else a
 
 
 def read_npz_arrays(path: str, only: str | None = None) -> dict[str, npt.NDArray[Any]]:
@@ -1493,13 +1569,23 @@ def read_npz_arrays(path: str, only: str | None = None) -> dict[str, npt.NDArray
         }
 
 
-def write_npz(f: IO[bytes], arrays: Iterable[tuple[str, npt.NDArray[Any]]]) -> None:
+def write_npz(
+    f: IO[bytes],
+    entries: Iterable[tuple[str, tuple[int, ...], str]],
+    arrays: Iterable[tuple[str, npt.NDArray[Any]]],
+) -> None:
     """Write arrays, one at a time, as an uncompressed .npz (one `.npy` member
-    each, zip64 so that members may pass 4 GiB)."""
+    each, zip64 so that members may pass 4 GiB). A bfloat16 entry's array
+    (ml_dtypes' bfloat16 or uint16 bit patterns) is written as NumPy writes an
+    ml_dtypes.bfloat16 array: 2-byte voids, little-endian bits."""
     with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
-        for name, a in arrays:
+        for (_, _, dtype), (name, a) in zip(entries, arrays, strict=True):
+            if dtype == "bfloat16":
+                data = bfloat16_bits(a).astype("<u2", copy=False).view("V2")
+            else:
+                data = a
             with zf.open(name + ".npy", "w", force_zip64=True) as member:
-                np.lib.format.write_array(member, _contiguous(a))
+                np.lib.format.write_array(member, _contiguous(data))
 
 
 def _contiguous(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -1707,14 +1793,15 @@ def _safetensors_numpy_dtype(path: str, t: _Tensor) -> np.dtype[Any]:
     """The little-endian NumPy dtype of a tensor's data; CheckpointError naming
     the dtype when NumPy cannot hold it (the file itself is valid)."""
     name = _SAFETENSORS_DTYPES.get(t.code)
-    if name is None or name == "bfloat16":
+    if name is None:
         raise CheckpointError(path, f"{brief(t.name)}: NumPy has no dtype {t.code}")
     if len(t.shape) > _NUMPY_MAX_RANK:
         raise CheckpointError(
             path,
             f"{brief(t.name)}: {len(t.shape)} dimensions, more than NumPy's {_NUMPY_MAX_RANK}",
         )
-    return np.dtype(name).newbyteorder("<")
+    # bfloat16 is read as its bit patterns (formats/bfloat16.py)
+    return np.dtype("uint16" if name == "bfloat16" else name).newbyteorder("<")
 
 
 def _read_tensor(f: BufferedReader, path: str, t: _Tensor, start: int) -> Array:
@@ -1730,7 +1817,8 @@ def _read_tensor(f: BufferedReader, path: str, t: _Tensor, start: int) -> Array:
         if not got:
             raise CheckpointError(path, f"{brief(t.name)}: the file ends early")
         done += got
-    return a.reshape(t.shape).astype(dtype.newbyteorder("="), copy=False)
+    a = a.reshape(t.shape).astype(dtype.newbyteorder("="), copy=False)
+    return as_bfloat16(a) if t.code == "BF16" else a
 
 
 def read_safetensors_arrays(
@@ -1749,19 +1837,21 @@ def read_safetensors_arrays(
 
 
 def safetensors_header(
-    entries: Iterable[tuple[str, tuple[int, ...], np.dtype[Any]]],
+    entries: Iterable[tuple[str, tuple[int, ...], str]],
     metadata: Mapping[str, str],
 ) -> bytes:
-    """The length and JSON header of a file of these tensors, packed in order
-    (padded with spaces to 8 bytes, as the format recommends)."""
+    """The length and JSON header of a file of these tensors (name, shape, specc
+    dtype name), packed in order (padded with spaces to 8 bytes, as the format
+    recommends)."""
     header: dict[str, Any] = {"__metadata__": dict(metadata)}
     offset = 0
     for name, shape, dtype in entries:
-        if dtype.name not in _SAFETENSORS_CODES:
+        code = _SAFETENSORS_CODES.get(dtype)
+        if code is None:
             raise ValueError(f"{name!r}: dtype {dtype} cannot be stored in safetensors")
-        nbytes = math.prod(shape) * dtype.itemsize
+        nbytes = math.prod(shape) * _SAFETENSORS_BITS[code] // 8
         header[name] = {
-            "dtype": _SAFETENSORS_CODES[dtype.name],
+            "dtype": code,
             "shape": list(shape),
             "data_offsets": [offset, offset + nbytes],
         }
@@ -1773,15 +1863,18 @@ def safetensors_header(
 
 def write_safetensors(
     f: IO[bytes],
-    entries: Iterable[tuple[str, tuple[int, ...], np.dtype[Any]]],
+    entries: Iterable[tuple[str, tuple[int, ...], str]],
     arrays: Iterable[tuple[str, npt.NDArray[Any]]],
     metadata: Mapping[str, str],
 ) -> None:
     """Write the header of `entries`, then the arrays' data one at a time (the
-    arrays must match the entries, in order)."""
+    arrays must match the entries, in order; a bfloat16 entry's array is
+    ml_dtypes' bfloat16 or uint16 bit patterns)."""
+    entries = list(entries)
     f.write(safetensors_header(entries, metadata))
-    for _, a in arrays:
-        f.write(_little(a).reshape(-1).view(np.uint8).data)
+    for (_, _, dtype), (_, a) in zip(entries, arrays, strict=True):
+        data = bfloat16_bits(a) if dtype == "bfloat16" else a
+        f.write(_little(data).reshape(-1).view(np.uint8).data)
 
 
 def _little(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -1838,19 +1931,23 @@ def find_array(path: str, key: str) -> ArrayInfo:
 
 def write_params(
     path: str | os.PathLike[str],
-    entries: Iterable[tuple[str, tuple[int, ...], np.dtype[Any]]],
+    entries: Iterable[tuple[str, tuple[int, ...], str | np.dtype[Any]]],
     arrays: Iterable[tuple[str, npt.NDArray[Any]]],
     metadata: Mapping[str, str],
 ) -> None:
-    """Write arrays, one at a time, to a .npz or .safetensors file (safetensors
-    needs their `entries` up front, and keeps `metadata`), atomically: a
-    failure or an interrupt leaves no partial file."""
+    """Write arrays, one at a time, to a .npz or .safetensors file, atomically:
+    a failure or an interrupt leaves no partial file. `entries` (name, shape,
+    dtype) describe the arrays, in order, up front (safetensors' header needs
+    them); a dtype is specc's name, or a NumPy dtype (named as NumPy names it:
+    `bfloat16` says that a uint16 array holds bfloat16 bits). Only safetensors
+    keeps `metadata`."""
     fmt = _known_format(os.fspath(path))
+    named = [(n, shape, d if isinstance(d, str) else d.name) for n, shape, d in entries]
     with atomic_output(path) as f:
         if fmt == "npz":
-            write_npz(f, arrays)
+            write_npz(f, named, arrays)
         else:
-            write_safetensors(f, entries, arrays, metadata)
+            write_safetensors(f, named, arrays, metadata)
 
 
 def _sampler(v: VariableInfo) -> _Sampler | None:
@@ -1862,7 +1959,19 @@ def _sampler(v: VariableInfo) -> _Sampler | None:
     return impl(v, v.initializer["args"], _sample_dtype(np.dtype(v.dtype)))
 
 
+def _via_float32(v: VariableInfo) -> VariableInfo | None:
+    """For a bfloat16 variable, the float32 variable of the same spec, whose
+    values it holds rounded to bfloat16 (docs/rng.md); None for any other, and
+    for a checkpoint, which copies stored bfloat16 values as they are."""
+    if v.dtype != "bfloat16" or v.initializer["kind"] == "checkpoint":
+        return None
+    return v._replace(dtype="float32")
+
+
 def _whole(v: VariableInfo, seed: int, workers: _Workers) -> Array:
+    wide = _via_float32(v)
+    if wide is not None:
+        return to_bfloat16(_whole(wide, seed, workers))
     sampler = _sampler(v)
     if sampler is not None:
         values = _sample_range(v, sampler, seed, 0, v.size, workers=workers)
@@ -1890,6 +1999,29 @@ def init_variable(
         workers.close()
 
 
+def _part(v: VariableInfo, part: int, seed: int, workers: _Workers) -> Array:
+    """Part `part` of a partitioned variable (see `init_partition`)."""
+    assert v.partitions is not None
+    wide = _via_float32(v)
+    if wide is not None:
+        return to_bfloat16(_part(wide, part, seed, workers))
+    p = v.partitions[part]
+    index = tuple(slice(o, o + n) for o, n in zip(p.offset, p.shape, strict=True))
+    sampler = _sampler(v)
+    if sampler is None:
+        return np.ascontiguousarray(_whole(v, seed, workers)[index])
+    row = math.prod(v.shape[1:])
+    rows = _sample_range(
+        v,
+        sampler,
+        seed,
+        p.offset[0] * row,
+        (p.offset[0] + p.shape[0]) * row,
+        workers=workers,
+    ).reshape((p.shape[0], *v.shape[1:]))
+    return np.ascontiguousarray(rows[(slice(None), *index[1:])])
+
+
 def init_partition(
     name: str, part: int, seed: int | None = None, *, threads: int | None = None
 ) -> Array:
@@ -1901,24 +2033,10 @@ def init_partition(
     if not 0 <= part < len(v.partitions):
         msg = f"{name!r} has {len(v.partitions)} parts, not part {part}"
         raise IndexError(msg)
-    p = v.partitions[part]
     s = _check_seed(seed)
-    index = tuple(slice(o, o + n) for o, n in zip(p.offset, p.shape, strict=True))
-    sampler = _sampler(v)
     workers = _workers(threads)
     try:
-        if sampler is None:
-            return np.ascontiguousarray(_whole(v, s, workers)[index])
-        row = math.prod(v.shape[1:])
-        rows = _sample_range(
-            v,
-            sampler,
-            s,
-            p.offset[0] * row,
-            (p.offset[0] + p.shape[0]) * row,
-            workers=workers,
-        ).reshape((p.shape[0], *v.shape[1:]))
-        return np.ascontiguousarray(rows[(slice(None), *index[1:])])
+        return _part(v, part, s, workers)
     finally:
         workers.close()
 
@@ -1944,6 +2062,12 @@ def init(seed: int | None = None, *, threads: int | None = None) -> dict[str, Ar
     return dict(iter_init(seed, threads=threads))
 
 
+def _values(v: VariableInfo, a: Array) -> Array:
+    """A variable's array as numbers: a bfloat16 one (ml_dtypes' or uint16 bit
+    patterns) as its exact float32 values."""
+    return from_bfloat16(a) if v.dtype == "bfloat16" else np.asarray(a)
+
+
 def regularization_loss(params: Mapping[str, Array]) -> float:
     """The sum of the regularizers' losses (TF1 formulas), accumulated in float64.
 
@@ -1959,13 +2083,14 @@ def regularization_loss(params: Mapping[str, Array]) -> float:
         if loss is None:
             msg = f"variable {v.name!r}: unknown regularizer {reg['kind']!r}"
             raise ValueError(msg)
-        total += loss(np.asarray(params[v.name]), reg["args"])
+        total += loss(_values(v, params[v.name]), reg["args"])
     return total
 
 
 def apply_constraints(params: MutableMapping[str, Array]) -> None:
     """Replace each constrained variable by its projection (the whole variable),
-    Keras's formulas (epsilon 1e-7) in its dtype."""
+    Keras's formulas (epsilon 1e-7) in its dtype (a bfloat16 variable: in
+    float32, then rounded to bfloat16)."""
     for v in _variables():
         con = v.constraint
         if con is not None:
@@ -1973,13 +2098,15 @@ def apply_constraints(params: MutableMapping[str, Array]) -> None:
             if project is None:
                 msg = f"variable {v.name!r}: unknown constraint {con['kind']!r}"
                 raise ValueError(msg)
-            w = np.asarray(params[v.name])
-            params[v.name] = project(w, con["args"]).astype(w.dtype, copy=False)
+            w = _values(v, params[v.name])
+            w = project(w, con["args"]).astype(w.dtype, copy=False)
+            params[v.name] = to_bfloat16(w) if v.dtype == "bfloat16" else w
 
 
 def check(params: Mapping[str, Array], *, strict: bool = True) -> None:
     """Raise ParamsError at the first missing key, wrong shape or dtype, and,
-    when `strict`, extra key."""
+    when `strict`, extra key. A bfloat16 variable's array has the dtype the
+    module gives it (`ml_dtypes.bfloat16`, else uint16 bits)."""
     for v in _variables():
         if v.name not in params:
             raise ParamsError(
@@ -1992,7 +2119,7 @@ def check(params: Mapping[str, Array], *, strict: bool = True) -> None:
                 f"variable {v.name!r}: expected shape {list(v.shape)}, got {list(shape)}"
             )
         dtype = np.asarray(a).dtype
-        if dtype != np.dtype(v.dtype):
+        if dtype != storage_dtype(v.dtype):
             msg = f"variable {v.name!r}: expected dtype {v.dtype}, got {dtype}"
             raise ParamsError(msg)
     if strict:
@@ -2007,8 +2134,17 @@ def _metadata() -> dict[str, str]:
     return {"specc_spec": SPEC_NAME, "specc_sha256": SPEC_SHA256}
 
 
+def _file_dtype(name: str, a: Array) -> str:
+    """The dtype an array is written as: bfloat16 for ml_dtypes' bfloat16 and
+    for uint16 bits of a bfloat16 variable, else NumPy's name."""
+    v = _by_name().get(name)
+    if v is not None and v.dtype == "bfloat16" and a.dtype == np.uint16:
+        return "bfloat16"
+    return "bfloat16" if is_bfloat16(a.dtype) else a.dtype.name
+
+
 def _checked(
-    entries: list[tuple[str, tuple[int, ...], np.dtype[Any]]],
+    entries: list[tuple[str, tuple[int, ...], str]],
     arrays: Iterable[tuple[str, Array]],
     progress: Callable[[int], None] | None,
 ) -> Iterator[tuple[str, Array]]:
@@ -2017,7 +2153,7 @@ def _checked(
     written."""
     done = 0
     for want, (name, a) in zip(entries, arrays, strict=True):
-        if (name, tuple(a.shape), a.dtype) != want:
+        if (name, tuple(a.shape), _file_dtype(name, a)) != want:
             raise ParamsError(f"{name!r}: array does not match {want}")
         yield name, a
         done += a.nbytes
@@ -2026,9 +2162,11 @@ def _checked(
 
 
 def save(params: Mapping[str, Array], path: str | os.PathLike[str]) -> None:
-    """Write parameters to a .npz or .safetensors file (atomically)."""
+    """Write parameters to a .npz or .safetensors file (atomically). A bfloat16
+    variable's array (ml_dtypes' bfloat16, or uint16 bits) is stored as
+    bfloat16: safetensors `BF16`, or `.npy` 2-byte voids (docs/module.md)."""
     arrays = [(k, np.asarray(a)) for k, a in params.items()]
-    entries = [(k, tuple(a.shape), a.dtype) for k, a in arrays]
+    entries = [(k, tuple(a.shape), _file_dtype(k, a)) for k, a in arrays]
     write_params(path, entries, _checked(entries, arrays, None), _metadata())
 
 
@@ -2041,13 +2179,14 @@ def init_file(
 ) -> None:
     """Materialize every variable straight to a .npz or .safetensors file, one
     variable in memory at a time; `progress(bytes_written)` after each."""
-    entries = [(v.name, v.shape, np.dtype(v.dtype)) for v in _variables()]
+    entries = [(v.name, v.shape, v.dtype) for v in _variables()]
     arrays = _checked(entries, iter_init(seed, threads=threads), progress)
     write_params(path, entries, arrays, _metadata())
 
 
 def load(path: str | os.PathLike[str]) -> dict[str, Array]:
-    """Read parameters written by `save` (or any .npz / .safetensors file).
+    """Read parameters written by `save` (or any .npz / .safetensors file); a
+    bfloat16 array comes back as `ml_dtypes.bfloat16`, else uint16 bits.
 
     Raises ParamsError, with the reason, for a file that is not a valid .npz or
     .safetensors file or holds an array NumPy cannot hold; OSError when it
@@ -2249,7 +2388,8 @@ def _init_checkpoint(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Arr
             f"dtype {v.dtype} for variable {v.name!r}, found shape "
             f"{list(found.shape)} dtype {found.dtype}"
         )
-    return read_params(path, only=key)[key].astype(v.dtype, copy=False)
+    # storage_dtype: a bfloat16 array is ml_dtypes' bfloat16 or uint16 bits
+    return read_params(path, only=key)[key].astype(storage_dtype(v.dtype), copy=False)
 
 
 def _init_value(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
