@@ -55,6 +55,8 @@ def _arrays() -> dict[str, object]:
         "a/bias": np.zeros(4, dtype=np.float16),
         "step": np.array(7, dtype=np.int64),
         "mask": np.array([True, False]),
+        # bfloat16 bits (1.0, NaN): BF16 in safetensors, V2 in .npz
+        "a/bf16": np.array([0x3F80, 0x7FC0], dtype=np.uint16),
     }
 
 
@@ -63,7 +65,10 @@ def _written(suffix: str) -> bytes:
     from specc.formats.params import write_params
 
     arrays = _arrays()
-    entries = [(k, a.shape, a.dtype) for k, a in arrays.items()]  # type: ignore[attr-defined]
+    entries = [
+        (k, a.shape, "bfloat16" if k == "a/bf16" else a.dtype)  # type: ignore[attr-defined]
+        for k, a in arrays.items()
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"seed{suffix}"
         write_params(path, entries, arrays.items(), {"specc_spec": "fuzz"})  # type: ignore[arg-type]
