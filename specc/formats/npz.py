@@ -63,6 +63,9 @@ _MAX_DEFLATE_RATIO: Final = 1032
 #: The most dimensions NumPy allows.
 _NPY_MAX_RANK: Final = 64
 _NPY_MAGIC: Final = b"\x93NUMPY"
+#: Bytes read from a member at a time: NumPy's own buffer size; chunks of
+#: megabytes make reading a stored member twice as slow (cache misses).
+_READ_CHUNK: Final = 1 << 18
 #: The bytes of a zip member's local header before its name.
 _ZIP_LOCAL_HEADER: Final = 30
 #: A .npy `descr` typestr: byte order, kind, size (a datetime's unit after it).
@@ -491,7 +494,7 @@ def _read_member(zf: zipfile.ZipFile, m: _Member, npy: _Npy, path: str) -> Array
             f.read(npy.offset)
             done = 0
             while done < len(view):
-                chunk = f.read(min(len(view) - done, 1 << 24))
+                chunk = f.read(min(len(view) - done, _READ_CHUNK))
                 if not chunk:
                     _npz_invalid(path, f"member {brief(m.name)} ends inside its data")
                 view[done : done + len(chunk)] = chunk
