@@ -1663,7 +1663,8 @@ def _parse_header(raw: bytes) -> dict[str, Any]:
         raise _HeaderError(msg) from None
     bare = _JSON_STRING.sub(b"", raw)
     steps = map(_BRACKET_STEP.__getitem__, bare.translate(None, _NOT_BRACKET))
-    if max(accumulate(steps), default=0) > MAX_SAFETENSORS_DEPTH:
+    # the first depth past the limit, found at C speed, stopping there
+    if next(filter(MAX_SAFETENSORS_DEPTH.__lt__, accumulate(steps)), None) is not None:
         raise _HeaderError(f"header nests deeper than {MAX_SAFETENSORS_DEPTH} levels")
     if _LONG_NUMBER.search(bare):
         raise _HeaderError("header has a number of more than 20 digits")
