@@ -29,6 +29,7 @@ from specc.formats.tf_checkpoint import tf_checkpoint_prefix
 if TYPE_CHECKING:
     import numpy as np
 
+    from specc.formats.bfloat16 import storage_dtype
     from specc.formats.params import find_array, read_params
     from specc.runtime.kinds import _BuilderImpl, _SamplerImpl
     from specc.runtime.prelude import _MODULE_DIR, Array
@@ -547,7 +548,8 @@ def _init_checkpoint(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Arr
             f"dtype {v.dtype} for variable {v.name!r}, found shape "
             f"{list(found.shape)} dtype {found.dtype}"
         )
-    return read_params(path, only=key)[key].astype(v.dtype, copy=False)
+    # storage_dtype: a bfloat16 array is ml_dtypes' bfloat16 or uint16 bits
+    return read_params(path, only=key)[key].astype(storage_dtype(v.dtype), copy=False)
 
 
 # --------------------------------------------------------------------------- registry
