@@ -118,7 +118,7 @@ def module_refusal(dtype: DType, rank: int) -> str | None:
     cannot), as a sentence to follow "variable 'name': ", or None when it can.
     The one place this rule lives: the emitter refuses such a table with it, and
     the compiler can report it before emitting."""
-    if dtype.numpy is None and dtype.bits is None:
+    if dtype.numpy is None and dtype.bits is None and dtype.kind != "string":
         return f"the generated module cannot initialize or save {dtype.name} variables"
     if rank > MAX_MODULE_RANK:
         return f"rank {rank} is more than the {MAX_MODULE_RANK} dimensions NumPy allows"

@@ -46,8 +46,18 @@ def bfloat16_dtype() -> np.dtype[Any]:
 
 
 def storage_dtype(name: str) -> np.dtype[Any]:
-    """The NumPy dtype of an array of specc dtype `name` (bfloat16 included)."""
+    """The NumPy dtype of an array of specc dtype `name` (bfloat16 included; a
+    string variable holds UTF-8 bytes, `S` of the width its longest needs)."""
+    if name == "string":
+        return np.dtype("S")
     return bfloat16_dtype() if name == "bfloat16" else np.dtype(name)
+
+
+def as_bytes(value: Any) -> Any:
+    """A literal's strings as UTF-8 bytes (nested lists kept), as TF holds them."""
+    if isinstance(value, list):
+        return [as_bytes(v) for v in value]
+    return value.encode("utf-8") if isinstance(value, str) else value
 
 
 def is_bfloat16(dtype: np.dtype[Any]) -> bool:

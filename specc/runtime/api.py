@@ -205,6 +205,8 @@ def check(params: Mapping[str, Array], *, strict: bool = True) -> None:
                 f"variable {v.name!r}: expected shape {list(v.shape)}, got {list(shape)}"
             )
         dtype = np.asarray(a).dtype
+        if v.dtype == "string" and dtype.kind == "S":
+            continue  # UTF-8 bytes of any width
         if dtype != storage_dtype(v.dtype):
             msg = f"variable {v.name!r}: expected dtype {v.dtype}, got {dtype}"
             raise ParamsError(msg)
@@ -226,6 +228,8 @@ def _file_dtype(name: str, a: Array) -> str:
     v = _by_name().get(name)
     if v is not None and v.dtype == "bfloat16" and a.dtype == np.uint16:
         return "bfloat16"
+    if a.dtype.kind == "S":
+        return "string"  # UTF-8 bytes, whatever their width
     return "bfloat16" if is_bfloat16(a.dtype) else a.dtype.name
 
 

@@ -1077,8 +1077,18 @@ def bfloat16_dtype() -> np.dtype[Any]:
 
 
 def storage_dtype(name: str) -> np.dtype[Any]:
-    """The NumPy dtype of an array of specc dtype `name` (bfloat16 included)."""
+    """The NumPy dtype of an array of specc dtype `name` (bfloat16 included; a
+    string variable holds UTF-8 bytes, `S` of the width its longest needs)."""
+    if name == "string":
+        return np.dtype("S")
     return bfloat16_dtype() if name == "bfloat16" else np.dtype(name)
+
+
+def as_bytes(value: Any) -> Any:
+    """A literal's strings as UTF-8 bytes (nested lists kept), as TF holds them."""
+    if isinstance(value, list):
+        return [as_bytes(v) for v in value]
+    return value.encode("utf-8") if isinstance(value, str) else value
 
 
 def is_bfloat16(dtype: np.dtype[Any]) -> bool:
@@ -3017,6 +3027,8 @@ def check(params: Mapping[str, Array], *, strict: bool = True) -> None:
                 f"variable {v.name!r}: expected shape {list(v.shape)}, got {list(shape)}"
             )
         dtype = np.asarray(a).dtype
+        if v.dtype == "string" and dtype.kind == "S":
+            continue  # UTF-8 bytes of any width
         if dtype != storage_dtype(v.dtype):
             msg = f"variable {v.name!r}: expected dtype {v.dtype}, got {dtype}"
             raise ParamsError(msg)
@@ -3038,6 +3050,8 @@ def _file_dtype(name: str, a: Array) -> str:
     v = _by_name().get(name)
     if v is not None and v.dtype == "bfloat16" and a.dtype == np.uint16:
         return "bfloat16"
+    if a.dtype.kind == "S":
+        return "string"  # UTF-8 bytes, whatever their width
     return "bfloat16" if is_bfloat16(a.dtype) else a.dtype.name
 
 
@@ -3101,9 +3115,9 @@ def load(path: str | os.PathLike[str]) -> dict[str, Array]:
 
 
 def _init_zeros(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
-    """All zeros (False, '')."""
+    """All zeros (False, b'')."""
     del args, seed
-    return np.zeros(v.shape, dtype=v.dtype)
+    return np.zeros(v.shape, dtype=storage_dtype(v.dtype))
 
 
 def _init_ones(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
@@ -3117,10 +3131,16 @@ def _init_constant(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array
     with its last element."""
     del seed
     value = args["value"]
-    dtype = np.dtype(v.dtype)
+    dtype: np.dtype[Any] | None
+    if v.dtype == "string":
+        # UTF-8 bytes, as wide as the longest (NumPy sizes `S` from the values)
+        value, dtype = as_bytes(value), None
+    else:
+        dtype = np.dtype(v.dtype)
     if not isinstance(value, list):
         return np.full(v.shape, value, dtype=dtype)
     flat = np.array(value, dtype=dtype).reshape(-1)
+    dtype = flat.dtype
     size = v.size
     if size == 0:  # TF checks nothing for an empty shape
         return np.zeros(v.shape, dtype=dtype)
@@ -3294,7 +3314,10 @@ def _init_checkpoint(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Arr
 def _init_value(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
     """A literal nested list: the variable's shape and dtype come from it."""
     del seed
-    literal: Array = np.array(args["value"], dtype=v.dtype)
+    if v.dtype == "string":
+        literal: Array = np.array(as_bytes(args["value"]), dtype=np.bytes_)
+    else:
+        literal = np.array(args["value"], dtype=v.dtype)
     return literal.reshape(v.shape)
 
 
