@@ -367,7 +367,7 @@ def test_numpy_names_and_sizes_agree() -> None:
         ("complex128", MAX_MODULE_RANK, None),
         ("float32", MAX_MODULE_RANK + 1, "rank 65"),
         ("bfloat16", 1, None),  # as uint16 bits or ml_dtypes' type (docs/module.md)
-        ("string", 1, "string variables"),
+        ("string", 1, None),  # UTF-8 bytes (docs/module.md, "Strings")
     ],
 )
 def test_what_a_module_can_hold(dtype: str, rank: int, refused: str | None) -> None:
