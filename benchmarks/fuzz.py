@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import os
 import re
 import shutil
 import subprocess
@@ -32,7 +31,9 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,20 +55,35 @@ def _arrays() -> dict[str, object]:
         "a/bias": np.zeros(4, dtype=np.float16),
         "step": np.array(7, dtype=np.int64),
         "mask": np.array([True, False]),
+        # bfloat16 bits (1.0, NaN): BF16 in safetensors, V2 in .npz
+        "a/bf16": np.array([0x3F80, 0x7FC0], dtype=np.uint16),
     }
 
 
-def safetensors_seeds() -> Iterator[bytes]:
-    from specc.formats import safetensors
+def _written(suffix: str) -> bytes:
+    """The bytes of `_arrays()` written by specc's own writer."""
+    from specc.formats.params import write_params
 
-    buf = io.BytesIO()
-    safetensors.write(buf, _arrays())  # type: ignore[arg-type]
-    yield buf.getvalue()
+    arrays = _arrays()
+    entries = [
+        (k, a.shape, "bfloat16" if k == "a/bf16" else a.dtype)  # type: ignore[attr-defined]
+        for k, a in arrays.items()
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"seed{suffix}"
+        write_params(path, entries, arrays.items(), {"specc_spec": "fuzz"})  # type: ignore[arg-type]
+        return path.read_bytes()
+
+
+def safetensors_seeds() -> Iterator[bytes]:
+    yield _written(".safetensors")
+    yield b"\x08\x00\x00\x00\x00\x00\x00\x00{}      "
 
 
 def npz_seeds() -> Iterator[bytes]:
     import numpy as np
 
+    yield _written(".npz")
     for compression in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", compression) as zf:
@@ -89,57 +105,69 @@ def _check_spec(data: bytes) -> None:
         assert d.code, d
 
 
-def _read_file(fmt: str) -> Callable[[bytes], None]:
+@cache
+def _scratch() -> Path:
+    """A folder of this process for the files the targets read."""
+    return Path(tempfile.mkdtemp(prefix="specc-fuzz-"))
+
+
+def _file(data: bytes, suffix: str) -> str:
+    path = _scratch() / f"input{suffix}"
+    path.write_bytes(data)
+    return str(path)
+
+
+def _read_file(suffix: str) -> Callable[[bytes], None]:
+    """The readers behind `check --against` (headers) and the `checkpoint`
+    initializer (data): CheckpointError is their only error, and what both
+    say of a file agrees."""
+
     def read(data: bytes) -> None:
-        from specc.formats.errors import FormatError
+        from specc.formats.arrays import CheckpointError
+        from specc.formats.params import read_arrays, read_params
 
-        from specc.formats import npz, safetensors
-
-        module = npz if fmt == "npz" else safetensors
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "f." + fmt)
-            with open(path, "wb") as f:
-                f.write(data)
-            try:
-                infos = module.list_arrays(path)
-                arrays = module.read(path)
-            except FormatError:
-                return
-            assert [i.name for i in infos] == list(arrays)
+        path = _file(data, suffix)
+        try:
+            infos = read_arrays(path)
+        except CheckpointError:
+            return
+        try:
+            arrays = read_params(path)
+        except CheckpointError as e:
+            # a valid file may hold a dtype NumPy lacks; nothing else fails
+            assert "dtype" in e.reason or "dimensions" in e.reason, e
+            return
+        assert [i.name for i in infos] == list(arrays)
+        for info in infos:
+            assert arrays[info.name].shape == info.shape, info
 
     return read
 
 
 def _module_load(data: bytes) -> None:
+    """A generated module's `load()`, which may raise only ParamsError."""
     module = _generated_module()
-    with tempfile.TemporaryDirectory() as tmp:
-        for suffix in (".npz", ".safetensors"):
-            path = os.path.join(tmp, "p" + suffix)
-            with open(path, "wb") as f:
-                f.write(data)
-            with contextlib.suppress(module.ParamsError):
-                module.load(path)
+    for suffix in (".npz", ".safetensors"):
+        with contextlib.suppress(module.ParamsError):
+            module.load(_file(data, suffix))
 
 
-_MODULE: list[object] = []
+@cache
+def _generated_module() -> Any:
+    from specc.emit import load_module, render_module
+    from specc.pipeline import compile_file
 
-
-def _generated_module() -> object:
-    if not _MODULE:
-        from specc.emit import load_module, render_module
-        from specc.pipeline import compile_file
-
-        comp = compile_file(ROOT / "examples" / "mlp.yaml")
-        assert comp.table is not None
-        source = render_module(comp.table, str(ROOT / "examples/mlp.yaml"), "mlp.py")
-        _MODULE.append(load_module(source, str(ROOT / "examples" / "mlp.py")))
-    return _MODULE[0]
+    spec = ROOT / "examples" / "mlp.yaml"
+    comp = compile_file(str(spec))
+    assert comp.table is not None
+    source = render_module(comp.table, str(spec), str(ROOT / "examples" / "mlp.py"))
+    return load_module(source, str(ROOT / "examples" / "mlp.py"))
 
 
 TARGETS: dict[str, tuple[Callable[[bytes], None], Callable[[], Iterator[bytes]]]] = {
     "spec": (_check_spec, spec_seeds),
-    "safetensors": (_read_file("safetensors"), safetensors_seeds),
-    "npz": (_read_file("npz"), npz_seeds),
+    "safetensors": (_read_file(".safetensors"), safetensors_seeds),
+    "npz": (_read_file(".npz"), npz_seeds),
     "load": (_module_load, lambda: iter([*safetensors_seeds(), *npz_seeds()])),
 }
 
@@ -221,12 +249,24 @@ def run_hypothesis(name: str, runs: int) -> tuple[int, int, str]:
 
 
 def worker(name: str) -> None:
-    """The libFuzzer process of one target (`--worker NAME LIBFUZZER-ARGS`)."""
+    """The libFuzzer process of one target (`--worker NAME LIBFUZZER-ARGS`):
+    specc's modules are imported under atheris' instrumentation, so that its
+    coverage guides the mutations; a generated module (exec'd, not imported)
+    is instrumented once built."""
     import atheris
 
     with atheris.instrument_imports(include=["specc"]):
+        import specc.formats.npz
+        import specc.formats.params
+        import specc.formats.safetensors
         import specc.pipeline  # noqa: F401
 
+    if name == "load":
+        module = _generated_module()
+        for value in vars(module).values():
+            if callable(value) and getattr(value, "__module__", None) == module.__name__:
+                with contextlib.suppress(Exception):
+                    atheris.instrument_func(value)
     fn = TARGETS[name][0]
     atheris.Setup([sys.argv[0], *sys.argv[3:]], fn)
     atheris.Fuzz()

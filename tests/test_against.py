@@ -92,7 +92,8 @@ def test_parse_literal_handles_npy_headers() -> None:
         ("<c8", "complex64"),
         ("<c16", "complex128"),
         ("|S5", "string"),
-        ("<V2", "<V2"),
+        ("<V2", "bfloat16"),  # what np.save writes for an ml_dtypes.bfloat16 array
+        ("<V4", "<V4"),
     ],
 )
 def test_npy_dtype_names(descr: str, name: str) -> None:
@@ -148,12 +149,16 @@ def _safetensors(path: Path, header: dict[str, object]) -> None:
 
 def test_reads_safetensors_dtype_codes_by_hand(tmp_path: Path) -> None:
     path = tmp_path / "h.safetensors"
-    codes = ["F32", "F16", "BF16", "F64", "I8", "I16", "I32", "I64", "U8", "BOOL", "F8_E4M3"]
-    _safetensors(
-        path,
-        {c: {"dtype": c, "shape": [1], "data_offsets": [0, 0]} for c in codes}
-        | {"__metadata__": {"a": "b"}},
-    )
+    codes = {"F32": 4, "F16": 2, "BF16": 2, "F64": 8, "I8": 1, "I16": 2, "I32": 4}
+    codes |= {"I64": 8, "U8": 1, "BOOL": 1, "F8_E4M3": 1, "F4": 1}
+    header: dict[str, object] = {"__metadata__": {"a": "b"}}
+    at = 0
+    for code, size in codes.items():
+        count = 2 if code == "F4" else 1  # two 4-bit values are one byte
+        header[code] = {"dtype": code, "shape": [count], "data_offsets": [at, at + size]}
+        at += size
+    raw = json.dumps(header).encode()
+    path.write_bytes(struct.pack("<Q", len(raw)) + raw + bytes(at))
     assert [a.dtype for a in read_arrays(str(path))] == [
         "float32",
         "float16",
@@ -166,6 +171,7 @@ def test_reads_safetensors_dtype_codes_by_hand(tmp_path: Path) -> None:
         "uint8",
         "bool",
         "F8_E4M3",
+        "F4",
     ]
 
 
@@ -306,7 +312,9 @@ def test_unreadable_files_are_usage_errors(spec: Path, capsys: pytest.CaptureFix
     assert "specc: error: no such parameter file: missing.npz" in capsys.readouterr().err
     Path("junk.npz").write_bytes(b"junk")
     assert run(["tiny.yaml", "--against", "junk.npz"]) == 2
-    assert "specc: error: junk.npz: not a .npz file" in capsys.readouterr().err
+    assert (
+        "specc: error: junk.npz: not a valid npz file: not a zip archive" in capsys.readouterr().err
+    )
     Path("p.bin").write_bytes(b"")
     assert run(["tiny.yaml", "--against", "p.bin"]) == 2
     assert "expected a .npz or .safetensors file" in capsys.readouterr().err

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from specc.emit import EmitError, render_module
+from specc.emit import render_module
 from specc.pipeline import compile_file
 
 
@@ -478,13 +478,17 @@ def test_checkpoint_initializer(tmp_path: Path) -> None:
         mod.init()
 
 
-def test_bfloat16_refused_at_compile(tmp_path: Path) -> None:
-    spec = tmp_path / "bf.yaml"
-    spec.write_text("specc: 1\nname: bf\nbody:\n  - var: w\n    shape: [2]\n    dtype: bfloat16\n")
-    comp = compile_file(str(spec))
-    assert comp.ok and comp.table is not None
-    with pytest.raises(EmitError, match="float32_storage"):
-        render_module(comp.table, str(spec), str(tmp_path / "bf.py"))
+def test_bfloat16_and_string_compile(tmp_path: Path) -> None:
+    """bfloat16 and string variables are emitted (tests/test_bfloat16.py and
+    tests/test_gate.py have their values)."""
+    for dtype in ("bfloat16", "string"):
+        spec = tmp_path / f"{dtype}.yaml"
+        spec.write_text(
+            f"specc: 1\nname: m\nbody:\n  - var: w\n    shape: [2]\n    dtype: {dtype}\n"
+        )
+        comp = compile_file(str(spec))
+        assert comp.ok and comp.table is not None
+        assert dtype in render_module(comp.table, str(spec), str(tmp_path / f"{dtype}.py"))
 
 
 def test_seed_validation(tmp_path: Path) -> None:

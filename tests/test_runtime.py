@@ -223,11 +223,11 @@ def test_npz_arrays_of_numpy_files(tmp_path: Path) -> None:
 
 
 def test_a_safetensors_dtype_numpy_lacks_is_listed_but_not_read(tmp_path: Path) -> None:
-    path = tmp_path / "bf.safetensors"
-    raw = json.dumps({"w": {"dtype": "BF16", "shape": [2], "data_offsets": [0, 4]}}).encode()
-    path.write_bytes(struct.pack("<Q", len(raw)) + raw + b"\0" * 4)
-    assert read_arrays(str(path)) == [ArrayInfo("w", (2,), "bfloat16")]
-    with pytest.raises(CheckpointError, match="w: NumPy cannot hold dtype BF16"):
+    path = tmp_path / "f8.safetensors"
+    raw = json.dumps({"w": {"dtype": "F8_E4M3", "shape": [2], "data_offsets": [0, 2]}}).encode()
+    path.write_bytes(struct.pack("<Q", len(raw)) + raw + b"\0" * 2)
+    assert read_arrays(str(path)) == [ArrayInfo("w", (2,), "F8_E4M3")]
+    with pytest.raises(CheckpointError, match="'w': NumPy has no dtype F8_E4M3"):
         read_params(str(path))
 
 
@@ -235,11 +235,11 @@ def test_safetensors_data_must_fit_the_header(tmp_path: Path) -> None:
     path = tmp_path / "short.safetensors"
     raw = json.dumps({"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}).encode()
     path.write_bytes(struct.pack("<Q", len(raw)) + raw + b"\0" * 8)
-    with pytest.raises(CheckpointError, match="w: truncated data"):
+    with pytest.raises(CheckpointError, match=r"data_offsets \[0, 16\] pass the 8 data bytes"):
         read_params(str(path))
     raw = json.dumps({"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 8]}}).encode()
     path.write_bytes(struct.pack("<Q", len(raw)) + raw + b"\0" * 16)
-    with pytest.raises(CheckpointError, match="data_offsets do not fit"):
+    with pytest.raises(CheckpointError, match=r"hold 8, but shape \[4\] of F32 is 16 bytes"):
         read_params(str(path))
 
 
@@ -248,7 +248,7 @@ def test_a_malformed_npz_member_is_a_checkpoint_error(tmp_path: Path) -> None:
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("x.npy", b"\x93NUMPY\x01\x00\x10\x00{'descr': os.system}")
     for read in (read_arrays, read_params):
-        with pytest.raises(CheckpointError, match="x: "):
+        with pytest.raises(CheckpointError, match=r"'x' has a malformed \.npy header"):
             read(str(path))
 
 
@@ -262,7 +262,7 @@ def test_find_array_says_why_a_file_cannot_supply_a_key(tmp_path: Path) -> None:
         "missing.npz": "no such file",
         "d.npz": "a folder, not a file",
         "x.h5": r"expected a \.npz or \.safetensors file",
-        "bad.safetensors": "not a .safetensors file",
+        "bad.safetensors": "not a valid safetensors file",
     }
     for name, reason in cases.items():
         with pytest.raises(CheckpointError, match=reason) as e:
@@ -318,7 +318,7 @@ def test_the_dtype_tables_come_from_the_one_dtype_table() -> None:
     from specc.catalog.dtypes import DTYPES
 
     assert npz.npy_dtype("<f4") == "float32" and npz.npy_dtype("|S7") == "string"
-    assert npz.npy_dtype("<V2") == "<V2"
+    assert npz.npy_dtype("<V4") == "<V4" and npz.npy_dtype("<V2") == "bfloat16"
     for d in DTYPES.values():
         if d.safetensors is not None:
             assert safetensors._SAFETENSORS_CODES[d.name] == d.safetensors

@@ -8,7 +8,9 @@ it. Importing this module imports nothing beyond the standard library.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Final, Literal
 
 DTypeKind = Literal["float", "int", "uint", "bool", "complex", "string"]
@@ -21,7 +23,7 @@ class DType:
     name: str
     kind: DTypeKind
     itemsize: int
-    #: NumPy's name for it, or None when NumPy cannot hold it (bfloat16, string)
+    #: NumPy's name for it, or None when NumPy has no type for it (bfloat16, string)
     numpy: str | None
     #: its safetensors dtype code (`F32`), or None when safetensors has none
     safetensors: str | None
@@ -30,6 +32,9 @@ class DType:
     npy: tuple[str, ...]
     #: TF's `DataType` enum number (`DT_FLOAT` = 1), as TF checkpoints store it
     tf_enum: int
+    #: where NumPy has no type for it, the NumPy dtype whose bit patterns hold
+    #: it in generated modules (bfloat16: uint16; docs/module.md)
+    bits: str | None = None
 
     @property
     def is_floating(self) -> bool:
@@ -47,7 +52,8 @@ DTYPES: Final[dict[str, DType]] = {
     d.name: d
     for d in (
         DType("float16", "float", 2, "float16", "F16", ("f2",), 19),  # DT_HALF
-        DType("bfloat16", "float", 2, None, "BF16", (), 14),
+        # `np.save` of an `ml_dtypes.bfloat16` array (JAX's, TF's) writes `<V2`
+        DType("bfloat16", "float", 2, None, "BF16", ("V2",), 14, bits="uint16"),
         DType("float32", "float", 4, "float32", "F32", ("f4",), 1),
         DType("float64", "float", 8, "float64", "F64", ("f8",), 2),  # DT_DOUBLE
         DType("int8", "int", 1, "int8", "I8", ("i1",), 6),
@@ -80,6 +86,22 @@ STRING: Final = DTYPES["string"]
 #: The most dimensions a NumPy array has (NumPy 2's limit).
 MAX_MODULE_RANK: Final = 64
 
+#: The safetensors dtype codes with no specc dtype, and their sizes in bits (the
+#: reference implementation's `Dtype` enum): files holding them are valid, and
+#: their arrays are listed under the code, but cannot be read into NumPy.
+SAFETENSORS_ONLY_BITS: Final[Mapping[str, int]] = MappingProxyType(
+    {
+        "F4": 4,
+        "F6_E2M3": 6,
+        "F6_E3M2": 6,
+        "F8_E5M2": 8,
+        "F8_E4M3": 8,
+        "F8_E8M0": 8,
+        "F8_E4M3FNUZ": 8,
+        "F8_E5M2FNUZ": 8,
+    }
+)
+
 
 def parse_dtype(name: str) -> DType | None:
     """The dtype a name denotes (canonical or alias), or None."""
@@ -96,13 +118,7 @@ def module_refusal(dtype: DType, rank: int) -> str | None:
     cannot), as a sentence to follow "variable 'name': ", or None when it can.
     The one place this rule lives: the emitter refuses such a table with it, and
     the compiler can report it before emitting."""
-    if dtype.name == "bfloat16":
-        return (
-            "NumPy cannot hold bfloat16: store the variable as float32 with "
-            "`custom_getter: float32_storage` (the table then says float32 with "
-            "read_dtype bfloat16)"
-        )
-    if dtype.numpy is None:
+    if dtype.numpy is None and dtype.bits is None and dtype.kind != "string":
         return f"the generated module cannot initialize or save {dtype.name} variables"
     if rank > MAX_MODULE_RANK:
         return f"rank {rank} is more than the {MAX_MODULE_RANK} dimensions NumPy allows"
@@ -124,3 +140,10 @@ def tf_dtypes() -> dict[int, tuple[str, int]]:
     """TF's `DataType` number -> (dtype name, bytes per element), as TF
     checkpoints store them."""
     return {d.tf_enum: (d.name, d.itemsize) for d in DTYPES.values()}
+
+
+def safetensors_bits() -> dict[str, int]:
+    """Every safetensors dtype code the format defines -> its size in bits (the
+    readers check `data_offsets` against shape times this)."""
+    ours = {d.safetensors: 8 * d.itemsize for d in DTYPES.values() if d.safetensors}
+    return {**ours, **SAFETENSORS_ONLY_BITS}

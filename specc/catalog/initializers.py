@@ -29,6 +29,7 @@ from specc.formats.tf_checkpoint import tf_checkpoint_prefix
 if TYPE_CHECKING:
     import numpy as np
 
+    from specc.formats.bfloat16 import as_bytes, storage_dtype
     from specc.formats.params import find_array, read_params
     from specc.runtime.kinds import _BuilderImpl, _SamplerImpl
     from specc.runtime.prelude import _MODULE_DIR, Array
@@ -367,9 +368,9 @@ def _checkpoint_help(error: CheckpointError) -> str:
 
 
 def _init_zeros(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
-    """All zeros (False, '')."""
+    """All zeros (False, b'')."""
     del args, seed
-    return np.zeros(v.shape, dtype=v.dtype)
+    return np.zeros(v.shape, dtype=storage_dtype(v.dtype))
 
 
 def _init_ones(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
@@ -383,10 +384,16 @@ def _init_constant(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array
     with its last element."""
     del seed
     value = args["value"]
-    dtype = np.dtype(v.dtype)
+    dtype: np.dtype[Any] | None
+    if v.dtype == "string":
+        # UTF-8 bytes, as wide as the longest (NumPy sizes `S` from the values)
+        value, dtype = as_bytes(value), None
+    else:
+        dtype = np.dtype(v.dtype)
     if not isinstance(value, list):
         return np.full(v.shape, value, dtype=dtype)
     flat = np.array(value, dtype=dtype).reshape(-1)
+    dtype = flat.dtype
     size = v.size
     if size == 0:  # TF checks nothing for an empty shape
         return np.zeros(v.shape, dtype=dtype)
@@ -401,7 +408,10 @@ def _init_constant(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array
 def _init_value(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
     """A literal nested list: the variable's shape and dtype come from it."""
     del seed
-    literal: Array = np.array(args["value"], dtype=v.dtype)
+    if v.dtype == "string":
+        literal: Array = np.array(as_bytes(args["value"]), dtype=np.bytes_)
+    else:
+        literal = np.array(args["value"], dtype=v.dtype)
     return literal.reshape(v.shape)
 
 
@@ -560,7 +570,8 @@ def _init_checkpoint(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Arr
             f"dtype {v.dtype} for variable {v.name!r}, found shape "
             f"{list(found.shape)} dtype {found.dtype}"
         )
-    return read_params(path, only=key)[key].astype(v.dtype, copy=False)
+    # storage_dtype: a bfloat16 array is ml_dtypes' bfloat16 or uint16 bits
+    return read_params(path, only=key)[key].astype(storage_dtype(v.dtype), copy=False)
 
 
 # --------------------------------------------------------------------------- registry

@@ -28,7 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import Final
 
-from specc.catalog.dtypes import npy_dtypes, safetensors_dtypes, tf_dtypes
+from specc.catalog.dtypes import npy_dtypes, safetensors_bits, safetensors_dtypes, tf_dtypes
 
 #: The `specc` package folder; embedded files are named relative to it.
 PACKAGE: Final = Path(__file__).resolve().parent.parent
@@ -45,6 +45,7 @@ RUNTIME_FILES: Final = (
     "runtime/norms.py",
     "formats/arrays.py",
     "formats/atomic.py",
+    "formats/bfloat16.py",
     "formats/npz.py",
     "formats/npz_stream.py",
     "formats/safetensors.py",
@@ -226,6 +227,7 @@ class EmbeddedCode:
     npy_dtypes: str
     safetensors_dtypes: str
     tf_dtypes: str
+    safetensors_bits: str
     runtime: str
     impls: str
     samplers: str
@@ -243,6 +245,7 @@ def embedded_code() -> EmbeddedCode:
         npy_dtypes=_strings(npy_dtypes()),
         safetensors_dtypes=_strings(safetensors_dtypes()),
         tf_dtypes=_tf_dtypes_literal(tf_dtypes()),
+        safetensors_bits=mapping_literal([(k, str(v)) for k, v in safetensors_bits().items()]),
         runtime="\n\n\n".join(embeddable(read(f), f) for f in RUNTIME_FILES),
         impls="\n\n\n".join(i.source for i in impls),
         samplers=_dispatch_table(impls, "_SAMPLERS"),

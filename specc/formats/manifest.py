@@ -25,10 +25,9 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from specc.formats.arrays import CheckpointError
 from specc.formats.atomic import write_atomic
 from specc.formats.npz_stream import npz_metadata
-from specc.formats.safetensors import _safetensors_header
+from specc.formats.safetensors import MAX_SAFETENSORS_HEADER
 
 #: the manifest of a finished folder
 MANIFEST: Final = ".specc-manifest.json"
@@ -102,12 +101,15 @@ def manifest_ranges(
 
 
 def _safetensors_by_specc(path: str) -> bool:
+    """Whether a file's safetensors header has specc's `__metadata__`."""
+    with open(path, "rb") as f:
+        length = int.from_bytes(f.read(8), "little")
+        raw = f.read(min(length, MAX_SAFETENSORS_HEADER))
     try:
-        with open(path, "rb") as f:
-            header, _ = _safetensors_header(f, path)
-    except CheckpointError:
+        header = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
         return False
-    meta = header.get("__metadata__")
+    meta = header.get("__metadata__") if isinstance(header, dict) else None
     return isinstance(meta, dict) and "specc_spec" in meta
 
 

@@ -16,6 +16,8 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, TYPE_CHECKING, Any, Final
 
+from specc.formats.bfloat16 import bfloat16_bits
+
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
@@ -63,25 +65,35 @@ def _npy_header(f: IO[bytes], shape: tuple[int, ...], dtype: np.dtype[Any]) -> N
         np.lib.format.write_array_header_2_0(f, d)
 
 
-def _check_chunk(name: str, chunk: npt.NDArray[Any], dtype: np.dtype[Any]) -> None:
-    if chunk.dtype != dtype:
-        raise ValueError(f"{name!r}: a chunk of {chunk.dtype}, not {dtype}")
+def _npz_stored(chunk: npt.NDArray[Any], dtype: str) -> npt.NDArray[Any]:
+    """A chunk as `write_npz` stores it: a bfloat16 one as 2-byte voids of its
+    little-endian bits (as NumPy writes ml_dtypes' bfloat16), C-contiguous."""
+    if dtype == "bfloat16":
+        chunk = bfloat16_bits(chunk).astype("<u2", copy=False).view("V2")
+    return np.ascontiguousarray(chunk)
 
 
 def write_npz_streamed(
     f: IO[bytes],
-    entries: Iterable[tuple[str, tuple[int, ...], np.dtype[Any]]],
+    entries: Iterable[tuple[str, tuple[int, ...], str]],
     chunks: Callable[[str], Iterator[npt.NDArray[Any]]],
     comment: bytes = b"",
 ) -> None:
-    """Write an uncompressed `.npz` of `entries`, each member's data from
-    `chunks(name)` (flat arrays of the entry's dtype, in C order, adding up to
-    its size), one chunk in memory at a time."""
+    """Write an uncompressed `.npz` of `entries` (name, shape, specc dtype
+    name), each member's data from `chunks(name)`: flat arrays adding up to its
+    size in C order, at least one (the first gives the stored dtype: a string
+    variable's width is known once it is built), one in memory at a time. The
+    bytes are `write_npz`'s."""
     with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
         for name, shape, dtype in entries:
             with zf.open(name + ".npy", "w", force_zip64=True) as member:
-                _npy_header(member, shape, dtype)
+                first = True
                 for chunk in chunks(name):
-                    _check_chunk(name, chunk, dtype)
-                    member.write(chunk.reshape(-1).view(np.uint8).data)
+                    data = _npz_stored(chunk, dtype)
+                    if first:
+                        _npy_header(member, shape, data.dtype)
+                        first = False
+                    member.write(data.reshape(-1).view(np.uint8).data)
+                if first:
+                    raise ValueError(f"{name!r}: no values to write")
         zf.comment = comment

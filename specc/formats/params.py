@@ -110,21 +110,24 @@ def find_array(path: str, key: str) -> ArrayInfo:
 
 def write_params(
     path: str | os.PathLike[str],
-    entries: Iterable[tuple[str, tuple[int, ...], np.dtype[Any]]],
+    entries: Iterable[tuple[str, tuple[int, ...], str | np.dtype[Any]]],
     arrays: Iterable[tuple[str, npt.NDArray[Any]]],
     metadata: Mapping[str, str],
 ) -> None:
-    """Write arrays, one at a time, to a .npz or .safetensors file (safetensors
-    needs their `entries` up front, and keeps `metadata`), atomically: a
-    failure or an interrupt leaves no partial file."""
+    """Write arrays, one at a time, to a .npz or .safetensors file, atomically:
+    a failure or an interrupt leaves no partial file. `entries` (name, shape,
+    dtype) describe the arrays, in order, up front (safetensors' header needs
+    them); a dtype is specc's name, or a NumPy dtype (named as NumPy names it:
+    `bfloat16` says that a uint16 array holds bfloat16 bits). Only safetensors
+    keeps `metadata`."""
     fmt = _known_format(os.fspath(path))
-    if fmt == "tf":
-        # the writer is specc's (`specc init -o model.ckpt`), not a module's
-        msg = "TF checkpoints are written by `specc init`"
+    if fmt in ("tf", "sharded"):
+        # the writer is specc's (`specc init`), not a module's
+        msg = "TF checkpoints and sharded folders are written by `specc init`"
         raise CheckpointError(os.fspath(path), msg)
+    named = [(n, shape, d if isinstance(d, str) else d.name) for n, shape, d in entries]
     with atomic_output(path) as f:
         if fmt == "npz":
-            listed = list(entries)
             pairs = iter(arrays)
 
             def chunks(name: str) -> Iterator[npt.NDArray[Any]]:
@@ -133,6 +136,6 @@ def write_params(
                     raise ValueError(f"array {key!r} where {name!r} was listed")
                 yield a.reshape(-1)
 
-            write_npz_streamed(f, listed, chunks, npz_comment(metadata))
+            write_npz_streamed(f, named, chunks, npz_comment(metadata))
         else:
-            write_safetensors(f, entries, arrays, metadata)
+            write_safetensors(f, named, arrays, metadata)

@@ -84,7 +84,7 @@ _DATA_SUFFIX: Final = re.compile(r"\.data-\d{5}-of-\d{5}$")
 _CKPT_NAME: Final = re.compile(r"\.ckpt(-\d+)?$")
 
 
-class _MalformedError(ValueError):
+class _TfIndexError(ValueError):
     """A structural problem of an index, said in a few words; the public
     functions turn it into a CheckpointError naming the file."""
 
@@ -307,13 +307,13 @@ def _varint(buf: bytes, pos: int, end: int) -> tuple[int, int]:
     value = 0
     for shift in range(0, 70, 7):
         if pos >= end:
-            raise _MalformedError("truncated varint")
+            raise _TfIndexError("truncated varint")
         b = buf[pos]
         pos += 1
         value |= (b & 0x7F) << shift
         if not b & 0x80:
             return value & 0xFFFFFFFFFFFFFFFF, pos
-    raise _MalformedError("varint longer than 10 bytes")
+    raise _TfIndexError("varint longer than 10 bytes")
 
 
 def _signed(value: int) -> int:
@@ -329,35 +329,35 @@ def _fields(buf: bytes) -> Iterator[tuple[int, int | bytes]]:
         key, pos = _varint(buf, pos, end)
         field, wire = key >> 3, key & 7
         if field == 0:
-            raise _MalformedError("field number 0")
+            raise _TfIndexError("field number 0")
         if wire == 0:
             value, pos = _varint(buf, pos, end)
             yield field, value
         elif wire in (1, 5):
             width = 8 if wire == 1 else 4
             if pos + width > end:
-                raise _MalformedError("truncated fixed-width field")
+                raise _TfIndexError("truncated fixed-width field")
             yield field, int.from_bytes(buf[pos : pos + width], "little")
             pos += width
         elif wire == 2:
             length, pos = _varint(buf, pos, end)
             if length > end - pos:
-                raise _MalformedError("length-delimited field past its message")
+                raise _TfIndexError("length-delimited field past its message")
             yield field, buf[pos : pos + length]
             pos += length
         else:
-            raise _MalformedError(f"unsupported protobuf wire type {wire}")
+            raise _TfIndexError(f"unsupported protobuf wire type {wire}")
 
 
 def _int(value: int | bytes) -> int:
     if isinstance(value, bytes):
-        raise _MalformedError("a number field holds bytes")
+        raise _TfIndexError("a number field holds bytes")
     return value
 
 
 def _message(value: int | bytes) -> bytes:
     if not isinstance(value, bytes):
-        raise _MalformedError("a message field holds a number")
+        raise _TfIndexError("a message field holds a number")
     return value
 
 
@@ -386,12 +386,12 @@ def _parse_shape(buf: bytes) -> tuple[int, ...]:
                 if f == 1:
                     size = _signed(_int(v))
             if size < 0:
-                raise _MalformedError(f"dimension {size}")
+                raise _TfIndexError(f"dimension {size}")
             dims.append(size)
         elif field == 3 and _int(value):
-            raise _MalformedError("shape of unknown rank")
+            raise _TfIndexError("shape of unknown rank")
     if len(dims) > _MAX_RANK:
-        raise _MalformedError(f"{len(dims)} dimensions")
+        raise _TfIndexError(f"{len(dims)} dimensions")
     return tuple(dims)
 
 
@@ -407,7 +407,7 @@ def _parse_slice(buf: bytes) -> tuple[tuple[int, int], ...]:
                 elif f == 2:
                     length = _signed(_int(v))
             if start < 0 or length < -1:
-                raise _MalformedError(f"slice extent {start},{length}")
+                raise _TfIndexError(f"slice extent {start},{length}")
             extents.append((start, length))
     return tuple(extents)
 
@@ -434,7 +434,7 @@ def parse_entry(buf: bytes) -> TFEntry:
             slices.append(_parse_slice(_message(value)))
     if min(shard, offset, size) < 0:
         msg = f"negative shard, offset or size ({shard}, {offset}, {size})"
-        raise _MalformedError(msg)
+        raise _TfIndexError(msg)
     return TFEntry(dtype, shape, shard, offset, size, crc, tuple(slices))
 
 
@@ -468,11 +468,11 @@ def parse_header(buf: bytes) -> TFHeader:
                         n, pos = _varint(packed, pos, len(packed))
                         bad.append(_signed(n))
     if not 1 <= shards <= 99999:
-        raise _MalformedError(f"{shards} data shards")
+        raise _TfIndexError(f"{shards} data shards")
     if endianness not in (0, 1):
-        raise _MalformedError(f"endianness {endianness}")
+        raise _TfIndexError(f"endianness {endianness}")
     if producer < 0 or min_consumer > _BUNDLE_VERSION or _BUNDLE_VERSION in bad:
-        raise _MalformedError(
+        raise _TfIndexError(
             f"format version {producer} (needs a reader of version {min_consumer} or "
             "newer): written by a newer TensorFlow"
         )
@@ -486,16 +486,16 @@ def _block(data: bytes, offset: int, size: int) -> bytes:
     """The contents of the block at a handle, its trailer checked."""
     end = len(data) - _FOOTER_SIZE
     if offset > end or size > end - offset - _TRAILER_SIZE:
-        raise _MalformedError(f"block at {offset} of {size} bytes is outside the file")
+        raise _TfIndexError(f"block at {offset} of {size} bytes is outside the file")
     contents = data[offset : offset + size]
     kind = data[offset + size]
     (stored,) = struct.unpack_from("<I", data, offset + size + 1)
     if unmask_crc(stored) != crc32c(data[offset : offset + size + 1]):
-        raise _MalformedError(f"block at {offset}: checksum mismatch")
+        raise _TfIndexError(f"block at {offset}: checksum mismatch")
     if kind != 0:
         what = "snappy-compressed" if kind == 1 else f"of type {kind}"
         msg = f"block at {offset} is {what}; only uncompressed blocks are read"
-        raise _MalformedError(msg)
+        raise _TfIndexError(msg)
     return contents
 
 
@@ -503,10 +503,10 @@ def _block_entries(block: bytes, budget: list[int]) -> Iterator[tuple[bytes, byt
     """(key, value) of a block's entries. `budget` holds the key bytes still
     allowed: prefix-compressed keys could otherwise expand far beyond the file."""
     if len(block) < 4:
-        raise _MalformedError("block shorter than its restart count")
+        raise _TfIndexError("block shorter than its restart count")
     (restarts,) = struct.unpack_from("<I", block, len(block) - 4)
     if restarts > (len(block) - 4) // 4:
-        raise _MalformedError(f"{restarts} restart points in a {len(block)}-byte block")
+        raise _TfIndexError(f"{restarts} restart points in a {len(block)}-byte block")
     limit = len(block) - 4 - 4 * restarts
     pos, key = 0, b""
     while pos < limit:
@@ -515,11 +515,11 @@ def _block_entries(block: bytes, budget: list[int]) -> Iterator[tuple[bytes, byt
         length, pos = _varint(block, pos, limit)
         room = limit - pos
         if shared > len(key) or unshared > room or length > room - unshared:
-            raise _MalformedError(f"block entry at {pos} runs past its block")
+            raise _TfIndexError(f"block entry at {pos} runs past its block")
         key = key[:shared] + block[pos : pos + unshared]
         budget[0] -= len(key)
         if budget[0] < 0:
-            raise _MalformedError("keys expand beyond any real index")
+            raise _TfIndexError("keys expand beyond any real index")
         pos += unshared
         yield key, block[pos : pos + length]
         pos += length
@@ -535,10 +535,10 @@ def _handle(buf: bytes, pos: int, end: int) -> tuple[int, int, int]:
 def read_table(data: bytes) -> list[tuple[bytes, bytes]]:
     """Every (key, value) of a table file's contents, in key order."""
     if len(data) < _FOOTER_SIZE:
-        raise _MalformedError("shorter than a table footer")
+        raise _TfIndexError("shorter than a table footer")
     footer = data[-_FOOTER_SIZE:]
     if int.from_bytes(footer[40:], "little") != _TABLE_MAGIC:
-        raise _MalformedError("no table magic number at its end")
+        raise _TfIndexError("no table magic number at its end")
     meta_offset, meta_size, pos = _handle(footer, 0, 40)
     index_offset, index_size, _ = _handle(footer, pos, 40)
     # nothing is kept in the metaindex; TF does not read it, but its checksum
@@ -551,7 +551,7 @@ def read_table(data: bytes) -> list[tuple[bytes, bytes]]:
         offset, size, _ = _handle(handle, 0, len(handle))
         for key, value in _block_entries(_block(data, offset, size), budget):
             if out and key <= out[-1][0]:
-                raise _MalformedError("keys out of order")
+                raise _TfIndexError("keys out of order")
             out.append((key, value))
     return out
 
@@ -615,7 +615,7 @@ class TFBundle(NamedTuple):
     shard_sizes: dict[int, int]
 
 
-def _itemsize(dtype: int) -> int | None:
+def _tf_itemsize(dtype: int) -> int | None:
     """Bytes per element of a fixed-size TF dtype; None for strings and dtypes
     specc does not know."""
     known = _TF_DTYPES.get(dtype)
@@ -630,12 +630,12 @@ def _extent_bounds(
     """Each dimension's (start, stop) of a slice of `shape`, checked."""
     if len(extents) != len(shape):
         msg = f"a slice of rank {len(extents)} of a rank-{len(shape)} tensor"
-        raise _MalformedError(msg)
+        raise _TfIndexError(msg)
     out = []
     for (start, length), dim in zip(extents, shape, strict=True):
         stop = dim if length == -1 else start + length
         if (length == -1 and start != 0) or stop > dim:
-            raise _MalformedError(f"slice {start},{length} outside dimension {dim}")
+            raise _TfIndexError(f"slice {start},{length} outside dimension {dim}")
         out.append((start, stop))
     return tuple(out)
 
@@ -643,27 +643,27 @@ def _extent_bounds(
 def _check_data(entry: TFEntry, shard_size: int) -> None:
     """An entry's data must lie inside its shard and have its shape's size."""
     if entry.offset > shard_size or entry.size > shard_size - entry.offset:
-        raise _MalformedError(
+        raise _TfIndexError(
             f"data at {entry.offset} of {entry.size} bytes is past the end of its "
             f"{shard_size}-byte data file"
         )
     count = 1
     for d in entry.shape:
         count *= d
-    itemsize = _itemsize(entry.dtype)
+    itemsize = _tf_itemsize(entry.dtype)
     if itemsize is not None and entry.size != count * itemsize:
-        raise _MalformedError(
+        raise _TfIndexError(
             f"{entry.size} bytes of data for shape {list(entry.shape)} dtype "
             f"{tf_dtype_name(entry.dtype)} ({count} elements of {itemsize} bytes)"
         )
     if entry.dtype == _DT_STRING and count and entry.size < count + 4:
-        raise _MalformedError(f"{entry.size} bytes of data for {count} strings")
+        raise _TfIndexError(f"{entry.size} bytes of data for {count} strings")
 
 
 def _shard_size(bundle: TFBundle, shard: int) -> int:
     """The size of a data shard (stat once), or CheckpointError when missing."""
     if not 0 <= shard < bundle.header.shards:
-        raise _MalformedError(f"data shard {shard} of {bundle.header.shards}")
+        raise _TfIndexError(f"data shard {shard} of {bundle.header.shards}")
     size = bundle.shard_sizes.get(shard)
     if size is None:
         path = tf_data_path(bundle.prefix, shard, bundle.header.shards)
@@ -688,11 +688,11 @@ def _check_entry(bundle: TFBundle, name: str, entry: TFEntry) -> None:
         bounds = _extent_bounds(extents, entry.shape)
         part = bundle.slices.get(slice_key(name, extents))
         if part is None:
-            raise _MalformedError(f"{name}: no entry for its slice {extents}")
+            raise _TfIndexError(f"{name}: no entry for its slice {extents}")
         shape = tuple(stop - start for start, stop in bounds)
         if part.dtype != entry.dtype or part.shape != shape or part.slices:
             msg = f"{name}: its slice {extents} has another dtype or shape"
-            raise _MalformedError(msg)
+            raise _TfIndexError(msg)
         _check_data(part, _shard_size(bundle, part.shard))
         count = 1
         for d in shape:
@@ -702,7 +702,7 @@ def _check_entry(bundle: TFBundle, name: str, entry: TFEntry) -> None:
     for d in entry.shape:
         full *= d
     if total != full:
-        raise _MalformedError(f"{name}: its slices hold {total} of its {full} elements")
+        raise _TfIndexError(f"{name}: its slices hold {total} of its {full} elements")
 
 
 def _read_index(index: str) -> bytes:
@@ -728,7 +728,7 @@ def open_tf_checkpoint(path: str) -> TFBundle:
     try:
         rows = read_table(data)
         if not rows or rows[0][0] != b"":
-            raise _MalformedError("no bundle header")
+            raise _TfIndexError("no bundle header")
         bundle = TFBundle(prefix, parse_header(rows[0][1]), {}, {}, {})
         for key, value in rows[1:]:
             entry = parse_entry(value)
@@ -738,7 +738,7 @@ def open_tf_checkpoint(path: str) -> TFBundle:
                 bundle.entries[key.decode("utf-8", "surrogateescape")] = entry
         for name, entry in bundle.entries.items():
             _check_entry(bundle, name, entry)
-    except _MalformedError as e:
+    except _TfIndexError as e:
         raise CheckpointError(index, f"malformed TF checkpoint index: {e}") from None
     return bundle
 
@@ -798,16 +798,16 @@ def _read_strings(bundle: TFBundle, name: str, entry: TFEntry) -> npt.NDArray[An
             lengths.append(n)
         stored = int.from_bytes(buf[pos : pos + 4], "little")
         if pos + 4 > len(buf) or unmask_crc(stored) != crc:
-            raise _MalformedError("length checksum mismatch")
+            raise _TfIndexError("length checksum mismatch")
         crc = crc32c(buf[pos : pos + 4], crc)
         pos += 4
         for i, n in enumerate(lengths):
             if n > len(buf) - pos:
-                raise _MalformedError("strings run past their data")
+                raise _TfIndexError("strings run past their data")
             out[i] = buf[pos : pos + n]
             pos += n
         crc = crc32c(buf[pos - sum(lengths) : pos], crc)
-    except _MalformedError as e:
+    except _TfIndexError as e:
         raise CheckpointError(path, f"{name}: {e}") from None
     if crc != entry.crc:
         raise CheckpointError(path, f"{name}: checksum mismatch (the data is corrupt)")
@@ -845,7 +845,7 @@ def _numpy_dtype(path: str, name: str, entry: TFEntry, bits: bool) -> _DType:
     if entry.dtype == _DT_STRING and not bits:
         return None
     dtype = tf_dtype_name(entry.dtype)
-    itemsize = _itemsize(entry.dtype)
+    itemsize = _tf_itemsize(entry.dtype)
     if itemsize is None:
         raise CheckpointError(path, f"{name}: dtype {dtype} cannot be read")
     if bits:

@@ -10,10 +10,16 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
-from typing import Any
 
 import numpy as np
 
+from specc.formats.arrays import CheckpointError
+from specc.formats.bfloat16 import (
+    from_bfloat16,
+    is_bfloat16,
+    storage_dtype,
+    to_bfloat16,
+)
 from specc.formats.params import read_params, write_params
 from specc.runtime.generated import (
     _BUILDERS,
@@ -39,7 +45,19 @@ def _sampler(v: VariableInfo) -> _Sampler | None:
     return impl(v, v.initializer["args"], _sample_dtype(np.dtype(v.dtype)))
 
 
+def _via_float32(v: VariableInfo) -> VariableInfo | None:
+    """For a bfloat16 variable, the float32 variable of the same spec, whose
+    values it holds rounded to bfloat16 (docs/rng.md); None for any other, and
+    for a checkpoint, which copies stored bfloat16 values as they are."""
+    if v.dtype != "bfloat16" or v.initializer["kind"] == "checkpoint":
+        return None
+    return v._replace(dtype="float32")
+
+
 def _whole(v: VariableInfo, seed: int, workers: _Workers) -> Array:
+    wide = _via_float32(v)
+    if wide is not None:
+        return to_bfloat16(_whole(wide, seed, workers))
     sampler = _sampler(v)
     if sampler is not None:
         values = _sample_range(v, sampler, seed, 0, v.size, workers=workers)
@@ -67,6 +85,29 @@ def init_variable(
         workers.close()
 
 
+def _part(v: VariableInfo, part: int, seed: int, workers: _Workers) -> Array:
+    """Part `part` of a partitioned variable (see `init_partition`)."""
+    assert v.partitions is not None
+    wide = _via_float32(v)
+    if wide is not None:
+        return to_bfloat16(_part(wide, part, seed, workers))
+    p = v.partitions[part]
+    index = tuple(slice(o, o + n) for o, n in zip(p.offset, p.shape, strict=True))
+    sampler = _sampler(v)
+    if sampler is None:
+        return np.ascontiguousarray(_whole(v, seed, workers)[index])
+    row = math.prod(v.shape[1:])
+    rows = _sample_range(
+        v,
+        sampler,
+        seed,
+        p.offset[0] * row,
+        (p.offset[0] + p.shape[0]) * row,
+        workers=workers,
+    ).reshape((p.shape[0], *v.shape[1:]))
+    return np.ascontiguousarray(rows[(slice(None), *index[1:])])
+
+
 def init_partition(
     name: str, part: int, seed: int | None = None, *, threads: int | None = None
 ) -> Array:
@@ -78,24 +119,10 @@ def init_partition(
     if not 0 <= part < len(v.partitions):
         msg = f"{name!r} has {len(v.partitions)} parts, not part {part}"
         raise IndexError(msg)
-    p = v.partitions[part]
     s = _check_seed(seed)
-    index = tuple(slice(o, o + n) for o, n in zip(p.offset, p.shape, strict=True))
-    sampler = _sampler(v)
     workers = _workers(threads)
     try:
-        if sampler is None:
-            return np.ascontiguousarray(_whole(v, s, workers)[index])
-        row = math.prod(v.shape[1:])
-        rows = _sample_range(
-            v,
-            sampler,
-            s,
-            p.offset[0] * row,
-            (p.offset[0] + p.shape[0]) * row,
-            workers=workers,
-        ).reshape((p.shape[0], *v.shape[1:]))
-        return np.ascontiguousarray(rows[(slice(None), *index[1:])])
+        return _part(v, part, s, workers)
     finally:
         workers.close()
 
@@ -121,6 +148,12 @@ def init(seed: int | None = None, *, threads: int | None = None) -> dict[str, Ar
     return dict(iter_init(seed, threads=threads))
 
 
+def _values(v: VariableInfo, a: Array) -> Array:
+    """A variable's array as numbers: a bfloat16 one (ml_dtypes' or uint16 bit
+    patterns) as its exact float32 values."""
+    return from_bfloat16(a) if v.dtype == "bfloat16" else np.asarray(a)
+
+
 def regularization_loss(params: Mapping[str, Array]) -> float:
     """The sum of the regularizers' losses (TF1 formulas), accumulated in float64.
 
@@ -136,13 +169,14 @@ def regularization_loss(params: Mapping[str, Array]) -> float:
         if loss is None:
             msg = f"variable {v.name!r}: unknown regularizer {reg['kind']!r}"
             raise ValueError(msg)
-        total += loss(np.asarray(params[v.name]), reg["args"])
+        total += loss(_values(v, params[v.name]), reg["args"])
     return total
 
 
 def apply_constraints(params: MutableMapping[str, Array]) -> None:
     """Replace each constrained variable by its projection (the whole variable),
-    Keras's formulas (epsilon 1e-7) in its dtype."""
+    Keras's formulas (epsilon 1e-7) in its dtype (a bfloat16 variable: in
+    float32, then rounded to bfloat16)."""
     for v in _variables():
         con = v.constraint
         if con is not None:
@@ -150,13 +184,15 @@ def apply_constraints(params: MutableMapping[str, Array]) -> None:
             if project is None:
                 msg = f"variable {v.name!r}: unknown constraint {con['kind']!r}"
                 raise ValueError(msg)
-            w = np.asarray(params[v.name])
-            params[v.name] = project(w, con["args"]).astype(w.dtype, copy=False)
+            w = _values(v, params[v.name])
+            w = project(w, con["args"]).astype(w.dtype, copy=False)
+            params[v.name] = to_bfloat16(w) if v.dtype == "bfloat16" else w
 
 
 def check(params: Mapping[str, Array], *, strict: bool = True) -> None:
     """Raise ParamsError at the first missing key, wrong shape or dtype, and,
-    when `strict`, extra key."""
+    when `strict`, extra key. A bfloat16 variable's array has the dtype the
+    module gives it (`ml_dtypes.bfloat16`, else uint16 bits)."""
     for v in _variables():
         if v.name not in params:
             raise ParamsError(
@@ -169,7 +205,9 @@ def check(params: Mapping[str, Array], *, strict: bool = True) -> None:
                 f"variable {v.name!r}: expected shape {list(v.shape)}, got {list(shape)}"
             )
         dtype = np.asarray(a).dtype
-        if dtype != np.dtype(v.dtype):
+        if v.dtype == "string" and dtype.kind == "S":
+            continue  # UTF-8 bytes of any width
+        if dtype != storage_dtype(v.dtype):
             msg = f"variable {v.name!r}: expected dtype {v.dtype}, got {dtype}"
             raise ParamsError(msg)
     if strict:
@@ -184,8 +222,19 @@ def _metadata() -> dict[str, str]:
     return {"specc_spec": SPEC_NAME, "specc_sha256": SPEC_SHA256}
 
 
+def _file_dtype(name: str, a: Array) -> str:
+    """The dtype an array is written as: bfloat16 for ml_dtypes' bfloat16 and
+    for uint16 bits of a bfloat16 variable, else NumPy's name."""
+    v = _by_name().get(name)
+    if v is not None and v.dtype == "bfloat16" and a.dtype == np.uint16:
+        return "bfloat16"
+    if a.dtype.kind == "S":
+        return "string"  # UTF-8 bytes, whatever their width
+    return "bfloat16" if is_bfloat16(a.dtype) else a.dtype.name
+
+
 def _checked(
-    entries: list[tuple[str, tuple[int, ...], np.dtype[Any]]],
+    entries: list[tuple[str, tuple[int, ...], str]],
     arrays: Iterable[tuple[str, Array]],
     progress: Callable[[int], None] | None,
 ) -> Iterator[tuple[str, Array]]:
@@ -194,7 +243,7 @@ def _checked(
     written."""
     done = 0
     for want, (name, a) in zip(entries, arrays, strict=True):
-        if (name, tuple(a.shape), a.dtype) != want:
+        if (name, tuple(a.shape), _file_dtype(name, a)) != want:
             raise ParamsError(f"{name!r}: array does not match {want}")
         yield name, a
         done += a.nbytes
@@ -203,12 +252,22 @@ def _checked(
 
 
 def save(params: Mapping[str, Array], path: str | os.PathLike[str]) -> None:
-    """Write parameters to a .npz or .safetensors file (atomically)."""
+    """Write parameters to a .npz or .safetensors file (atomically). A bfloat16
+    variable's array (ml_dtypes' bfloat16, or uint16 bits) is stored as
+    bfloat16: safetensors `BF16`, or `.npy` 2-byte voids (docs/module.md)."""
     arrays = [(k, np.asarray(a)) for k, a in params.items()]
-    entries = [(k, tuple(a.shape), a.dtype) for k, a in arrays]
+    entries = [(k, tuple(a.shape), _file_dtype(k, a)) for k, a in arrays]
     write_params(path, entries, _checked(entries, arrays, None), _metadata())
 
 
 def load(path: str | os.PathLike[str]) -> dict[str, Array]:
-    """Read parameters written by `save` (or any .npz / .safetensors file)."""
-    return read_params(os.fspath(path))
+    """Read parameters written by `save` (or any .npz / .safetensors file); a
+    bfloat16 array comes back as `ml_dtypes.bfloat16`, else uint16 bits.
+
+    Raises ParamsError, with the reason, for a file that is not a valid .npz or
+    .safetensors file or holds an array NumPy cannot hold; OSError when it
+    cannot be opened."""
+    try:
+        return read_params(os.fspath(path))
+    except CheckpointError as e:
+        raise ParamsError(str(e)) from None

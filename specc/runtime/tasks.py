@@ -35,6 +35,7 @@ import numpy as np
 
 from specc.formats.arrays import CheckpointError
 from specc.formats.atomic import _file_mode, atomic_output, write_atomic
+from specc.formats.bfloat16 import bfloat16_bits, storage_dtype, to_bfloat16
 from specc.formats.npz_stream import npz_comment, write_npz_streamed
 from specc.formats.params import params_format
 from specc.formats.safetensors import _little, safetensors_header
@@ -45,7 +46,7 @@ from specc.formats.sharded import (
     shard_index_text,
     split_shards,
 )
-from specc.runtime.api import _metadata, _sampler, _whole
+from specc.runtime.api import _metadata, _sampler, _via_float32, _whole
 from specc.runtime.generated import _SAMPLERS, SPEC_SHA256
 from specc.runtime.prelude import BLOCK_SIZE, Array
 from specc.runtime.samplers import _sample_range
@@ -112,14 +113,20 @@ def partial_path(path: str) -> str:
     return os.path.join(folder, f".{name}.specc-partial")
 
 
+def _stored_itemsize(v: VariableInfo) -> int:
+    """Bytes per element as stored (a string variable has no fixed size:
+    safetensors refuses it, by its header)."""
+    return storage_dtype(v.dtype).itemsize
+
+
 def _nbytes(v: VariableInfo) -> int:
-    return v.size * np.dtype(v.dtype).itemsize
+    return v.size * _stored_itemsize(v)
 
 
 def _entries(
     variables: Sequence[VariableInfo],
-) -> list[tuple[str, tuple[int, ...], np.dtype[Any]]]:
-    return [(v.name, v.shape, np.dtype(v.dtype)) for v in variables]
+) -> list[tuple[str, tuple[int, ...], str]]:
+    return [(v.name, v.shape, v.dtype) for v in variables]
 
 
 def plan_files(path: str, shard_size: int | str | None = None) -> list[_File]:
@@ -177,7 +184,7 @@ def _file_tasks(f: _File, seed: int, task_bytes: int) -> list[InitTask]:
     start = 0
     pos = len(f.header)
     for v in f.variables:
-        itemsize = np.dtype(v.dtype).itemsize
+        itemsize = _stored_itemsize(v)
         splittable = v.initializer["kind"] in _SAMPLERS
         if v.size == 0:  # no bytes, but the index must still map it
             pieces.append((v.name, 0, 0, pos))
@@ -236,19 +243,22 @@ def value_chunks(
     v: VariableInfo, seed: int, start: int, stop: int, workers: _Workers
 ) -> Iterator[Array]:
     """Elements [start, stop) of the flattened variable, `CHUNK_BYTES` at a
-    time (element-wise kinds compute only those; the others build the whole
-    variable once)."""
-    sampler = _sampler(v)
-    itemsize = np.dtype(v.dtype).itemsize
-    step = max(1, CHUNK_BYTES // (BLOCK_SIZE * itemsize)) * BLOCK_SIZE
-    if sampler is None:
+    time, at least one chunk (element-wise kinds compute only those; the
+    others build the whole variable once). A bfloat16 variable's chunks are
+    its float32 twin's, rounded (docs/rng.md)."""
+    wide = _via_float32(v)
+    sampler = _sampler(v if wide is None else wide)
+    width = max(1, _stored_itemsize(v))
+    step = max(1, CHUNK_BYTES // (BLOCK_SIZE * width)) * BLOCK_SIZE
+    if sampler is None or start == stop:
         flat = _whole(v, seed, workers).reshape(-1)
-        for lo in range(start, stop, step):
+        for lo in range(start, max(stop, start + 1), step):
             yield flat[lo : min(stop, lo + step)]
         return
     for lo in range(start, stop, step):
         hi = min(stop, lo + step)
-        yield _sample_range(v, sampler, seed, lo, hi, workers=workers)
+        values = _sample_range(wide or v, sampler, seed, lo, hi, workers=workers)
+        yield values if wide is None else to_bfloat16(values)
 
 
 def write_range(
@@ -271,7 +281,8 @@ def write_range(
             raise ValueError(f"task {task['id']}: pieces are not contiguous at {at}")
         v = _info(name)
         for chunk in value_chunks(v, int(task["seed"]), first, stop, workers):
-            data = _little(chunk).reshape(-1).view(np.uint8)
+            bits = bfloat16_bits(chunk) if v.dtype == "bfloat16" else chunk
+            data = _little(bits).reshape(-1).view(np.uint8)
             _pwrite(fd, data.data, at)
             digest.update(data.data)
             at += data.nbytes
@@ -370,7 +381,7 @@ def init_file(
             return
         if fmt != "npz":
             raise CheckpointError(target, "init_file writes .npz or .safetensors files")
-        entries = [(v.name, v.shape, np.dtype(v.dtype)) for v in _variables()]
+        entries = _entries(_variables())
 
         def chunks(name: str) -> Iterator[Array]:
             v = _info(name)
@@ -416,7 +427,7 @@ def index_text(tasks: Sequence[Mapping[str, Any]]) -> str | None:
         names = shards.setdefault(os.path.basename(t["file"]), {})
         for name, first, stop, _ in t["pieces"]:
             names[name] = None
-            total += (stop - first) * np.dtype(_info(name).dtype).itemsize
+            total += (stop - first) * _stored_itemsize(_info(name))
     if len(shards) < 2:
         return None
     return shard_index_text([(f, list(n)) for f, n in shards.items()], total)

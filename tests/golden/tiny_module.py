@@ -17,6 +17,7 @@ import base64
 import difflib
 import errno
 import hashlib
+import importlib
 import json
 import math
 import os
@@ -39,8 +40,9 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from functools import cache
 from io import BufferedReader
+from itertools import accumulate
 from types import MappingProxyType
-from typing import IO, Any, Final, NamedTuple, TypeAlias, TypedDict, TypeGuard
+from typing import IO, Any, Final, NamedTuple, NoReturn, TypeAlias, TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -75,6 +77,7 @@ _TABLE: Final = (
 _NPY_DTYPES: Final[Mapping[str, str]] = MappingProxyType(
     {
         "f2": "float16",
+        "V2": "bfloat16",
         "f4": "float32",
         "f8": "float64",
         "i1": "int8",
@@ -133,6 +136,33 @@ _TF_DTYPES: Final[Mapping[int, tuple[str, int]]] = MappingProxyType(
         8: ("complex64", 8),
         18: ("complex128", 16),
         7: ("string", 16),
+    }
+)
+#: safetensors dtype codes (all the format defines) -> their size in bits.
+_SAFETENSORS_BITS: Final[Mapping[str, int]] = MappingProxyType(
+    {
+        "F16": 16,
+        "BF16": 16,
+        "F32": 32,
+        "F64": 64,
+        "I8": 8,
+        "I16": 16,
+        "I32": 32,
+        "I64": 64,
+        "U8": 8,
+        "U16": 16,
+        "U32": 32,
+        "U64": 64,
+        "BOOL": 8,
+        "C64": 64,
+        "F4": 4,
+        "F6_E2M3": 6,
+        "F6_E3M2": 6,
+        "F8_E5M2": 8,
+        "F8_E4M3": 8,
+        "F8_E8M0": 8,
+        "F8_E4M3FNUZ": 8,
+        "F8_E5M2FNUZ": 8,
     }
 )
 
@@ -766,9 +796,26 @@ class CheckpointError(ValueError):
         self.reason = reason
 
 
+def not_valid(path: str, fmt: str, reason: str) -> CheckpointError:
+    """The error of a corrupt file: `not a valid <fmt> file: <reason>`, one line
+    (a reason quotes names with `brief`) of at most 300 characters."""
+    reason = " ".join(reason.split())
+    if len(reason) > 300:
+        reason = reason[:297] + "..."
+    return CheckpointError(path, f"not a valid {fmt} file: {reason}")
+
+
+def brief(value: object, width: int = 60) -> str:
+    """`repr(value)`, cut to about `width` characters: a reason quotes names and
+    values from the file, which may be megabytes long (repr also escapes
+    newlines, so the reason stays one line)."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 class ArrayInfo(NamedTuple):
     """One array of a parameter file. `dtype` is specc's name (`float32`) when the
-    file's type has one, else the file's own spelling (`<V2`, `F8_E4M3`).
+    file's type has one, else the file's own spelling (`<V4`, `F8_E4M3`).
     (A NamedTuple, as the runtime's records: generated modules may be exec'd
     without an entry in `sys.modules`, which dataclasses need.)"""
 
@@ -778,13 +825,57 @@ class ArrayInfo(NamedTuple):
 
 
 def file_format(path: str) -> str | None:
-    """`npz` or `safetensors` by the file's suffix, else None."""
+    """`npz` or `safetensors` by the file's suffix, else None. (A third format
+    is one more suffix here and one more branch in `specc.formats.params`.)"""
     lower = path.lower()
     if lower.endswith(".npz"):
         return "npz"
     if lower.endswith(".safetensors"):
         return "safetensors"
     return None
+
+
+def open_regular(path: str) -> BufferedReader:
+    """`path` opened for reading, when it is a regular file (after symlinks).
+
+    A FIFO, a device (a symlink to /dev/zero), a socket or a folder is a
+    CheckpointError before anything is opened: reading one could block forever
+    or never end. The file is opened non-blocking (so a FIFO swapped in after
+    the check still cannot block the open) and checked again through its
+    descriptor. A missing file is FileNotFoundError, as `open` raises it."""
+    kind = _describe_kind(os.stat(path).st_mode)
+    if kind is not None:
+        raise CheckpointError(path, f"not a regular file: it is {kind}")
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = _describe_kind(mode) or "not a regular file"
+            raise CheckpointError(path, f"not a regular file: it is {kind}")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def file_size(f: IO[bytes]) -> int:
+    """The size of an open regular file."""
+    return os.fstat(f.fileno()).st_size
+
+
+def element_count(shape: tuple[int, ...], limit: int) -> int | None:
+    """The number of elements of `shape`, or None when it exceeds `limit`: a
+    header may claim dimensions whose product is astronomically large, and the
+    product is never needed beyond what the file could hold."""
+    if 0 in shape:
+        return 0
+    count = 1
+    for d in shape:
+        count *= d
+        if count > limit:
+            return None
+    return count
 
 
 #: A named temporary of `_temporary_name`: `.NAME.specc-PID.tmp`.
@@ -962,10 +1053,116 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
         f.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
-#: .npy headers larger than this are refused (real ones are under a kilobyte)
-MAX_NPY_HEADER: Final = 1 << 20
+#: A NaN's bfloat16 bits, sign apart: exponent all ones, the quiet bit set.
+_BFLOAT16_QUIET_NAN: Final = 0x7FC0
 
+
+@cache
+def _ml_bfloat16() -> np.dtype[Any] | None:
+    """`ml_dtypes.bfloat16` when `ml_dtypes` can be imported, else None (looked
+    up once; importing it registers the type with NumPy)."""
+    try:
+        ml_dtypes = importlib.import_module("ml_dtypes")
+    except ImportError:
+        return None
+    dtype: np.dtype[Any] = np.dtype(ml_dtypes.bfloat16)
+    return dtype
+
+
+def bfloat16_dtype() -> np.dtype[Any]:
+    """The NumPy dtype of bfloat16 arrays here: `ml_dtypes.bfloat16`, or uint16
+    (the bit patterns) without ml_dtypes."""
+    ml = _ml_bfloat16()
+    return np.dtype(np.uint16) if ml is None else ml
+
+
+def storage_dtype(name: str) -> np.dtype[Any]:
+    """The NumPy dtype of an array of specc dtype `name` (bfloat16 included; a
+    string variable holds UTF-8 bytes, `S` of the width its longest needs)."""
+    if name == "string":
+        return np.dtype("S")
+    return bfloat16_dtype() if name == "bfloat16" else np.dtype(name)
+
+
+def as_bytes(value: Any) -> Any:
+    """A literal's strings as UTF-8 bytes (nested lists kept), as TF holds them."""
+    if isinstance(value, list):
+        return [as_bytes(v) for v in value]
+    return value.encode("utf-8") if isinstance(value, str) else value
+
+
+def is_bfloat16(dtype: np.dtype[Any]) -> bool:
+    """Whether `dtype` is ml_dtypes' bfloat16 (uint16 bits are not told apart
+    from integers by their dtype: the variable's dtype says which they are)."""
+    return dtype.name == "bfloat16" and dtype.itemsize == 2
+
+
+def as_bfloat16(bits: Array) -> Array:
+    """uint16 bit patterns as a bfloat16 array (a view, no copy)."""
+    return bits.view(bfloat16_dtype())
+
+
+def bfloat16_bits(a: Array) -> Array:
+    """The uint16 bit patterns of a bfloat16 array (ml_dtypes' or uint16)."""
+    return np.asarray(a).view(np.uint16)
+
+
+def to_bfloat16(values: Array) -> Array:
+    """float32 `values` rounded to bfloat16 (see the module docstring), as an
+    array of `bfloat16_dtype()`."""
+    f = np.ascontiguousarray(values, dtype=np.float32)
+    bits = f.view(np.uint32)
+    # Add 0x7FFF plus the bit that becomes the last kept one, then drop the low
+    # 16 bits: ties go to the even neighbour, and the carry rounds a finite
+    # value past the largest one into infinity, as IEEE rounding does.
+    rounded = bits >> 16
+    rounded &= 1
+    rounded += 0x7FFF
+    rounded += bits  # wraps only for NaNs, which are replaced below
+    rounded >>= 16
+    out = rounded.astype(np.uint16)
+    nan = np.isnan(f)
+    if nan.any():
+        sign = (bits[nan] >> 16).astype(np.uint16) & 0x8000
+        out[nan] = sign | _BFLOAT16_QUIET_NAN
+    return as_bfloat16(out)
+
+
+def from_bfloat16(a: Array) -> Array:
+    """The float32 values of a bfloat16 array (exact: a bfloat16 is the top 16
+    bits of a float32)."""
+    bits = bfloat16_bits(a).astype(np.uint32)
+    bits <<= 16
+    return bits.view(np.float32)
+
+
+#: .npy headers longer than this are refused, as NumPy's reader refuses them
+#: (`numpy.lib.format._MAX_HEADER_SIZE`)
+MAX_NPY_HEADER: Final = 10_000
+#: The most a deflate stream expands (258 bytes from about 2 bits): a member
+#: claiming more is a zip bomb or corrupt.
+_MAX_DEFLATE_RATIO: Final = 1032
+#: The most dimensions NumPy allows.
+_NPY_MAX_RANK: Final = 64
 _NPY_MAGIC: Final = b"\x93NUMPY"
+#: Bytes read from a member at a time: NumPy's own buffer size; chunks of
+#: megabytes make reading a stored member twice as slow (cache misses).
+_READ_CHUNK: Final = 1 << 18
+#: The bytes of a zip member's local header before its name.
+_ZIP_LOCAL_HEADER: Final = 30
+#: A .npy `descr` typestr: byte order, kind, size (a datetime's unit after it).
+_TYPESTR: Final = re.compile(r"([<>|=]?)([?biufcSUVOMm])([0-9]{0,18})(\[\w+\])?")
+#: The zip and zlib errors a corrupt member raises where it is read.
+_ZIP_ERRORS: Final = (
+    zipfile.BadZipFile,  # also a bad CRC-32 and a local header that disagrees
+    zipfile.LargeZipFile,
+    zlib.error,  # corrupt deflate data
+    EOFError,  # deflate data that ends early
+    NotImplementedError,  # a compression method zipfile lacks
+    RuntimeError,  # an encrypted member
+    struct.error,
+    UnicodeDecodeError,  # a name flagged UTF-8 that is not
+)
 
 
 def npy_dtype(descr: str) -> str:
@@ -975,11 +1172,16 @@ def npy_dtype(descr: str) -> str:
     return _NPY_DTYPES.get(body, _NPY_DTYPES.get(body[:1], descr))
 
 
+def _npz_invalid(path: str, reason: str) -> NoReturn:
+    raise not_valid(path, "npz", reason)
+
+
 # ------------------------------------------------------------ literal parser
 
 
-class _LiteralError(ValueError):
-    pass
+class _MalformedError(ValueError):
+    """Why a header (or the zip around it) is malformed; the readers turn it
+    into a CheckpointError naming the file."""
 
 
 _Scalar: TypeAlias = str | int | bool | None
@@ -1000,7 +1202,7 @@ class _Parser:
         value = self.value(0)
         self.skip()
         if self.pos != len(self.text):
-            raise _LiteralError(f"unexpected {self.text[self.pos : self.pos + 10]!r}")
+            raise _MalformedError(f"unexpected {self.text[self.pos : self.pos + 10]!r}")
         return value
 
     def skip(self) -> None:
@@ -1013,12 +1215,12 @@ class _Parser:
 
     def expect(self, ch: str) -> None:
         if self.peek() != ch:
-            raise _LiteralError(f"expected {ch!r} at offset {self.pos}")
+            raise _MalformedError(f"expected {ch!r} at offset {self.pos}")
         self.pos += 1
 
     def value(self, depth: int) -> PyLiteral:
         if depth > 32:
-            raise _LiteralError("nested too deeply")
+            raise _MalformedError("nested too deeply")
         ch = self.peek()
         if ch == "{":
             return self.mapping(depth)
@@ -1032,7 +1234,7 @@ class _Parser:
             if self.text.startswith(word, self.pos):
                 self.pos += len(word)
                 return result
-        raise _LiteralError(f"unexpected {self.text[self.pos : self.pos + 10]!r}")
+        raise _MalformedError(f"unexpected {self.text[self.pos : self.pos + 10]!r}")
 
     def mapping(self, depth: int) -> dict[str, PyLiteral]:
         self.expect("{")
@@ -1068,13 +1270,13 @@ class _Parser:
     def string(self) -> str:
         quote = self.peek()
         if quote not in ("'", '"'):
-            raise _LiteralError(f"expected a string at offset {self.pos}")
+            raise _MalformedError(f"expected a string at offset {self.pos}")
         end = self.text.find(quote, self.pos + 1)
         if end < 0:
-            raise _LiteralError("unterminated string")
+            raise _MalformedError("unterminated string")
         raw = self.text[self.pos + 1 : end]
         if "\\" in raw:
-            raise _LiteralError("escapes are not supported in .npy headers")
+            raise _MalformedError("escapes are not supported in .npy headers")
         self.pos = end + 1
         return raw
 
@@ -1089,7 +1291,7 @@ class _Parser:
         if self.text[self.pos : self.pos + 1] == "L":
             self.pos += 1
         if digits in ("", "-"):
-            raise _LiteralError(f"expected a number at offset {start}")
+            raise _MalformedError(f"expected a number at offset {start}")
         return int(digits)
 
 
@@ -1098,134 +1300,326 @@ def parse_literal(text: str) -> PyLiteral:
     return _Parser(text).parse()
 
 
-# ------------------------------------------------------------ headers
+# ------------------------------------------------------------ .npy headers
 
 
-def _npy_header_text(data: bytes, path: str, key: str) -> str:
-    """The header literal of a .npy stream's first bytes."""
-    if not data.startswith(_NPY_MAGIC) or len(data) < 10:
-        raise CheckpointError(path, f"{key}: not a .npy array")
-    major = data[6]
+class _Npy(NamedTuple):
+    """A .npy member's header: where its data starts, and what it holds."""
+
+    offset: int
+    shape: tuple[int, ...]
+    #: the `descr` string, or None for a structured dtype (a list)
+    descr: str | None
+    fortran: bool
+
+    @property
+    def dtype(self) -> str:
+        """specc's name of the dtype, else the file's spelling."""
+        return "structured" if self.descr is None else npy_dtype(self.descr)
+
+
+def _npy_header_text(data: bytes, where: str) -> tuple[str, int]:
+    """The header literal of a .npy stream's first bytes, and where its data
+    starts; _MalformedError with the reason otherwise."""
+    if len(data) < 10 or not data.startswith(_NPY_MAGIC):
+        raise _MalformedError(f"{where} is not a .npy array")
+    major, minor = data[6], data[7]
+    if major not in (1, 2, 3) or minor != 0:
+        raise _MalformedError(f"{where} has .npy format version {major}.{minor}")
     if major == 1:
         (length,) = struct.unpack("<H", data[8:10])
         start = 10
-    elif major in (2, 3):
+    else:
         if len(data) < 12:
-            raise CheckpointError(path, f"{key}: truncated .npy header")
+            raise _MalformedError(f"{where} ends inside its .npy header")
         (length,) = struct.unpack("<I", data[8:12])
         start = 12
-    else:
-        raise CheckpointError(path, f"{key}: unsupported .npy format version {major}")
-    if length > MAX_NPY_HEADER or len(data) < start + length:
-        raise CheckpointError(path, f"{key}: truncated .npy header")
+    if length > MAX_NPY_HEADER:
+        msg = f"{where} has a {length}-byte .npy header (NumPy's limit: 10000)"
+        raise _MalformedError(msg)
+    if len(data) < start + length:
+        raise _MalformedError(f"{where} ends inside its .npy header")
+    raw = data[start : start + length]
     try:
-        return data[start : start + length].decode("utf-8" if major == 3 else "latin-1")
-    except UnicodeDecodeError as e:
-        raise CheckpointError(path, f"{key}: malformed .npy header: {e}") from None
+        return raw.decode("utf-8" if major == 3 else "latin-1"), start + length
+    except UnicodeDecodeError:
+        raise _MalformedError(f"{where} has a .npy header that is not UTF-8") from None
+
+
+def _is_dimension(d: object) -> bool:
+    """A non-negative int that NumPy's intp holds (`True` is no dimension)."""
+    return type(d) is int and 0 <= d < 1 << 63
+
+
+def _parse_npy(data: bytes, where: str) -> _Npy:
+    """A .npy header as NumPy checks it: a dict of exactly descr, fortran_order
+    and shape. _MalformedError with the reason otherwise."""
+    text, offset = _npy_header_text(data, where)
+    try:
+        header = parse_literal(text)
+    except _MalformedError as e:
+        raise _MalformedError(f"{where} has a malformed .npy header ({e})") from None
+    if not isinstance(header, dict) or sorted(header) != [
+        "descr",
+        "fortran_order",
+        "shape",
+    ]:
+        raise _MalformedError(f"{where}: .npy keys are not descr, fortran_order, shape")
+    descr, fortran, shape = header["descr"], header["fortran_order"], header["shape"]
+    if not isinstance(shape, tuple) or not all(_is_dimension(d) for d in shape):
+        raise _MalformedError(f"{where} has .npy shape {brief(shape)}")
+    if len(shape) > _NPY_MAX_RANK:
+        raise _MalformedError(f"{where} has {len(shape)} dimensions (NumPy allows 64)")
+    if not isinstance(fortran, bool):
+        raise _MalformedError(f"{where} has fortran_order {brief(fortran)}")
+    if isinstance(descr, list):
+        descr = None
+    elif not isinstance(descr, str):
+        raise _MalformedError(f"{where} has .npy descr {brief(descr)}")
+    dims = tuple(d for d in shape if isinstance(d, int))
+    return _Npy(offset, dims, descr, fortran)
 
 
 def npy_header(data: bytes, path: str, key: str) -> tuple[tuple[int, ...], str]:
     """(shape, dtype) from the first bytes of the .npy member `key` of `path`."""
     try:
-        header = parse_literal(_npy_header_text(data, path, key))
-    except _LiteralError as e:
-        raise CheckpointError(path, f"{key}: malformed .npy header: {e}") from None
-    if not isinstance(header, dict):
-        raise CheckpointError(path, f"{key}: malformed .npy header")
-    descr, shape = header.get("descr"), header.get("shape")
-    if not isinstance(shape, tuple) or not all(
-        isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
-    ):
-        raise CheckpointError(path, f"{key}: malformed .npy shape {shape!r}")
-    dims = tuple(d for d in shape if isinstance(d, int))
-    if isinstance(descr, str):
-        return dims, npy_dtype(descr)
-    if isinstance(descr, list):
-        return dims, "structured"
-    raise CheckpointError(path, f"{key}: malformed .npy descr {descr!r}")
+        npy = _parse_npy(data, repr(key))
+    except _MalformedError as e:
+        _npz_invalid(path, str(e))
+    return npy.shape, npy.dtype
 
 
-def _member_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: str) -> bytes:
-    """The bytes of a member's .npy header (as many as its length field says)."""
-    with zf.open(info) as f:
-        head = f.read(12)
-        if len(head) >= 10 and head.startswith(_NPY_MAGIC):
-            if head[6] == 1:
-                (length,) = struct.unpack("<H", head[8:10])
-                need = 10 + length
-            else:
+def _itemsize(descr: str | None) -> int | None:
+    """The size of one element of a `descr` typestr (`<f4`: 4, `<U3`: 12), or
+    None when it has none that the data's length could be checked with (an
+    object array's pickle, a structured or unknown descr)."""
+    m = None if descr is None else _TYPESTR.fullmatch(descr)
+    if m is None or m.group(2) == "O":
+        return None
+    if m.group(2) == "?":
+        return 1
+    if not m.group(3):
+        return None
+    return int(m.group(3)) * (4 if m.group(2) == "U" else 1)
+
+
+# ------------------------------------------------------------ zip members
+
+
+class _Member(NamedTuple):
+    """A checked zip member: its name (UTF-8), its key (the name less `.npy`,
+    as `numpy.load` gives it) and its zip entry."""
+
+    name: str
+    key: str
+    info: zipfile.ZipInfo
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """A member's name, decoded as UTF-8 (zipfile decodes names without the
+    UTF-8 flag as cp437; many writers store UTF-8 without it). Refused when it
+    is not UTF-8, holds a NUL, is absolute or has a `..` part."""
+    name = info.orig_filename
+    if not info.flag_bits & 0x800:
+        try:
+            name = name.encode("cp437").decode("utf-8")
+        except UnicodeError:
+            raise _MalformedError(f"member name {brief(name)} is not UTF-8") from None
+    parts = name.replace("\\", "/").split("/")
+    absolute = name[:1] in ("", "/", "\\") or ":" in parts[0]
+    if absolute or "\x00" in name or ".." in parts:
+        raise _MalformedError(f"member name {brief(name)}: empty, absolute or escaping")
+    return name
+
+
+def _member_span(info: zipfile.ZipInfo, name: str) -> tuple[int, int]:
+    """Where a member lies in the archive, at least: its local header and data."""
+    raw = info.orig_filename  # decoded from UTF-8 when flagged, else cp437
+    name_bytes = len(raw.encode("utf-8")) if info.flag_bits & 0x800 else len(raw)
+    if info.header_offset < 0:
+        raise _MalformedError(f"member {brief(name)} starts before the archive")
+    end = info.header_offset + _ZIP_LOCAL_HEADER + name_bytes + info.compress_size
+    return info.header_offset, end
+
+
+def _check_member(info: zipfile.ZipInfo, name: str) -> None:
+    """A member NumPy could have written: stored or deflated, unencrypted, sizes
+    that agree."""
+    if info.flag_bits & 0x1:
+        raise _MalformedError(f"member {brief(name)} is encrypted")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise _MalformedError(
+            f"member {brief(name)} uses compression method {info.compress_type} "
+            "(NumPy writes stored or deflated members)"
+        )
+    stored = info.compress_type == zipfile.ZIP_STORED
+    if stored and info.file_size != info.compress_size:
+        raise _MalformedError(f"stored member {brief(name)} has two sizes")
+    if info.file_size > _MAX_DEFLATE_RATIO * info.compress_size + 1024:
+        raise _MalformedError(
+            f"member {brief(name)} claims {info.file_size} bytes from {info.compress_size}"
+        )
+
+
+def _members(zf: zipfile.ZipFile, size: int) -> list[_Member]:
+    """The archive's members (folders skipped), each checked, in zip order."""
+    out: list[_Member] = []
+    keys: set[str] = set()
+    spans: list[tuple[int, int, str]] = []
+    for info in zf.infolist():
+        name = _member_name(info)
+        spans.append((*_member_span(info, name), name))
+        if info.is_dir():
+            continue
+        _check_member(info, name)
+        key = name.removesuffix(".npy")
+        if key in keys:
+            raise _MalformedError(f"two members have the key {brief(key)}")
+        keys.add(key)
+        out.append(_Member(name, key, info))
+    at = 0
+    for start, end, name in sorted(spans):
+        if start < at:
+            raise _MalformedError(f"member {brief(name)} overlaps the member before it")
+        at = end
+    directory = getattr(zf, "start_dir", size)
+    if at > min(size, directory if isinstance(directory, int) else size):
+        raise _MalformedError("a member runs past the end of the members")
+    return out
+
+
+@contextmanager
+def _open_npz(path: str) -> Iterator[tuple[zipfile.ZipFile, list[_Member]]]:
+    """The open archive and its checked members. Every zip or member problem is
+    a CheckpointError `not a valid npz file: ...`; OSError when the file
+    cannot be opened."""
+    with open_regular(path) as f:
+        try:
+            zf = zipfile.ZipFile(f)
+        except _ZIP_ERRORS as e:
+            _npz_invalid(path, f"not a zip archive ({e})")
+        with zf:
+            try:
+                members = _members(zf, file_size(f))
+            except _MalformedError as e:
+                _npz_invalid(path, str(e))
+            yield zf, members
+
+
+def _member_header(zf: zipfile.ZipFile, m: _Member, path: str) -> _Npy:
+    """A member's .npy header, checked against the member's size."""
+    try:
+        with zf.open(m.info) as f:
+            head = f.read(12)
+            if len(head) >= 12 and head.startswith(_NPY_MAGIC) and head[6] != 1:
                 (length,) = struct.unpack("<I", head[8:12])
-                need = 12 + length
-            if need > MAX_NPY_HEADER:
-                raise CheckpointError(path, f"{_key(info)}: .npy header too large")
-            head += f.read(need - len(head))
-        return head
-
-
-def _key(info: zipfile.ZipInfo) -> str:
-    """A member's key: its name less `.npy`, as `numpy.load` gives it."""
-    return info.filename.removesuffix(".npy")
-
-
-def _members(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
-    return [info for info in zf.infolist() if not info.is_dir()]
+                head += f.read(min(length, MAX_NPY_HEADER + 1))
+            elif len(head) >= 10 and head.startswith(_NPY_MAGIC):
+                (length,) = struct.unpack("<H", head[8:10])
+                head += f.read(length)
+        npy = _parse_npy(head, brief(m.key))
+    except _ZIP_ERRORS as e:
+        _npz_invalid(path, f"member {brief(m.name)}: {e}")
+    except _MalformedError as e:
+        _npz_invalid(path, str(e))
+    itemsize = _itemsize(npy.descr)
+    if itemsize is not None:
+        count = element_count(npy.shape, m.info.file_size)
+        nbytes = None if count is None else count * itemsize
+        if nbytes != m.info.file_size - npy.offset:
+            _npz_invalid(
+                path,
+                f"{brief(m.key)}: shape {list(npy.shape)} of {brief(npy.descr)} needs "
+                f"{'more' if nbytes is None else nbytes} bytes, "
+                f"the member holds {m.info.file_size - npy.offset}",
+            )
+    return npy
 
 
 def read_npz(path: str) -> list[ArrayInfo]:
     """The arrays of a .npz file, in the zip's order, from their headers only.
-    Raises CheckpointError for a malformed file, OSError when it cannot be
-    opened."""
+    Raises CheckpointError for a file that is not a valid one, OSError when it
+    cannot be opened."""
     out: list[ArrayInfo] = []
-    try:
-        with zipfile.ZipFile(path) as zf:
-            for info in _members(zf):
-                key = _key(info)
-                shape, dtype = npy_header(_member_header(zf, info, path), path, key)
-                out.append(ArrayInfo(key, shape, dtype))
-    except zipfile.BadZipFile as e:
-        raise CheckpointError(path, f"not a .npz file ({e})") from None
-    except (
-        NotImplementedError,
-        RuntimeError,
-        EOFError,
-    ) as e:  # compression, encryption
-        raise CheckpointError(path, f"cannot read the .npz file ({e})") from None
+    with _open_npz(path) as (zf, members):
+        for m in members:
+            npy = _member_header(zf, m, path)
+            out.append(ArrayInfo(m.key, npy.shape, npy.dtype))
     return out
 
 
 # ------------------------------------------------------------ array data
 
 
-def read_npz_arrays(path: str, only: str | None = None) -> dict[str, npt.NDArray[Any]]:
-    """The arrays of a .npz file (only the one keyed `only`, when given)."""
-    out: dict[str, npt.NDArray[Any]] = {}
+def _npz_numpy_dtype(npy: _Npy, path: str, key: str) -> np.dtype[Any]:
+    """The NumPy dtype of a member's data (its byte order kept); CheckpointError
+    naming the dtype when specc does not read it (the file itself is valid)."""
+    descr = npy.descr
+    m = None if descr is None else _TYPESTR.fullmatch(descr)
+    known = None if m is None else _NPY_DTYPES.get(m.group(2) + m.group(3))
+    readable = m is not None and (m.group(2) in "SU" or known is not None)
+    if descr is None or not readable or _itemsize(descr) in (None, 0):
+        dtype = brief(npy.dtype)
+        raise CheckpointError(path, f"{brief(key)}: dtype {dtype} is not supported")
+    # bfloat16 (`V2`, as np.save writes an ml_dtypes array) is read as its bits
+    return np.dtype("<u2" if known == "bfloat16" else descr)
+
+
+def _read_member(zf: zipfile.ZipFile, m: _Member, npy: _Npy, path: str) -> Array:
+    """A member's array, in native byte order: the data is read into an array
+    of the size the member's (checked) header gives, then its CRC checked."""
+    dtype = _npz_numpy_dtype(npy, path, m.key)
+    a = np.empty(element_count(npy.shape, m.info.file_size) or 0, dtype)
+    view = a.view(np.uint8).data
     try:
-        with zipfile.ZipFile(path) as zf:
-            for info in _members(zf):
-                key = _key(info)
-                if only is not None and key != only:
-                    continue
-                # our header check first: whatever it passes, NumPy can parse
-                npy_header(_member_header(zf, info, path), path, key)
-                with zf.open(info) as f:
-                    try:
-                        out[key] = np.lib.format.read_array(f, allow_pickle=False)
-                    except (ValueError, TypeError) as e:  # a dtype or short data
-                        raise CheckpointError(path, f"{key}: {e}") from None
-    except zipfile.BadZipFile as e:
-        raise CheckpointError(path, f"not a .npz file ({e})") from None
-    except (NotImplementedError, RuntimeError, EOFError) as e:
-        raise CheckpointError(path, f"cannot read the .npz file ({e})") from None
-    return out
+        with zf.open(m.info) as f:
+            f.read(npy.offset)
+            done = 0
+            while done < len(view):
+                chunk = f.read(min(len(view) - done, _READ_CHUNK))
+                if not chunk:
+                    _npz_invalid(path, f"member {brief(m.name)} ends inside its data")
+                view[done : done + len(chunk)] = chunk
+                done += len(chunk)
+            if f.read(1):
+                _npz_invalid(path, f"member {brief(m.name)} has data after its array")
+    except _ZIP_ERRORS as e:
+        _npz_invalid(path, f"member {brief(m.name)}: {e}")
+    # Fortran order: the data of the transposed shape, transposed back
+    a = a.reshape(npy.shape[::-1]).T if npy.fortran else a.reshape(npy.shape)
+    a = a.astype(dtype.newbyteorder("="), copy=False)
+    return as_bfloat16(a) if npy.dtype == "bfloat16" else a
 
 
-def write_npz(f: IO[bytes], arrays: Iterable[tuple[str, npt.NDArray[Any]]]) -> None:
+def read_npz_arrays(path: str, only: str | None = None) -> dict[str, npt.NDArray[Any]]:
+    """The arrays of a .npz file (only the one keyed `only`, when given), in
+    native byte order. Every member's header is checked first."""
+    with _open_npz(path) as (zf, members):
+        headers = [(m, _member_header(zf, m, path)) for m in members]
+        return {
+            m.key: _read_member(zf, m, npy, path)
+            for m, npy in headers
+            if only is None or m.key == only
+        }
+
+
+def write_npz(
+    f: IO[bytes],
+    entries: Iterable[tuple[str, tuple[int, ...], str]],
+    arrays: Iterable[tuple[str, npt.NDArray[Any]]],
+) -> None:
     """Write arrays, one at a time, as an uncompressed .npz (one `.npy` member
-    each, zip64 so that members may pass 4 GiB)."""
+    each, zip64 so that members may pass 4 GiB). A bfloat16 entry's array
+    (ml_dtypes' bfloat16 or uint16 bit patterns) is written as NumPy writes an
+    ml_dtypes.bfloat16 array: 2-byte voids, little-endian bits."""
     with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
-        for name, a in arrays:
+        for (_, _, dtype), (name, a) in zip(entries, arrays, strict=True):
+            if dtype == "bfloat16":
+                data = bfloat16_bits(a).astype("<u2", copy=False).view("V2")
+            else:
+                data = a
             with zf.open(name + ".npy", "w", force_zip64=True) as member:
-                np.lib.format.write_array(member, _contiguous(a))
+                np.lib.format.write_array(member, _contiguous(data))
 
 
 def _contiguous(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -1273,108 +1667,268 @@ def _npy_header(f: IO[bytes], shape: tuple[int, ...], dtype: np.dtype[Any]) -> N
         np.lib.format.write_array_header_2_0(f, d)
 
 
-def _check_chunk(name: str, chunk: npt.NDArray[Any], dtype: np.dtype[Any]) -> None:
-    if chunk.dtype != dtype:
-        raise ValueError(f"{name!r}: a chunk of {chunk.dtype}, not {dtype}")
+def _npz_stored(chunk: npt.NDArray[Any], dtype: str) -> npt.NDArray[Any]:
+    """A chunk as `write_npz` stores it: a bfloat16 one as 2-byte voids of its
+    little-endian bits (as NumPy writes ml_dtypes' bfloat16), C-contiguous."""
+    if dtype == "bfloat16":
+        chunk = bfloat16_bits(chunk).astype("<u2", copy=False).view("V2")
+    return np.ascontiguousarray(chunk)
 
 
 def write_npz_streamed(
     f: IO[bytes],
-    entries: Iterable[tuple[str, tuple[int, ...], np.dtype[Any]]],
+    entries: Iterable[tuple[str, tuple[int, ...], str]],
     chunks: Callable[[str], Iterator[npt.NDArray[Any]]],
     comment: bytes = b"",
 ) -> None:
-    """Write an uncompressed `.npz` of `entries`, each member's data from
-    `chunks(name)` (flat arrays of the entry's dtype, in C order, adding up to
-    its size), one chunk in memory at a time."""
+    """Write an uncompressed `.npz` of `entries` (name, shape, specc dtype
+    name), each member's data from `chunks(name)`: flat arrays adding up to its
+    size in C order, at least one (the first gives the stored dtype: a string
+    variable's width is known once it is built), one in memory at a time. The
+    bytes are `write_npz`'s."""
     with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
         for name, shape, dtype in entries:
             with zf.open(name + ".npy", "w", force_zip64=True) as member:
-                _npy_header(member, shape, dtype)
+                first = True
                 for chunk in chunks(name):
-                    _check_chunk(name, chunk, dtype)
-                    member.write(chunk.reshape(-1).view(np.uint8).data)
+                    data = _npz_stored(chunk, dtype)
+                    if first:
+                        _npy_header(member, shape, data.dtype)
+                        first = False
+                    member.write(data.reshape(-1).view(np.uint8).data)
+                if first:
+                    raise ValueError(f"{name!r}: no values to write")
         zf.comment = comment
 
 
-#: headers larger than this are refused (real ones are a few megabytes at most,
-#: for files of many tensors)
-MAX_SAFETENSORS_HEADER: Final = 100 << 20
+#: The reference's MAX_HEADER_SIZE: longer headers are refused.
+MAX_SAFETENSORS_HEADER: Final = 100_000_000
+#: serde_json's default recursion limit, under which the reference parses.
+MAX_SAFETENSORS_DEPTH: Final = 128
+#: The most dimensions NumPy allows; a longer shape is valid but not readable.
+_NUMPY_MAX_RANK: Final = 64
 
 #: dtype name -> safetensors code
 _SAFETENSORS_CODES: Final[Mapping[str, str]] = MappingProxyType(
     {name: code for code, name in _SAFETENSORS_DTYPES.items()}
 )
 
+# A JSON string, or an unterminated one up to the end: every match succeeds
+# (DOTALL), so removing strings is linear whatever the bytes.
+_JSON_STRING: Final = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
+_NOT_BRACKET: Final = bytes(b for b in range(256) if b not in b"[]{}")
+_BRACKET_STEP: Final = tuple(
+    1 if b in b"[{" else -1 if b in b"]}" else 0  # the nesting a byte opens or closes
+    for b in range(256)
+)
+# No number in a valid header has more digits than 2**64 - 1 (20); refusing
+# longer ones keeps int() conversion cheap whatever the interpreter's limit.
+_LONG_NUMBER: Final = re.compile(rb"[0-9]{21}")
 
-def _safetensors_header(f: IO[bytes], path: str) -> tuple[dict[str, Any], int]:
-    """The parsed JSON header of an open file, and where its data starts."""
+
+class _HeaderError(Exception):
+    """A header that is not what the format allows (the reason)."""
+
+
+class _Tensor(NamedTuple):
+    """One tensor entry of a validated header."""
+
+    name: str
+    code: str
+    shape: tuple[int, ...]
+    begin: int
+    end: int
+
+
+def _safetensors_invalid(path: str, reason: str) -> NoReturn:
+    raise not_valid(path, "safetensors", reason)
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refused when a key repeats (the last would win silently)."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _HeaderError(f"key {brief(key)} appears twice")
+            seen.add(key)
+    return out
+
+
+def _json_constant(name: str) -> NoReturn:
+    raise _HeaderError(f"{name} is not JSON")
+
+
+def _parse_header(raw: bytes) -> dict[str, Any]:
+    """The header's JSON object; _HeaderError with the reason otherwise."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        msg = f"header is not UTF-8 ({e.reason} at byte {e.start})"
+        raise _HeaderError(msg) from None
+    bare = _JSON_STRING.sub(b"", raw)
+    steps = map(_BRACKET_STEP.__getitem__, bare.translate(None, _NOT_BRACKET))
+    # the first depth past the limit, found at C speed, stopping there
+    if next(filter(MAX_SAFETENSORS_DEPTH.__lt__, accumulate(steps)), None) is not None:
+        raise _HeaderError(f"header nests deeper than {MAX_SAFETENSORS_DEPTH} levels")
+    if _LONG_NUMBER.search(bare):
+        raise _HeaderError("header has a number of more than 20 digits")
+    try:
+        hooks: dict[str, Any] = {"parse_constant": _json_constant}
+        header = json.loads(text, object_pairs_hook=_json_object, **hooks)
+    except ValueError as e:
+        raise _HeaderError(f"header is not JSON ({e})") from None
+    if not isinstance(header, dict):
+        raise _HeaderError("header is not a JSON object")
+    return header
+
+
+def _text(value: str, what: str) -> str:
+    """`value`, refused when JSON escapes made it a lone surrogate (no UTF-8)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _HeaderError(f"{what} {brief(value)} is not valid Unicode") from None
+    return value
+
+
+def _is_index(value: object) -> bool:
+    """A JSON integer in [0, 2**64) (`true` is no integer)."""
+    return type(value) is int and 0 <= value < 1 << 64
+
+
+def _check_metadata(meta: object) -> None:
+    if meta is None:
+        return
+    if not isinstance(meta, dict):
+        raise _HeaderError("__metadata__ is not a JSON object")
+    for key, value in meta.items():
+        _text(key, "__metadata__ key")
+        if not isinstance(value, str):
+            raise _HeaderError(f"__metadata__ {brief(key)} is not a string")
+        _text(value, f"__metadata__ {brief(key)} value")
+
+
+def _entry(name: str, meta: object) -> _Tensor:
+    """A tensor entry: a known dtype code, a shape, two data offsets."""
+    _text(name, "tensor name")
+    if not isinstance(meta, dict):
+        raise _HeaderError(f"tensor {brief(name)} is not a JSON object")
+    code, shape = meta.get("dtype"), meta.get("shape")
+    offsets = meta.get("data_offsets")
+    if not isinstance(code, str) or code not in _SAFETENSORS_BITS:
+        raise _HeaderError(f"tensor {brief(name)} has unknown dtype {brief(code)}")
+    if not isinstance(shape, list) or not all(_is_index(d) for d in shape):
+        raise _HeaderError(f"tensor {brief(name)}: bad shape {brief(shape)}")
+    pair: list[Any] = offsets if isinstance(offsets, list) and len(offsets) == 2 else []
+    if not pair or not all(map(_is_index, pair)):
+        raise _HeaderError(f"tensor {brief(name)}: bad data_offsets {brief(offsets)}")
+    return _Tensor(name, code, tuple(shape), pair[0], pair[1])
+
+
+def _check_layout(tensors: list[_Tensor], data_size: int) -> None:
+    """The reference's `validate`: sorted by offsets, the tensors' spans tile
+    the data region exactly, each as long as its shape and dtype say."""
+    at = 0
+    for t in sorted(tensors, key=lambda t: (t.begin, t.end)):
+        tensor, span = f"tensor {brief(t.name)}", f"data_offsets {[t.begin, t.end]}"
+        if t.end < t.begin:
+            raise _HeaderError(f"{tensor}: {span} end before they begin")
+        if t.begin != at:
+            gap = "leave a gap after" if t.begin > at else "overlap"
+            raise _HeaderError(f"{tensor}: {span} {gap} the data before (to {at})")
+        if t.end > data_size:
+            raise _HeaderError(f"{tensor}: {span} pass the {data_size} data bytes")
+        count = element_count(t.shape, 8 * data_size)
+        bits = None if count is None else count * _SAFETENSORS_BITS[t.code]
+        if bits is None:
+            shape = brief(list(t.shape))
+            raise _HeaderError(f"{tensor}: shape {shape} is larger than the file")
+        if bits % 8:
+            raise _HeaderError(f"{tensor}: {bits} bits of {t.code} are not whole bytes")
+        if t.end - t.begin != bits // 8:
+            size = f"shape {brief(list(t.shape))} of {t.code} is {bits // 8} bytes"
+            raise _HeaderError(f"{tensor}: {span} hold {t.end - t.begin}, but {size}")
+        at = t.end
+    if at != data_size:
+        raise _HeaderError(f"the tensors cover {at} of the {data_size} data bytes")
+
+
+def _read_header(f: IO[bytes], path: str) -> tuple[list[_Tensor], int]:
+    """The tensors of an open file's header, validated, in header order, and
+    where the data region starts."""
+    size = file_size(f)
     head = f.read(8)
     if len(head) < 8:
-        raise CheckpointError(path, "not a .safetensors file (too short)")
+        _safetensors_invalid(path, f"{size} bytes, too few for a header length")
     (length,) = struct.unpack("<Q", head)
-    size = os.fstat(f.fileno()).st_size
-    if length > MAX_SAFETENSORS_HEADER or 8 + length > size:
-        raise CheckpointError(path, f"not a .safetensors file (header length {length})")
+    if length > MAX_SAFETENSORS_HEADER:
+        _safetensors_invalid(path, f"header length {length} is over 100000000 bytes")
+    if 8 + length > size:
+        _safetensors_invalid(
+            path, f"header length {length} is past the end of the {size}-byte file"
+        )
     raw = f.read(length)
+    if len(raw) != length:
+        _safetensors_invalid(path, "the file ends inside the header")
     try:
-        header = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as e:
-        raise CheckpointError(path, f"malformed .safetensors header: {e}") from None
-    if not isinstance(header, dict):
-        raise CheckpointError(path, "malformed .safetensors header")
-    return header, 8 + length
+        header = _parse_header(raw)
+        tensors = []
+        for key, meta in header.items():
+            if key == "__metadata__":
+                _check_metadata(meta)
+            else:
+                tensors.append(_entry(key, meta))
+        _check_layout(tensors, size - 8 - length)
+    except _HeaderError as e:
+        _safetensors_invalid(path, str(e))
+    return tensors, 8 + length
 
 
-def _tensor(path: str, key: str, meta: object) -> tuple[ArrayInfo, str]:
-    """A header entry as an ArrayInfo, and its safetensors dtype code."""
-    if not isinstance(meta, dict):
-        raise CheckpointError(path, f"{key}: malformed tensor entry")
-    code, shape = meta.get("dtype"), meta.get("shape")
-    if not isinstance(code, str) or not _is_shape(shape):
-        raise CheckpointError(path, f"{key}: malformed dtype or shape")
-    return ArrayInfo(key, tuple(shape), _SAFETENSORS_DTYPES.get(code, code)), code
-
-
-def _is_shape(shape: object) -> TypeGuard[list[int]]:
-    """A list of non-negative ints (JSON's `true` is no dimension)."""
-    return isinstance(shape, list) and all(
-        isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape
-    )
+def _tensor_info(t: _Tensor) -> ArrayInfo:
+    return ArrayInfo(t.name, t.shape, _SAFETENSORS_DTYPES.get(t.code, t.code))
 
 
 def read_safetensors(path: str) -> list[ArrayInfo]:
     """The tensors of a .safetensors file, in header order (`__metadata__`
-    skipped), from the header only. Raises CheckpointError for a malformed
-    file, OSError when it cannot be opened."""
-    with open(path, "rb") as f:
-        header, _ = _safetensors_header(f, path)
-    tensors = [(key, meta) for key, meta in header.items() if key != "__metadata__"]
-    return [_tensor(path, key, meta)[0] for key, meta in tensors]
+    skipped), from the header only. Raises CheckpointError for a file that is
+    not a valid one, OSError when it cannot be opened."""
+    with open_regular(path) as f:
+        tensors, _ = _read_header(f, path)
+    return [_tensor_info(t) for t in tensors]
 
 
-def _read_tensor(
-    f: BufferedReader, path: str, key: str, meta: Mapping[str, Any], start: int
-) -> npt.NDArray[Any]:
-    info, code = _tensor(path, key, meta)
-    try:
-        dtype = np.dtype(info.dtype).newbyteorder("<")
-    except TypeError:
-        raise CheckpointError(path, f"{key}: NumPy cannot hold dtype {code}") from None
-    a = np.empty(info.shape, dtype=dtype)
-    offsets = meta.get("data_offsets")
-    if (
-        not isinstance(offsets, list)
-        or len(offsets) != 2
-        or not all(isinstance(o, int) for o in offsets)
-        or offsets[1] - offsets[0] != a.nbytes
-    ):
-        msg = "data_offsets do not fit its shape and dtype"
-        raise CheckpointError(path, f"{key}: {msg}")
-    f.seek(start + offsets[0])
-    if f.readinto(a.reshape(-1).view(np.uint8).data) != a.nbytes:
-        raise CheckpointError(path, f"{key}: truncated data")
-    return a.astype(dtype.newbyteorder("="), copy=False)
+def _safetensors_numpy_dtype(path: str, t: _Tensor) -> np.dtype[Any]:
+    """The little-endian NumPy dtype of a tensor's data; CheckpointError naming
+    the dtype when NumPy cannot hold it (the file itself is valid)."""
+    name = _SAFETENSORS_DTYPES.get(t.code)
+    if name is None:
+        raise CheckpointError(path, f"{brief(t.name)}: NumPy has no dtype {t.code}")
+    if len(t.shape) > _NUMPY_MAX_RANK:
+        raise CheckpointError(
+            path,
+            f"{brief(t.name)}: {len(t.shape)} dimensions, more than NumPy's {_NUMPY_MAX_RANK}",
+        )
+    # bfloat16 is read as its bit patterns (formats/bfloat16.py)
+    return np.dtype("uint16" if name == "bfloat16" else name).newbyteorder("<")
+
+
+def _read_tensor(f: BufferedReader, path: str, t: _Tensor, start: int) -> Array:
+    """A tensor's array, in native byte order. Its size was checked against the
+    file's, so allocating it is safe."""
+    dtype = _safetensors_numpy_dtype(path, t)
+    a = np.empty(math.prod(t.shape), dtype=dtype)
+    view = a.view(np.uint8).data
+    f.seek(start + t.begin)
+    done = 0
+    while done < len(view):
+        got = f.readinto(view[done:])
+        if not got:
+            raise CheckpointError(path, f"{brief(t.name)}: the file ends early")
+        done += got
+    a = a.reshape(t.shape).astype(dtype.newbyteorder("="), copy=False)
+    return as_bfloat16(a) if t.code == "BF16" else a
 
 
 def read_safetensors_arrays(
@@ -1382,30 +1936,32 @@ def read_safetensors_arrays(
     only: str | None = None,
 ) -> dict[str, npt.NDArray[Any]]:
     """The tensors of a .safetensors file (only the one keyed `only`, when given),
-    in native byte order."""
-    out: dict[str, npt.NDArray[Any]] = {}
-    with open(path, "rb") as f:
-        header, start = _safetensors_header(f, path)
-        for key, meta in header.items():
-            if key != "__metadata__" and (only is None or key == only):
-                out[key] = _read_tensor(f, path, key, meta, start)
-    return out
+    in native byte order. The whole header is validated first."""
+    with open_regular(path) as f:
+        tensors, start = _read_header(f, path)
+        return {
+            t.name: _read_tensor(f, path, t, start)
+            for t in tensors
+            if only is None or t.name == only
+        }
 
 
 def safetensors_header(
-    entries: Iterable[tuple[str, tuple[int, ...], np.dtype[Any]]],
+    entries: Iterable[tuple[str, tuple[int, ...], str]],
     metadata: Mapping[str, str],
 ) -> bytes:
-    """The length and JSON header of a file of these tensors, packed in order
-    (padded with spaces to 8 bytes, as the format recommends)."""
+    """The length and JSON header of a file of these tensors (name, shape, specc
+    dtype name), packed in order (padded with spaces to 8 bytes, as the format
+    recommends)."""
     header: dict[str, Any] = {"__metadata__": dict(metadata)}
     offset = 0
     for name, shape, dtype in entries:
-        if dtype.name not in _SAFETENSORS_CODES:
+        code = _SAFETENSORS_CODES.get(dtype)
+        if code is None:
             raise ValueError(f"{name!r}: dtype {dtype} cannot be stored in safetensors")
-        nbytes = math.prod(shape) * dtype.itemsize
+        nbytes = math.prod(shape) * _SAFETENSORS_BITS[code] // 8
         header[name] = {
-            "dtype": _SAFETENSORS_CODES[dtype.name],
+            "dtype": code,
             "shape": list(shape),
             "data_offsets": [offset, offset + nbytes],
         }
@@ -1417,15 +1973,18 @@ def safetensors_header(
 
 def write_safetensors(
     f: IO[bytes],
-    entries: Iterable[tuple[str, tuple[int, ...], np.dtype[Any]]],
+    entries: Iterable[tuple[str, tuple[int, ...], str]],
     arrays: Iterable[tuple[str, npt.NDArray[Any]]],
     metadata: Mapping[str, str],
 ) -> None:
     """Write the header of `entries`, then the arrays' data one at a time (the
-    arrays must match the entries, in order)."""
+    arrays must match the entries, in order; a bfloat16 entry's array is
+    ml_dtypes' bfloat16 or uint16 bit patterns)."""
+    entries = list(entries)
     f.write(safetensors_header(entries, metadata))
-    for _, a in arrays:
-        f.write(_little(a).reshape(-1).view(np.uint8).data)
+    for (_, _, dtype), (_, a) in zip(entries, arrays, strict=True):
+        data = bfloat16_bits(a) if dtype == "bfloat16" else a
+        f.write(_little(data).reshape(-1).view(np.uint8).data)
 
 
 def _little(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -1655,7 +2214,7 @@ _DATA_SUFFIX: Final = re.compile(r"\.data-\d{5}-of-\d{5}$")
 _CKPT_NAME: Final = re.compile(r"\.ckpt(-\d+)?$")
 
 
-class _MalformedError(ValueError):
+class _TfIndexError(ValueError):
     """A structural problem of an index, said in a few words; the public
     functions turn it into a CheckpointError naming the file."""
 
@@ -1878,13 +2437,13 @@ def _varint(buf: bytes, pos: int, end: int) -> tuple[int, int]:
     value = 0
     for shift in range(0, 70, 7):
         if pos >= end:
-            raise _MalformedError("truncated varint")
+            raise _TfIndexError("truncated varint")
         b = buf[pos]
         pos += 1
         value |= (b & 0x7F) << shift
         if not b & 0x80:
             return value & 0xFFFFFFFFFFFFFFFF, pos
-    raise _MalformedError("varint longer than 10 bytes")
+    raise _TfIndexError("varint longer than 10 bytes")
 
 
 def _signed(value: int) -> int:
@@ -1900,35 +2459,35 @@ def _fields(buf: bytes) -> Iterator[tuple[int, int | bytes]]:
         key, pos = _varint(buf, pos, end)
         field, wire = key >> 3, key & 7
         if field == 0:
-            raise _MalformedError("field number 0")
+            raise _TfIndexError("field number 0")
         if wire == 0:
             value, pos = _varint(buf, pos, end)
             yield field, value
         elif wire in (1, 5):
             width = 8 if wire == 1 else 4
             if pos + width > end:
-                raise _MalformedError("truncated fixed-width field")
+                raise _TfIndexError("truncated fixed-width field")
             yield field, int.from_bytes(buf[pos : pos + width], "little")
             pos += width
         elif wire == 2:
             length, pos = _varint(buf, pos, end)
             if length > end - pos:
-                raise _MalformedError("length-delimited field past its message")
+                raise _TfIndexError("length-delimited field past its message")
             yield field, buf[pos : pos + length]
             pos += length
         else:
-            raise _MalformedError(f"unsupported protobuf wire type {wire}")
+            raise _TfIndexError(f"unsupported protobuf wire type {wire}")
 
 
 def _int(value: int | bytes) -> int:
     if isinstance(value, bytes):
-        raise _MalformedError("a number field holds bytes")
+        raise _TfIndexError("a number field holds bytes")
     return value
 
 
 def _message(value: int | bytes) -> bytes:
     if not isinstance(value, bytes):
-        raise _MalformedError("a message field holds a number")
+        raise _TfIndexError("a message field holds a number")
     return value
 
 
@@ -1957,12 +2516,12 @@ def _parse_shape(buf: bytes) -> tuple[int, ...]:
                 if f == 1:
                     size = _signed(_int(v))
             if size < 0:
-                raise _MalformedError(f"dimension {size}")
+                raise _TfIndexError(f"dimension {size}")
             dims.append(size)
         elif field == 3 and _int(value):
-            raise _MalformedError("shape of unknown rank")
+            raise _TfIndexError("shape of unknown rank")
     if len(dims) > _MAX_RANK:
-        raise _MalformedError(f"{len(dims)} dimensions")
+        raise _TfIndexError(f"{len(dims)} dimensions")
     return tuple(dims)
 
 
@@ -1978,7 +2537,7 @@ def _parse_slice(buf: bytes) -> tuple[tuple[int, int], ...]:
                 elif f == 2:
                     length = _signed(_int(v))
             if start < 0 or length < -1:
-                raise _MalformedError(f"slice extent {start},{length}")
+                raise _TfIndexError(f"slice extent {start},{length}")
             extents.append((start, length))
     return tuple(extents)
 
@@ -2005,7 +2564,7 @@ def parse_entry(buf: bytes) -> TFEntry:
             slices.append(_parse_slice(_message(value)))
     if min(shard, offset, size) < 0:
         msg = f"negative shard, offset or size ({shard}, {offset}, {size})"
-        raise _MalformedError(msg)
+        raise _TfIndexError(msg)
     return TFEntry(dtype, shape, shard, offset, size, crc, tuple(slices))
 
 
@@ -2039,11 +2598,11 @@ def parse_header(buf: bytes) -> TFHeader:
                         n, pos = _varint(packed, pos, len(packed))
                         bad.append(_signed(n))
     if not 1 <= shards <= 99999:
-        raise _MalformedError(f"{shards} data shards")
+        raise _TfIndexError(f"{shards} data shards")
     if endianness not in (0, 1):
-        raise _MalformedError(f"endianness {endianness}")
+        raise _TfIndexError(f"endianness {endianness}")
     if producer < 0 or min_consumer > _BUNDLE_VERSION or _BUNDLE_VERSION in bad:
-        raise _MalformedError(
+        raise _TfIndexError(
             f"format version {producer} (needs a reader of version {min_consumer} or "
             "newer): written by a newer TensorFlow"
         )
@@ -2057,16 +2616,16 @@ def _block(data: bytes, offset: int, size: int) -> bytes:
     """The contents of the block at a handle, its trailer checked."""
     end = len(data) - _FOOTER_SIZE
     if offset > end or size > end - offset - _TRAILER_SIZE:
-        raise _MalformedError(f"block at {offset} of {size} bytes is outside the file")
+        raise _TfIndexError(f"block at {offset} of {size} bytes is outside the file")
     contents = data[offset : offset + size]
     kind = data[offset + size]
     (stored,) = struct.unpack_from("<I", data, offset + size + 1)
     if unmask_crc(stored) != crc32c(data[offset : offset + size + 1]):
-        raise _MalformedError(f"block at {offset}: checksum mismatch")
+        raise _TfIndexError(f"block at {offset}: checksum mismatch")
     if kind != 0:
         what = "snappy-compressed" if kind == 1 else f"of type {kind}"
         msg = f"block at {offset} is {what}; only uncompressed blocks are read"
-        raise _MalformedError(msg)
+        raise _TfIndexError(msg)
     return contents
 
 
@@ -2074,10 +2633,10 @@ def _block_entries(block: bytes, budget: list[int]) -> Iterator[tuple[bytes, byt
     """(key, value) of a block's entries. `budget` holds the key bytes still
     allowed: prefix-compressed keys could otherwise expand far beyond the file."""
     if len(block) < 4:
-        raise _MalformedError("block shorter than its restart count")
+        raise _TfIndexError("block shorter than its restart count")
     (restarts,) = struct.unpack_from("<I", block, len(block) - 4)
     if restarts > (len(block) - 4) // 4:
-        raise _MalformedError(f"{restarts} restart points in a {len(block)}-byte block")
+        raise _TfIndexError(f"{restarts} restart points in a {len(block)}-byte block")
     limit = len(block) - 4 - 4 * restarts
     pos, key = 0, b""
     while pos < limit:
@@ -2086,11 +2645,11 @@ def _block_entries(block: bytes, budget: list[int]) -> Iterator[tuple[bytes, byt
         length, pos = _varint(block, pos, limit)
         room = limit - pos
         if shared > len(key) or unshared > room or length > room - unshared:
-            raise _MalformedError(f"block entry at {pos} runs past its block")
+            raise _TfIndexError(f"block entry at {pos} runs past its block")
         key = key[:shared] + block[pos : pos + unshared]
         budget[0] -= len(key)
         if budget[0] < 0:
-            raise _MalformedError("keys expand beyond any real index")
+            raise _TfIndexError("keys expand beyond any real index")
         pos += unshared
         yield key, block[pos : pos + length]
         pos += length
@@ -2106,10 +2665,10 @@ def _handle(buf: bytes, pos: int, end: int) -> tuple[int, int, int]:
 def read_table(data: bytes) -> list[tuple[bytes, bytes]]:
     """Every (key, value) of a table file's contents, in key order."""
     if len(data) < _FOOTER_SIZE:
-        raise _MalformedError("shorter than a table footer")
+        raise _TfIndexError("shorter than a table footer")
     footer = data[-_FOOTER_SIZE:]
     if int.from_bytes(footer[40:], "little") != _TABLE_MAGIC:
-        raise _MalformedError("no table magic number at its end")
+        raise _TfIndexError("no table magic number at its end")
     meta_offset, meta_size, pos = _handle(footer, 0, 40)
     index_offset, index_size, _ = _handle(footer, pos, 40)
     # nothing is kept in the metaindex; TF does not read it, but its checksum
@@ -2122,7 +2681,7 @@ def read_table(data: bytes) -> list[tuple[bytes, bytes]]:
         offset, size, _ = _handle(handle, 0, len(handle))
         for key, value in _block_entries(_block(data, offset, size), budget):
             if out and key <= out[-1][0]:
-                raise _MalformedError("keys out of order")
+                raise _TfIndexError("keys out of order")
             out.append((key, value))
     return out
 
@@ -2186,7 +2745,7 @@ class TFBundle(NamedTuple):
     shard_sizes: dict[int, int]
 
 
-def _itemsize(dtype: int) -> int | None:
+def _tf_itemsize(dtype: int) -> int | None:
     """Bytes per element of a fixed-size TF dtype; None for strings and dtypes
     specc does not know."""
     known = _TF_DTYPES.get(dtype)
@@ -2201,12 +2760,12 @@ def _extent_bounds(
     """Each dimension's (start, stop) of a slice of `shape`, checked."""
     if len(extents) != len(shape):
         msg = f"a slice of rank {len(extents)} of a rank-{len(shape)} tensor"
-        raise _MalformedError(msg)
+        raise _TfIndexError(msg)
     out = []
     for (start, length), dim in zip(extents, shape, strict=True):
         stop = dim if length == -1 else start + length
         if (length == -1 and start != 0) or stop > dim:
-            raise _MalformedError(f"slice {start},{length} outside dimension {dim}")
+            raise _TfIndexError(f"slice {start},{length} outside dimension {dim}")
         out.append((start, stop))
     return tuple(out)
 
@@ -2214,27 +2773,27 @@ def _extent_bounds(
 def _check_data(entry: TFEntry, shard_size: int) -> None:
     """An entry's data must lie inside its shard and have its shape's size."""
     if entry.offset > shard_size or entry.size > shard_size - entry.offset:
-        raise _MalformedError(
+        raise _TfIndexError(
             f"data at {entry.offset} of {entry.size} bytes is past the end of its "
             f"{shard_size}-byte data file"
         )
     count = 1
     for d in entry.shape:
         count *= d
-    itemsize = _itemsize(entry.dtype)
+    itemsize = _tf_itemsize(entry.dtype)
     if itemsize is not None and entry.size != count * itemsize:
-        raise _MalformedError(
+        raise _TfIndexError(
             f"{entry.size} bytes of data for shape {list(entry.shape)} dtype "
             f"{tf_dtype_name(entry.dtype)} ({count} elements of {itemsize} bytes)"
         )
     if entry.dtype == _DT_STRING and count and entry.size < count + 4:
-        raise _MalformedError(f"{entry.size} bytes of data for {count} strings")
+        raise _TfIndexError(f"{entry.size} bytes of data for {count} strings")
 
 
 def _shard_size(bundle: TFBundle, shard: int) -> int:
     """The size of a data shard (stat once), or CheckpointError when missing."""
     if not 0 <= shard < bundle.header.shards:
-        raise _MalformedError(f"data shard {shard} of {bundle.header.shards}")
+        raise _TfIndexError(f"data shard {shard} of {bundle.header.shards}")
     size = bundle.shard_sizes.get(shard)
     if size is None:
         path = tf_data_path(bundle.prefix, shard, bundle.header.shards)
@@ -2259,11 +2818,11 @@ def _check_entry(bundle: TFBundle, name: str, entry: TFEntry) -> None:
         bounds = _extent_bounds(extents, entry.shape)
         part = bundle.slices.get(slice_key(name, extents))
         if part is None:
-            raise _MalformedError(f"{name}: no entry for its slice {extents}")
+            raise _TfIndexError(f"{name}: no entry for its slice {extents}")
         shape = tuple(stop - start for start, stop in bounds)
         if part.dtype != entry.dtype or part.shape != shape or part.slices:
             msg = f"{name}: its slice {extents} has another dtype or shape"
-            raise _MalformedError(msg)
+            raise _TfIndexError(msg)
         _check_data(part, _shard_size(bundle, part.shard))
         count = 1
         for d in shape:
@@ -2273,7 +2832,7 @@ def _check_entry(bundle: TFBundle, name: str, entry: TFEntry) -> None:
     for d in entry.shape:
         full *= d
     if total != full:
-        raise _MalformedError(f"{name}: its slices hold {total} of its {full} elements")
+        raise _TfIndexError(f"{name}: its slices hold {total} of its {full} elements")
 
 
 def _read_index(index: str) -> bytes:
@@ -2299,7 +2858,7 @@ def open_tf_checkpoint(path: str) -> TFBundle:
     try:
         rows = read_table(data)
         if not rows or rows[0][0] != b"":
-            raise _MalformedError("no bundle header")
+            raise _TfIndexError("no bundle header")
         bundle = TFBundle(prefix, parse_header(rows[0][1]), {}, {}, {})
         for key, value in rows[1:]:
             entry = parse_entry(value)
@@ -2309,7 +2868,7 @@ def open_tf_checkpoint(path: str) -> TFBundle:
                 bundle.entries[key.decode("utf-8", "surrogateescape")] = entry
         for name, entry in bundle.entries.items():
             _check_entry(bundle, name, entry)
-    except _MalformedError as e:
+    except _TfIndexError as e:
         raise CheckpointError(index, f"malformed TF checkpoint index: {e}") from None
     return bundle
 
@@ -2369,16 +2928,16 @@ def _read_strings(bundle: TFBundle, name: str, entry: TFEntry) -> npt.NDArray[An
             lengths.append(n)
         stored = int.from_bytes(buf[pos : pos + 4], "little")
         if pos + 4 > len(buf) or unmask_crc(stored) != crc:
-            raise _MalformedError("length checksum mismatch")
+            raise _TfIndexError("length checksum mismatch")
         crc = crc32c(buf[pos : pos + 4], crc)
         pos += 4
         for i, n in enumerate(lengths):
             if n > len(buf) - pos:
-                raise _MalformedError("strings run past their data")
+                raise _TfIndexError("strings run past their data")
             out[i] = buf[pos : pos + n]
             pos += n
         crc = crc32c(buf[pos - sum(lengths) : pos], crc)
-    except _MalformedError as e:
+    except _TfIndexError as e:
         raise CheckpointError(path, f"{name}: {e}") from None
     if crc != entry.crc:
         raise CheckpointError(path, f"{name}: checksum mismatch (the data is corrupt)")
@@ -2416,7 +2975,7 @@ def _numpy_dtype(path: str, name: str, entry: TFEntry, bits: bool) -> _DType:
     if entry.dtype == _DT_STRING and not bits:
         return None
     dtype = tf_dtype_name(entry.dtype)
-    itemsize = _itemsize(entry.dtype)
+    itemsize = _tf_itemsize(entry.dtype)
     if itemsize is None:
         raise CheckpointError(path, f"{name}: dtype {dtype} cannot be read")
     if bits:
@@ -2540,21 +3099,24 @@ def find_array(path: str, key: str) -> ArrayInfo:
 
 def write_params(
     path: str | os.PathLike[str],
-    entries: Iterable[tuple[str, tuple[int, ...], np.dtype[Any]]],
+    entries: Iterable[tuple[str, tuple[int, ...], str | np.dtype[Any]]],
     arrays: Iterable[tuple[str, npt.NDArray[Any]]],
     metadata: Mapping[str, str],
 ) -> None:
-    """Write arrays, one at a time, to a .npz or .safetensors file (safetensors
-    needs their `entries` up front, and keeps `metadata`), atomically: a
-    failure or an interrupt leaves no partial file."""
+    """Write arrays, one at a time, to a .npz or .safetensors file, atomically:
+    a failure or an interrupt leaves no partial file. `entries` (name, shape,
+    dtype) describe the arrays, in order, up front (safetensors' header needs
+    them); a dtype is specc's name, or a NumPy dtype (named as NumPy names it:
+    `bfloat16` says that a uint16 array holds bfloat16 bits). Only safetensors
+    keeps `metadata`."""
     fmt = _known_format(os.fspath(path))
-    if fmt == "tf":
-        # the writer is specc's (`specc init -o model.ckpt`), not a module's
-        msg = "TF checkpoints are written by `specc init`"
+    if fmt in ("tf", "sharded"):
+        # the writer is specc's (`specc init`), not a module's
+        msg = "TF checkpoints and sharded folders are written by `specc init`"
         raise CheckpointError(os.fspath(path), msg)
+    named = [(n, shape, d if isinstance(d, str) else d.name) for n, shape, d in entries]
     with atomic_output(path) as f:
         if fmt == "npz":
-            listed = list(entries)
             pairs = iter(arrays)
 
             def chunks(name: str) -> Iterator[npt.NDArray[Any]]:
@@ -2563,9 +3125,9 @@ def write_params(
                     raise ValueError(f"array {key!r} where {name!r} was listed")
                 yield a.reshape(-1)
 
-            write_npz_streamed(f, listed, chunks, npz_comment(metadata))
+            write_npz_streamed(f, named, chunks, npz_comment(metadata))
         else:
-            write_safetensors(f, entries, arrays, metadata)
+            write_safetensors(f, named, arrays, metadata)
 
 
 def _sampler(v: VariableInfo) -> _Sampler | None:
@@ -2577,7 +3139,19 @@ def _sampler(v: VariableInfo) -> _Sampler | None:
     return impl(v, v.initializer["args"], _sample_dtype(np.dtype(v.dtype)))
 
 
+def _via_float32(v: VariableInfo) -> VariableInfo | None:
+    """For a bfloat16 variable, the float32 variable of the same spec, whose
+    values it holds rounded to bfloat16 (docs/rng.md); None for any other, and
+    for a checkpoint, which copies stored bfloat16 values as they are."""
+    if v.dtype != "bfloat16" or v.initializer["kind"] == "checkpoint":
+        return None
+    return v._replace(dtype="float32")
+
+
 def _whole(v: VariableInfo, seed: int, workers: _Workers) -> Array:
+    wide = _via_float32(v)
+    if wide is not None:
+        return to_bfloat16(_whole(wide, seed, workers))
     sampler = _sampler(v)
     if sampler is not None:
         values = _sample_range(v, sampler, seed, 0, v.size, workers=workers)
@@ -2605,6 +3179,29 @@ def init_variable(
         workers.close()
 
 
+def _part(v: VariableInfo, part: int, seed: int, workers: _Workers) -> Array:
+    """Part `part` of a partitioned variable (see `init_partition`)."""
+    assert v.partitions is not None
+    wide = _via_float32(v)
+    if wide is not None:
+        return to_bfloat16(_part(wide, part, seed, workers))
+    p = v.partitions[part]
+    index = tuple(slice(o, o + n) for o, n in zip(p.offset, p.shape, strict=True))
+    sampler = _sampler(v)
+    if sampler is None:
+        return np.ascontiguousarray(_whole(v, seed, workers)[index])
+    row = math.prod(v.shape[1:])
+    rows = _sample_range(
+        v,
+        sampler,
+        seed,
+        p.offset[0] * row,
+        (p.offset[0] + p.shape[0]) * row,
+        workers=workers,
+    ).reshape((p.shape[0], *v.shape[1:]))
+    return np.ascontiguousarray(rows[(slice(None), *index[1:])])
+
+
 def init_partition(
     name: str, part: int, seed: int | None = None, *, threads: int | None = None
 ) -> Array:
@@ -2616,24 +3213,10 @@ def init_partition(
     if not 0 <= part < len(v.partitions):
         msg = f"{name!r} has {len(v.partitions)} parts, not part {part}"
         raise IndexError(msg)
-    p = v.partitions[part]
     s = _check_seed(seed)
-    index = tuple(slice(o, o + n) for o, n in zip(p.offset, p.shape, strict=True))
-    sampler = _sampler(v)
     workers = _workers(threads)
     try:
-        if sampler is None:
-            return np.ascontiguousarray(_whole(v, s, workers)[index])
-        row = math.prod(v.shape[1:])
-        rows = _sample_range(
-            v,
-            sampler,
-            s,
-            p.offset[0] * row,
-            (p.offset[0] + p.shape[0]) * row,
-            workers=workers,
-        ).reshape((p.shape[0], *v.shape[1:]))
-        return np.ascontiguousarray(rows[(slice(None), *index[1:])])
+        return _part(v, part, s, workers)
     finally:
         workers.close()
 
@@ -2659,6 +3242,12 @@ def init(seed: int | None = None, *, threads: int | None = None) -> dict[str, Ar
     return dict(iter_init(seed, threads=threads))
 
 
+def _values(v: VariableInfo, a: Array) -> Array:
+    """A variable's array as numbers: a bfloat16 one (ml_dtypes' or uint16 bit
+    patterns) as its exact float32 values."""
+    return from_bfloat16(a) if v.dtype == "bfloat16" else np.asarray(a)
+
+
 def regularization_loss(params: Mapping[str, Array]) -> float:
     """The sum of the regularizers' losses (TF1 formulas), accumulated in float64.
 
@@ -2674,13 +3263,14 @@ def regularization_loss(params: Mapping[str, Array]) -> float:
         if loss is None:
             msg = f"variable {v.name!r}: unknown regularizer {reg['kind']!r}"
             raise ValueError(msg)
-        total += loss(np.asarray(params[v.name]), reg["args"])
+        total += loss(_values(v, params[v.name]), reg["args"])
     return total
 
 
 def apply_constraints(params: MutableMapping[str, Array]) -> None:
     """Replace each constrained variable by its projection (the whole variable),
-    Keras's formulas (epsilon 1e-7) in its dtype."""
+    Keras's formulas (epsilon 1e-7) in its dtype (a bfloat16 variable: in
+    float32, then rounded to bfloat16)."""
     for v in _variables():
         con = v.constraint
         if con is not None:
@@ -2688,13 +3278,15 @@ def apply_constraints(params: MutableMapping[str, Array]) -> None:
             if project is None:
                 msg = f"variable {v.name!r}: unknown constraint {con['kind']!r}"
                 raise ValueError(msg)
-            w = np.asarray(params[v.name])
-            params[v.name] = project(w, con["args"]).astype(w.dtype, copy=False)
+            w = _values(v, params[v.name])
+            w = project(w, con["args"]).astype(w.dtype, copy=False)
+            params[v.name] = to_bfloat16(w) if v.dtype == "bfloat16" else w
 
 
 def check(params: Mapping[str, Array], *, strict: bool = True) -> None:
     """Raise ParamsError at the first missing key, wrong shape or dtype, and,
-    when `strict`, extra key."""
+    when `strict`, extra key. A bfloat16 variable's array has the dtype the
+    module gives it (`ml_dtypes.bfloat16`, else uint16 bits)."""
     for v in _variables():
         if v.name not in params:
             raise ParamsError(
@@ -2707,7 +3299,9 @@ def check(params: Mapping[str, Array], *, strict: bool = True) -> None:
                 f"variable {v.name!r}: expected shape {list(v.shape)}, got {list(shape)}"
             )
         dtype = np.asarray(a).dtype
-        if dtype != np.dtype(v.dtype):
+        if v.dtype == "string" and dtype.kind == "S":
+            continue  # UTF-8 bytes of any width
+        if dtype != storage_dtype(v.dtype):
             msg = f"variable {v.name!r}: expected dtype {v.dtype}, got {dtype}"
             raise ParamsError(msg)
     if strict:
@@ -2722,8 +3316,19 @@ def _metadata() -> dict[str, str]:
     return {"specc_spec": SPEC_NAME, "specc_sha256": SPEC_SHA256}
 
 
+def _file_dtype(name: str, a: Array) -> str:
+    """The dtype an array is written as: bfloat16 for ml_dtypes' bfloat16 and
+    for uint16 bits of a bfloat16 variable, else NumPy's name."""
+    v = _by_name().get(name)
+    if v is not None and v.dtype == "bfloat16" and a.dtype == np.uint16:
+        return "bfloat16"
+    if a.dtype.kind == "S":
+        return "string"  # UTF-8 bytes, whatever their width
+    return "bfloat16" if is_bfloat16(a.dtype) else a.dtype.name
+
+
 def _checked(
-    entries: list[tuple[str, tuple[int, ...], np.dtype[Any]]],
+    entries: list[tuple[str, tuple[int, ...], str]],
     arrays: Iterable[tuple[str, Array]],
     progress: Callable[[int], None] | None,
 ) -> Iterator[tuple[str, Array]]:
@@ -2732,7 +3337,7 @@ def _checked(
     written."""
     done = 0
     for want, (name, a) in zip(entries, arrays, strict=True):
-        if (name, tuple(a.shape), a.dtype) != want:
+        if (name, tuple(a.shape), _file_dtype(name, a)) != want:
             raise ParamsError(f"{name!r}: array does not match {want}")
         yield name, a
         done += a.nbytes
@@ -2741,15 +3346,25 @@ def _checked(
 
 
 def save(params: Mapping[str, Array], path: str | os.PathLike[str]) -> None:
-    """Write parameters to a .npz or .safetensors file (atomically)."""
+    """Write parameters to a .npz or .safetensors file (atomically). A bfloat16
+    variable's array (ml_dtypes' bfloat16, or uint16 bits) is stored as
+    bfloat16: safetensors `BF16`, or `.npy` 2-byte voids (docs/module.md)."""
     arrays = [(k, np.asarray(a)) for k, a in params.items()]
-    entries = [(k, tuple(a.shape), a.dtype) for k, a in arrays]
+    entries = [(k, tuple(a.shape), _file_dtype(k, a)) for k, a in arrays]
     write_params(path, entries, _checked(entries, arrays, None), _metadata())
 
 
 def load(path: str | os.PathLike[str]) -> dict[str, Array]:
-    """Read parameters written by `save` (or any .npz / .safetensors file)."""
-    return read_params(os.fspath(path))
+    """Read parameters written by `save` (or any .npz / .safetensors file); a
+    bfloat16 array comes back as `ml_dtypes.bfloat16`, else uint16 bits.
+
+    Raises ParamsError, with the reason, for a file that is not a valid .npz or
+    .safetensors file or holds an array NumPy cannot hold; OSError when it
+    cannot be opened."""
+    try:
+        return read_params(os.fspath(path))
+    except CheckpointError as e:
+        raise ParamsError(str(e)) from None
 
 
 #: Bytes of values computed and written at a time: what bounds a task's memory.
@@ -2811,14 +3426,20 @@ def partial_path(path: str) -> str:
     return os.path.join(folder, f".{name}.specc-partial")
 
 
+def _stored_itemsize(v: VariableInfo) -> int:
+    """Bytes per element as stored (a string variable has no fixed size:
+    safetensors refuses it, by its header)."""
+    return storage_dtype(v.dtype).itemsize
+
+
 def _nbytes(v: VariableInfo) -> int:
-    return v.size * np.dtype(v.dtype).itemsize
+    return v.size * _stored_itemsize(v)
 
 
 def _entries(
     variables: Sequence[VariableInfo],
-) -> list[tuple[str, tuple[int, ...], np.dtype[Any]]]:
-    return [(v.name, v.shape, np.dtype(v.dtype)) for v in variables]
+) -> list[tuple[str, tuple[int, ...], str]]:
+    return [(v.name, v.shape, v.dtype) for v in variables]
 
 
 def plan_files(path: str, shard_size: int | str | None = None) -> list[_File]:
@@ -2876,7 +3497,7 @@ def _file_tasks(f: _File, seed: int, task_bytes: int) -> list[InitTask]:
     start = 0
     pos = len(f.header)
     for v in f.variables:
-        itemsize = np.dtype(v.dtype).itemsize
+        itemsize = _stored_itemsize(v)
         splittable = v.initializer["kind"] in _SAMPLERS
         if v.size == 0:  # no bytes, but the index must still map it
             pieces.append((v.name, 0, 0, pos))
@@ -2935,19 +3556,22 @@ def value_chunks(
     v: VariableInfo, seed: int, start: int, stop: int, workers: _Workers
 ) -> Iterator[Array]:
     """Elements [start, stop) of the flattened variable, `CHUNK_BYTES` at a
-    time (element-wise kinds compute only those; the others build the whole
-    variable once)."""
-    sampler = _sampler(v)
-    itemsize = np.dtype(v.dtype).itemsize
-    step = max(1, CHUNK_BYTES // (BLOCK_SIZE * itemsize)) * BLOCK_SIZE
-    if sampler is None:
+    time, at least one chunk (element-wise kinds compute only those; the
+    others build the whole variable once). A bfloat16 variable's chunks are
+    its float32 twin's, rounded (docs/rng.md)."""
+    wide = _via_float32(v)
+    sampler = _sampler(v if wide is None else wide)
+    width = max(1, _stored_itemsize(v))
+    step = max(1, CHUNK_BYTES // (BLOCK_SIZE * width)) * BLOCK_SIZE
+    if sampler is None or start == stop:
         flat = _whole(v, seed, workers).reshape(-1)
-        for lo in range(start, stop, step):
+        for lo in range(start, max(stop, start + 1), step):
             yield flat[lo : min(stop, lo + step)]
         return
     for lo in range(start, stop, step):
         hi = min(stop, lo + step)
-        yield _sample_range(v, sampler, seed, lo, hi, workers=workers)
+        values = _sample_range(wide or v, sampler, seed, lo, hi, workers=workers)
+        yield values if wide is None else to_bfloat16(values)
 
 
 def write_range(
@@ -2970,7 +3594,8 @@ def write_range(
             raise ValueError(f"task {task['id']}: pieces are not contiguous at {at}")
         v = _info(name)
         for chunk in value_chunks(v, int(task["seed"]), first, stop, workers):
-            data = _little(chunk).reshape(-1).view(np.uint8)
+            bits = bfloat16_bits(chunk) if v.dtype == "bfloat16" else chunk
+            data = _little(bits).reshape(-1).view(np.uint8)
             _pwrite(fd, data.data, at)
             digest.update(data.data)
             at += data.nbytes
@@ -3069,7 +3694,7 @@ def init_file(
             return
         if fmt != "npz":
             raise CheckpointError(target, "init_file writes .npz or .safetensors files")
-        entries = [(v.name, v.shape, np.dtype(v.dtype)) for v in _variables()]
+        entries = _entries(_variables())
 
         def chunks(name: str) -> Iterator[Array]:
             v = _info(name)
@@ -3115,7 +3740,7 @@ def index_text(tasks: Sequence[Mapping[str, Any]]) -> str | None:
         names = shards.setdefault(os.path.basename(t["file"]), {})
         for name, first, stop, _ in t["pieces"]:
             names[name] = None
-            total += (stop - first) * np.dtype(_info(name).dtype).itemsize
+            total += (stop - first) * _stored_itemsize(_info(name))
     if len(shards) < 2:
         return None
     return shard_index_text([(f, list(n)) for f, n in shards.items()], total)
@@ -3154,9 +3779,9 @@ def finish_init(
 
 
 def _init_zeros(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
-    """All zeros (False, '')."""
+    """All zeros (False, b'')."""
     del args, seed
-    return np.zeros(v.shape, dtype=v.dtype)
+    return np.zeros(v.shape, dtype=storage_dtype(v.dtype))
 
 
 def _init_ones(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
@@ -3170,10 +3795,16 @@ def _init_constant(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array
     with its last element."""
     del seed
     value = args["value"]
-    dtype = np.dtype(v.dtype)
+    dtype: np.dtype[Any] | None
+    if v.dtype == "string":
+        # UTF-8 bytes, as wide as the longest (NumPy sizes `S` from the values)
+        value, dtype = as_bytes(value), None
+    else:
+        dtype = np.dtype(v.dtype)
     if not isinstance(value, list):
         return np.full(v.shape, value, dtype=dtype)
     flat = np.array(value, dtype=dtype).reshape(-1)
+    dtype = flat.dtype
     size = v.size
     if size == 0:  # TF checks nothing for an empty shape
         return np.zeros(v.shape, dtype=dtype)
@@ -3340,13 +3971,17 @@ def _init_checkpoint(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Arr
             f"dtype {v.dtype} for variable {v.name!r}, found shape "
             f"{list(found.shape)} dtype {found.dtype}"
         )
-    return read_params(path, only=key)[key].astype(v.dtype, copy=False)
+    # storage_dtype: a bfloat16 array is ml_dtypes' bfloat16 or uint16 bits
+    return read_params(path, only=key)[key].astype(storage_dtype(v.dtype), copy=False)
 
 
 def _init_value(v: VariableInfo, args: Mapping[str, Any], seed: int) -> Array:
     """A literal nested list: the variable's shape and dtype come from it."""
     del seed
-    literal: Array = np.array(args["value"], dtype=v.dtype)
+    if v.dtype == "string":
+        literal: Array = np.array(as_bytes(args["value"]), dtype=np.bytes_)
+    else:
+        literal = np.array(args["value"], dtype=v.dtype)
     return literal.reshape(v.shape)
 
 

@@ -1,0 +1,53 @@
+"""`specc completion SHELL`: a shell completion script for bash, zsh or fish.
+
+The script is generated from the command line's own parser by shtab, once: it
+completes commands, flags and file arguments without starting Python on every
+Tab (argcomplete would, and `specc` starts in about 0.3 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+from specc.cli.common import Command, ExitCode
+
+SHELLS = ("bash", "zsh", "fish")
+
+
+@dataclass(frozen=True, slots=True)
+class CompletionOptions:
+    """`specc completion`, parsed."""
+
+    shell: str
+
+
+def _add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("shell", metavar="SHELL", choices=SHELLS, help="bash, zsh or fish")
+
+
+def _options(args: argparse.Namespace) -> CompletionOptions:
+    return CompletionOptions(args.shell)
+
+
+def _run(opts: CompletionOptions, keep: list[object]) -> ExitCode:
+    import shtab  # noqa: PLC0415 - only this command needs it
+
+    from specc.cli import COMMAND_NAMES, build_parser  # noqa: PLC0415 - the whole parser
+
+    parser = build_parser(COMMAND_NAMES)
+    print(shtab.complete(parser, shell=opts.shell), end="")
+    return ExitCode.OK
+
+
+COMMAND = Command(
+    name="completion",
+    summary="print a shell completion script (bash, zsh or fish)",
+    usage="SHELL",
+    example="specc completion bash > ~/.local/share/bash-completion/completions/specc\n"
+    'specc completion zsh > "${fpath[1]}/_specc"\n'
+    "specc completion fish > ~/.config/fish/completions/specc.fish",
+    add_arguments=_add_arguments,
+    options=_options,
+    run=_run,
+)
