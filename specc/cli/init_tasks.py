@@ -108,20 +108,26 @@ def _resume(files: _Files, run: TaskRun, runner: Runner, module: types.ModuleTyp
     """Record as done the files whose recorded ranges still hash the same."""
     checks = _verify_tasks(files, run, module)
     want = {t["id"]: sha for t, sha in checks}
+    partial = {t["id"]: t["path"] for ts in files.tasks.values() for t in ts}
     good: dict[str, list[Result]] = {}
     bad: set[str] = set()
 
     def seen(task: Task, result: Result) -> None:
         if result["sha256"] == want[task["id"]]:
-            good.setdefault(task["file"], []).append({**result, "path": task["path"]})
+            # the result of the write task, whose temporary may be gone
+            good.setdefault(task["file"], []).append({**result, "path": partial[task["id"]]})
         else:
             bad.add(task["file"])
 
     window = max(1, run.executor.workers)
     run_tasks(runner, [t for t, _ in checks], retries=0, window=window, on_result=seen)
+    in_place = {t["file"] for t, _ in checks if t["path"] == t["file"]}
     for file, results in good.items():
         if file not in bad and len(results) == len(files.tasks[file]):
             files.results[file] = results
+            if file in in_place:  # a stale temporary must not replace it
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(files.tasks[file][0]["path"])
 
 
 def _record(files: _Files, run: TaskRun, module: types.ModuleType) -> None:
