@@ -220,23 +220,24 @@ def _write(
         if files.complete(task["file"]):
             _record(files, run, module)
 
-    with open_runner(run.executor, module, source, module_path, advance) as runner:
-        note = ""
-        if run.resume:
-            _resume(files, run, runner, module)
-            skipped = [f for f in files.tasks if files.complete(f)]
-            done = sum(int(t["length"]) for f in skipped for t in files.tasks[f])
-            note = f"resumed: {len(skipped)} of {len(files.tasks)} files complete and verified"
-        todo = [t for f, ts in files.tasks.items() if not files.complete(f) for t in ts]
-        try:
+    note = ""
+    try:
+        with open_runner(run.executor, module, source, module_path, advance) as runner:
+            if run.resume:
+                _resume(files, run, runner, module)
+                skipped = [f for f in files.tasks if files.complete(f)]
+                done = sum(int(t["length"]) for f in skipped for t in files.tasks[f])
+                note = f"resumed: {len(skipped)} of {len(files.tasks)} files complete and verified"
+            todo = [t for f, ts in files.tasks.items() if not files.complete(f) for t in ts]
             window = max(1, run.executor.workers)
             run_tasks(runner, todo, retries=run.executor.retries, window=window, on_result=finished)
-            _finish(files, run, module)
-        except Exception as e:
-            kept = _clean(files, run, keep_complete=run.folder)
-            hint = f" ({kept} complete files kept: --resume writes the rest)" if kept else ""
-            raise InitFailedError(f"{e}{hint}") from e
-        except BaseException:  # a stop signal, Ctrl-C: leave nothing behind
-            _clean(files, run, keep_complete=False)
-            raise
+        # the workers are gone by here: nothing writes behind the clean-up
+        _finish(files, run, module)
+    except Exception as e:
+        kept = _clean(files, run, keep_complete=run.folder)
+        hint = f" ({kept} complete files kept: --resume writes the rest)" if kept else ""
+        raise InitFailedError(f"{e}{hint}") from e
+    except BaseException:  # a stop signal, Ctrl-C: leave nothing behind
+        _clean(files, run, keep_complete=False)
+        raise
     return note
