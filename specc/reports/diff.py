@@ -165,14 +165,6 @@ def _pair_renames(
     return pairs
 
 
-def _init_text(init: dict[str, Any]) -> str:
-    kind = str(init.get("kind"))
-    args = init.get("args") or {}
-    if kind == "value" or not args:
-        return kind
-    return kind + "(" + ", ".join(f"{k}={v}" for k, v in args.items() if v is not None) + ")"
-
-
 def _parts_text(r: Row) -> str:
     if not r.partitions:
         return "none"
@@ -202,7 +194,7 @@ def diff_tables(old: VariableTable, new: VariableTable) -> TableDiff:
             out.retyped.append(pair)
         if o.initializer != n.initializer:
             out.changed.append(
-                Change(pair, "initializer", _init_text(o.initializer), _init_text(n.initializer))
+                Change(pair, "initializer", o.initializer.text(), n.initializer.text())
             )
         if o.trainable != n.trainable:
             out.changed.append(

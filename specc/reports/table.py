@@ -19,17 +19,6 @@ def format_bytes(n: int) -> str:
     return f"{n} B"
 
 
-def _init_text(r: Row) -> str:
-    kind = str(r.initializer.get("kind"))
-    args = r.initializer.get("args") or {}
-    if kind == "value":
-        return "value"
-    if not args:
-        return kind
-    inner = ", ".join(f"{k}={v}" for k, v in args.items() if v is not None)
-    return f"{kind}({inner})"
-
-
 def _columns(r: Row) -> list[str]:
     flags = []
     if not r.trainable:
@@ -45,7 +34,7 @@ def _columns(r: Row) -> list[str]:
         "[" + ", ".join(map(str, r.shape)) + "]",
         r.dtype,
         f"{r.size:,}",
-        _init_text(r),
+        r.initializer.text(),
         " ".join(flags),
     ]
 
@@ -166,7 +155,7 @@ def render_csv(table: VariableTable) -> str:
                 r.nbytes,
                 str(r.trainable).lower(),
                 str(r.local).lower(),
-                _init_text(r),
+                r.initializer.text(),
                 len(r.partitions) if r.partitions else 0,
                 " ".join(r.collections),
             ]
