@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
+from specc.shapes import shape_list
 from specc.table import Counts, Row, Summary, VariableTable
 
 
@@ -31,7 +32,7 @@ def _columns(r: Row) -> list[str]:
         flags.append(f"shared x{len(r.shared_at)}")
     return [
         r.name,
-        "[" + ", ".join(map(str, r.shape)) + "]",
+        shape_list(r.shape),
         r.dtype,
         f"{r.size:,}",
         r.initializer.text(),
@@ -149,7 +150,7 @@ def render_csv(table: VariableTable) -> str:
             [
                 r.name,
                 r.tensor,
-                "x".join(map(str, r.shape)),
+                shape_list(r.shape),
                 r.dtype,
                 r.size,
                 r.nbytes,
