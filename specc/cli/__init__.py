@@ -47,6 +47,7 @@ COMMAND_NAMES: Final = (
     "schema",
     "explain",
     "explain-code",
+    "lsp",
 )
 
 _EPILOG = """\
