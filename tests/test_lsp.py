@@ -170,6 +170,22 @@ async def test_diagnostic_range_related_location_code_and_link(
     assert page.startswith("# variable-exists") and "Fixed:" in page
 
 
+async def test_ranges_count_utf16_code_units(client: LanguageClient, tmp_path: Path) -> None:
+    """VS Code counts columns in UTF-16 (the LSP default): an emoji counts two."""
+    text = (
+        'specc: 1\nname: m\nbody:\n  - {var: v, shape: [2], caching_device: "😀", dtype: flaot}\n'
+    )
+    spec = write(tmp_path, "wide.yaml", text)
+    (d,) = await open_doc(client, spec)
+    start = text.split("\n")[3].index("flaot") + 1
+    assert d.range == types.Range(
+        start=types.Position(3, start), end=types.Position(3, start + len("flaot"))
+    )
+    (fix,) = await actions_at(client, spec, d)
+    (edit,) = only_edits(fix, spec.as_uri())
+    assert edit.range == d.range and edit.new_text == "float"
+
+
 async def test_diagnostics_follow_edits(client: LanguageClient, tmp_path: Path) -> None:
     spec = write(tmp_path, "edit.yaml", EXISTS)
     assert len(await open_doc(client, spec)) == 1
@@ -341,7 +357,7 @@ async def test_hover_on_a_scope_and_a_template_definition(client: LanguageClient
     text = seq.read_text()
     await open_doc(client, seq)
     scope = await hover_text(client, seq, at(text, "scope: {ref: emb}", 2))
-    assert scope.startswith("**variable scope** `embedding` (reuse: yes)")
+    assert scope.startswith("**variable scope** `embedding` (reuse: true)")
     assert "re-enters a captured scope" in scope
     definition = await hover_text(client, seq, at(text, "  stacked_lstm:", 3))
     assert definition.startswith("**template stacked_lstm**") and "Used 2 time(s)." in definition

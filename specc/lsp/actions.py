@@ -22,6 +22,7 @@ from lsprotocol import types
 
 from specc.diagnostics import Diagnostic, codes
 from specc.diagnostics.locate import token_end
+from specc.lang.models import ALL_STATEMENT_KEYS
 from specc.lsp.analysis import Analysis
 from specc.lsp.diagnostics import Published
 from specc.lsp.positions import ranges_overlap
@@ -34,21 +35,29 @@ _MEAN: Final = re.compile(r"did you mean (\$?)'?([A-Za-z0-9_./<>\-]+)'?\?")
 _QUOTED: Final = re.compile(r"'([^']+)'")
 _DOLLAR: Final = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _NO_TEMPLATE: Final = re.compile(r"no template named '([^']+)'")
+#: every key some statement takes
+_OPTION_KEYS: Final = frozenset().union(*ALL_STATEMENT_KEYS.values())
 
 
 def suggestions(message: str) -> list[tuple[str, str]]:
-    """(misspelt word, replacement) candidates a message offers, best first."""
+    """(misspelt word, replacement) candidates a message offers, best first.
+
+    The compiler writes `did you mean 'x'?` after the quoted word it does not
+    know, `did you mean $x?` after an unknown `$name`, and `'a' -> 'b'` pairs
+    for keys that look like statement kinds (keys that are valid options of
+    some statement are left alone: `shape` is no misspelt `scope`)."""
     pairs = _PAIRS.findall(message)
     if pairs:
-        return [(a, b) for a, b in pairs]
+        return [(a, b) for a, b in pairs if a not in _OPTION_KEYS]
     m = _MEAN.search(message)
     if m is None:
         return []
-    right = m.group(2)
+    dollar, right = m.group(1), m.group(1) + m.group(2)
     before = message[: m.start()]
-    wrong = [w for w in _DOLLAR.findall(before)] if m.group(1) else []
-    wrong += [w for w in _QUOTED.findall(before) if w != right]
-    return [(w, right) for w in wrong]
+    if dollar:
+        return [("$" + w, right) for w in _DOLLAR.findall(before)]
+    # the unknown word is quoted just before the suggestion: nearest first
+    return [(w, right) for w in reversed(_QUOTED.findall(before)) if w != right]
 
 
 def _find_word(line: str, word: str, start: int) -> int | None:

@@ -51,23 +51,33 @@ class Settings:
 
 
 class Recorder(Observer):
-    """Keeps the engine's events by the span of the statement behind them."""
+    """Keeps the engine's events by the span of the statement behind them.
+
+    Variables are the hot path (one event per variable a spec touches, on every
+    check after every edit): their events are only appended to a list, and
+    grouped by statement when a request first asks (`vars`)."""
 
     def __init__(self) -> None:
-        self.vars: dict[Span, list[VariableGot]] = {}
+        self._got: list[VariableGot] = []
+        self._vars: dict[Span, list[VariableGot]] | None = None
         self.scopes: dict[Span, list[ScopeOpened]] = {}
         self.templates: dict[Span, list[TemplateEntered]] = {}
         self.ops: dict[Span, list[str]] = {}
 
+    @property
+    def vars(self) -> dict[Span, list[VariableGot]]:
+        """The variables each `var` statement made or shared, by its span."""
+        if self._vars is None:
+            grouped: dict[Span, list[VariableGot]] = {}
+            for event in self._got:
+                if isinstance(event.origin, Span):
+                    grouped.setdefault(event.origin, []).append(event)
+            self._vars = grouped
+        return self._vars
+
     def variable_got(self, event: VariableGot) -> None:
-        """Record a variable made or shared by the statement at `origin`."""
-        # the hot path: one call per variable a spec touches
-        found = self.vars.get(event.origin)  # type: ignore[call-overload]
-        if found is None:
-            if isinstance(event.origin, Span):
-                self.vars[event.origin] = [event]
-        else:
-            found.append(event)
+        """Record a variable made or shared."""
+        self._got.append(event)
 
     def scope_opened(self, event: ScopeOpened) -> None:
         """Record a scope a `scope` or `use` statement opened."""

@@ -36,6 +36,8 @@ from specc.span import Span
 
 #: at most this many variables are listed for one statement
 MAX_LISTED: Final = 20
+#: a scope's reuse mode as a spec writes it
+_REUSE_TEXT: Final = {"YES": "true", "AUTO": "auto", "NO": "false", "INHERIT": "false"}
 
 Found = tuple[str, Hit | Occurrence]
 
@@ -183,7 +185,7 @@ def scope_hover(analysis: Analysis, stmt: LocDict) -> str:
         return f"`scope: {yaml_text(stmt.get('scope'))}`\n\n{_not_run(analysis)}"
     names = list(dict.fromkeys(e.scope.name for e in events))
     first = events[0]
-    reuse = first.scope.reuse.name.lower()
+    reuse = _REUSE_TEXT.get(first.scope.reuse.name, "false")
     out = [f"**variable scope** `{names[0]}` (reuse: {reuse})"]
     if first.name_scope:
         out.append(f"- name scope `{first.name_scope}`")
