@@ -170,6 +170,20 @@ async def test_diagnostic_range_related_location_code_and_link(
     assert page.startswith("# variable-exists") and "Fixed:" in page
 
 
+async def test_other_yaml_files_are_left_alone(client: LanguageClient, tmp_path: Path) -> None:
+    workflow = write(tmp_path, "ci.yaml", "name: ci\non: [push]\njobs:\n  test: {runs-on: x}\n")
+    assert await open_doc(client, workflow) == []
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=doc_id(workflow), position=types.Position(0, 1))
+    )
+    assert hover is None
+    # an empty file may become a spec: it gets completion
+    empty = write(tmp_path, "new.yaml", "")
+    assert await open_doc(client, empty) == []
+    items = await completion_labels(client, empty, types.Position(0, 0))
+    assert [i.label for i in items][:3] == ["specc", "name", "seed"]
+
+
 async def test_ranges_count_utf16_code_units(client: LanguageClient, tmp_path: Path) -> None:
     """VS Code counts columns in UTF-16 (the LSP default): an emoji counts two."""
     text = (

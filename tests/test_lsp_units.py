@@ -228,3 +228,50 @@ def test_lsp_help_names_the_extra() -> None:
     )
     assert r.stdout.startswith("usage: specc lsp ")
     assert "--stdio" in r.stdout and "--log-file" in r.stdout
+
+
+# --------------------------------------------------------------------------- docs/editors.md
+
+EDITORS = Path(__file__).resolve().parent.parent / "docs" / "editors.md"
+
+
+def _blocks(language: str) -> list[str]:
+    text = EDITORS.read_text(encoding="utf-8")
+    return [b.split("```", 1)[0] for b in text.split(f"```{language}\n")[1:]]
+
+
+def test_the_editor_setups_parse_and_start_specc_lsp() -> None:
+    import json
+    import tomllib
+
+    (helix,) = (tomllib.loads(b) for b in _blocks("toml"))
+    assert helix["language-server"]["specc"] == {
+        "command": "specc",
+        "args": ["lsp"],
+        "config": {"debounceMs": 150},
+    }
+    vscode = json.loads(_blocks("json")[1])
+    assert vscode["glspc.serverCommand"] == "specc"
+    assert vscode["glspc.serverCommandArguments"] == ["lsp"]
+    for lua in _blocks("lua")[:3]:
+        assert "cmd = { 'specc', 'lsp' }" in lua
+    (elisp,) = _blocks("elisp")
+    assert '("specc" "lsp" :initializationOptions (:debounceMs 150))' in elisp
+
+
+def test_the_documented_settings_are_the_ones_read() -> None:
+    from specc.lsp.server import _settings
+
+    text = EDITORS.read_text(encoding="utf-8")
+    for option in ("debounceMs", "params", "limits", "docsUrl"):
+        assert f"| `{option}` |" in text
+    s = _settings(
+        {"debounceMs": 40, "params": {"hidden": 8}, "limits": {"max_statements": 7}, "docsUrl": "u"}
+    )
+    assert (s.debounce, dict(s.params), s.limits.max_statements, s.docs_url) == (
+        0.04,
+        {"hidden": 8},
+        7,
+        "u",
+    )
+    assert _settings({"debounceMs": "x", "limits": {"nope": 1}}).debounce == 0.15

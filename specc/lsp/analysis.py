@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -138,6 +139,22 @@ class Analysis:
 
             self._index = SymbolIndex.build(self)
         return self._index
+
+
+_TOP_KEY: Final = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)[ \t]*:", re.MULTILINE)
+#: a top-level key only a spec or a library of templates has
+_SPEC_KEYS: Final = frozenset({"specc", "templates", "body"})
+
+
+def looks_like_spec(text: str) -> bool:
+    """Whether a YAML document is a spec (or a library of templates), or empty.
+
+    Editors hand a YAML language server every YAML file (a CI workflow, a
+    compose file); those have top-level keys, none of them `specc`,
+    `templates` or `body`, and are left alone rather than reported as specs
+    missing every required key."""
+    keys = {m.group(1) for m in _TOP_KEY.finditer(text)}
+    return not keys or bool(keys & _SPEC_KEYS)
 
 
 def _is_library(loaded: LoadResult) -> bool:

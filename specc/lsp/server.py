@@ -36,7 +36,7 @@ from pygls.uris import to_fs_path
 from specc import __version__
 from specc.limits import Limits
 from specc.lsp.actions import code_actions, include_std_edits
-from specc.lsp.analysis import Analysis, Settings, analyze
+from specc.lsp.analysis import Analysis, Settings, analyze, looks_like_spec
 from specc.lsp.completion import Knowledge, complete
 from specc.lsp.diagnostics import Published, location, publishable
 from specc.lsp.docs import CodeDocs
@@ -249,6 +249,9 @@ class SpeccLanguageServer(LanguageServer):
         if old is not None and old.version == version and old.text == text and not doc.stale:
             return old
         doc.stale = False
+        if not looks_like_spec(text):
+            self._not_a_spec(doc, version)
+            return None
         try:
             analysis = analyze(
                 uri,
@@ -266,7 +269,8 @@ class SpeccLanguageServer(LanguageServer):
         doc.analysis = analysis
         if analysis.root is not None:
             doc.loaded = analysis
-        doc.published = publishable(analysis, self.code_docs)
+        # an empty file is a spec not written yet, not one missing every key
+        doc.published = publishable(analysis, self.code_docs) if text.strip() else []
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(
                 uri=uri, diagnostics=[p.lsp for p in doc.published], version=version
@@ -276,6 +280,13 @@ class SpeccLanguageServer(LanguageServer):
         # `old` (a whole compilation) is freed here, after the client was answered
         del old
         return analysis
+
+    def _not_a_spec(self, doc: OpenDocument, version: int | None) -> None:
+        """Leave a YAML file that is no spec alone (and clear what it showed)."""
+        doc.analysis, doc.loaded, doc.published = None, None, []
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=doc.uri, diagnostics=[], version=version)
+        )
 
     def _base_dir(self, doc: OpenDocument) -> str | None:
         if doc.path is not None:
