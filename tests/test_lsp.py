@@ -611,6 +611,14 @@ async def test_completion_of_names_and_values(client: LanguageClient, tmp_path: 
     in_template = TYPING.replace("shape: [$width, $width]", "shape: [$width, $]")
     visible = await labels_at(client, spec, in_template, "$width, $]", 9)
     assert list(visible) == ["width", "deep", "hidden"]
+    refs = TYPING.replace("  - scope: enc\n", "  - scope: enc\n    capture: c1\n").replace(
+        "        initializer: {truncated_normal: {std\n",
+        "      - scope: {ref: }\n"
+        "      - use: block\n        instance: one\n        with: {width: 1}\n"
+        "      - use: block\n        instance: \n",
+    )
+    assert list(await labels_at(client, spec, refs, "{ref: }", 6)) == ["c1"]
+    assert list(await labels_at(client, spec, refs, "instance: \n", 10)) == ["one"]
     include = "specc: 1\nname: m\ninclude: [\nbody: []\n"
     entries = await labels_at(client, spec, include, "include: [", 10)
     assert "std" in entries and "std/dense" in entries

@@ -10,7 +10,7 @@ exactly the word typed so far.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -35,6 +35,7 @@ from specc.lsp.docs import (
     template_markdown,
     yaml_text,
 )
+from specc.lsp.index import SymbolIndex
 from specc.lsp.outline import ITEM, Outline
 from specc.lsp.positions import units
 from specc.lsp.tree import CATALOG_KEYS
@@ -65,11 +66,20 @@ class Knowledge:
     #: the edit that adds `std` to the spec's includes (None: already there)
     include_std: list[types.TextEdit] | None = None
     params: dict[str, Any] = field(default_factory=dict)
-    captures: list[str] = field(default_factory=list)
-    #: instance name -> the template of its first use
-    instances: dict[str, str] = field(default_factory=dict)
     #: spec files an `include` may name, relative to the document's folder
     files: list[str] = field(default_factory=list)
+    #: the index of the document's names, built only when a completion needs
+    #: captures or instances (a walk of the whole document)
+    index: Callable[[], SymbolIndex] | None = None
+
+    def captures(self) -> list[str]:
+        """The names given with `capture:`."""
+        index = self.index() if self.index is not None else None
+        return sorted(k[1] for k in index.by_key if k[0] == "capture") if index else []
+
+    def instances(self) -> dict[str, str]:
+        """Instance name -> the template of its first use."""
+        return dict(self.index().instance_templates) if self.index is not None else {}
 
 
 @dataclass
@@ -93,6 +103,7 @@ class _Items:
         insert: str | None = None,
         extra: list[types.TextEdit] | None = None,
     ) -> None:
+        """Add an item that replaces the typed word with `insert` (default: the label)."""
         start = types.Position(self.row, units(self.line[: self.outline.start], self.encoding))
         end = types.Position(self.row, units(self.line[: self.column], self.encoding))
         self.items.append(
@@ -258,10 +269,10 @@ def _value_items(out: _Items, k: Knowledge) -> None:
     elif name in _BOOL_KEYS:
         _simple(out, ("true", "false"), "boolean")
     elif name == "ref":
-        _simple(out, k.captures, "captured scope")
+        _simple(out, k.captures(), "captured scope")
     elif name == "instance":
         use = o.siblings.get("use")
-        _simple(out, [i for i, t in k.instances.items() if use in (None, t)], "instance")
+        _simple(out, [i for i, t in k.instances().items() if use in (None, t)], "instance")
     elif len(path) == 3 and path[0] == "templates" and path[2] == "args":
         _simple(out, _ENUMS["type"], "type")
     elif len(path) >= 2 and path[-2] in CATALOG_KEYS:

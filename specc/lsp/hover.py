@@ -20,9 +20,16 @@ from typing import Any, Final
 from specc.engine.observer import VariableGot
 from specc.engine.store import PartitionedVariable, Variable
 from specc.lsp.analysis import Analysis
-from specc.lsp.docs import catalog_entry, kind_args, kind_markdown, template_markdown, yaml_text
+from specc.lsp.docs import (
+    catalog_entry,
+    kind_args,
+    kind_markdown,
+    template_args,
+    template_markdown,
+    yaml_text,
+)
 from specc.lsp.files import std_names
-from specc.lsp.index import Occurrence
+from specc.lsp.index import Key, expression_names, local_key
 from specc.lsp.tree import (
     CATALOG_KEYS,
     Hit,
@@ -31,15 +38,13 @@ from specc.lsp.tree import (
     statement_kind,
     templates_of,
 )
-from specc.source import LocDict, LocList
+from specc.source import LocDict
 from specc.span import Span
 
 #: at most this many variables are listed for one statement
 MAX_LISTED: Final = 20
 #: a scope's reuse mode as a spec writes it
 _REUSE_TEXT: Final = {"YES": "true", "AUTO": "auto", "NO": "false", "INHERIT": "false"}
-
-Found = tuple[str, Hit | Occurrence]
 
 
 def shape_text(shape: tuple[int, ...] | list[int]) -> str:
@@ -211,13 +216,10 @@ def _param_hover(analysis: Analysis, name: str) -> str:
     return text
 
 
-def _loop_hover(analysis: Analysis, occ: Occurrence, name: str) -> str:
-    defs = analysis.index().definitions(occ.key)
-    count = "?"
-    if defs:
-        stmt = _statement_at(analysis, defs[0].line, defs[0].start)
-        if stmt is not None:
-            count = yaml_text(stmt.get("repeat"))
+def _loop_hover(analysis: Analysis, key: Key, name: str) -> str:
+    _, _, line, column = key
+    stmt = _statement_at(analysis, int(line), int(column))
+    count = yaml_text(stmt.get("repeat")) if stmt is not None else "?"
     return f"**loop variable `{name}`** of `repeat: {count}`: 0, 1, ... up to {count} - 1"
 
 
@@ -229,26 +231,44 @@ def _statement_at(analysis: Analysis, line: int, column: int) -> LocDict | None:
     return found[0] if found is not None else None
 
 
-def name_hover(analysis: Analysis, occ: Occurrence) -> str | None:
-    """`$name`, a param definition or a template argument."""
-    kind, *rest = occ.key
+def name_hover(analysis: Analysis, key: Key) -> str | None:
+    """A param, a template argument or a loop variable, by symbol key."""
+    kind, *rest = key
     if kind == "param":
         return _param_hover(analysis, rest[0])
     if kind == "arg":
         template, arg = rest
         found = find_template(analysis, template)
-        if found is None:
-            return None
-        from specc.lsp.docs import template_args  # noqa: PLC0415
-
-        for a in template_args(found[0]):
+        for a in template_args(found[0]) if found is not None else []:
             if a.name == arg:
                 return f"**argument of template `{template}`**\n\n{a.line()}"
         return None
     if kind == "loop":
-        line = analysis.positions.line(occ.file, occ.line)
-        return _loop_hover(analysis, occ, line[occ.start - 1 : occ.end - 1])
+        stmt = _statement_at(analysis, int(rest[1]), int(rest[2]))
+        loop = stmt.get("as") if stmt is not None else None
+        return _loop_hover(analysis, key, str(loop))
     return None
+
+
+def _name_under(analysis: Analysis, hit: Hit, column: int) -> Key | None:
+    """The symbol of the `$name` under the cursor in a value (resolved where
+    it is written: no index of the whole document is needed)."""
+    if hit.role != "value" or not isinstance(hit.value, str) or "$" not in hit.value:
+        return None
+    written = analysis.line(hit.line)[hit.start - 1 : hit.end - 1]
+    for offset, length, name in expression_names(written):
+        if hit.start + offset <= column <= hit.start + offset + length:
+            return local_key(analysis, hit, name)
+    return None
+
+
+def _with_key(analysis: Analysis, hit: Hit) -> Key | None:
+    """The template argument a `with:` key names."""
+    if hit.role != "key" or hit.parent_key != "with" or len(hit.path) < 1:
+        return None
+    stmt = hit.path[-1].container
+    template = stmt.get("use") if isinstance(stmt, LocDict) else None
+    return ("arg", template, str(hit.key)) if isinstance(template, str) else None
 
 
 def _catalog_hover(hit: Hit) -> str | None:
@@ -318,22 +338,15 @@ def hover_markdown(analysis: Analysis, line: int, column: int) -> tuple[str, Hit
     root = analysis.root
     if root is None:
         return None
-    occ = analysis.index().at(analysis.path, line, column)
-    if occ is not None and occ.key[0] in ("param", "arg", "loop") and not occ.definition:
-        text = name_hover(analysis, occ)
+    hit = hit_at(root, analysis.line, line, column)
+    key = _name_under(analysis, hit, column) or _with_key(analysis, hit)
+    if key is not None:
+        text = name_hover(analysis, key)
         if text is not None:
             return text, None
-    hit = hit_at(root, analysis.line, line, column)
-    if isinstance(hit.container, LocDict | LocList):
-        for finder in (_statement_hover, _definition_hover):
-            text = finder(analysis, hit)
-            if text is not None:
-                return text, hit
-        text = _catalog_hover(hit)
+    for finder in (_statement_hover, _definition_hover):
+        text = finder(analysis, hit)
         if text is not None:
             return text, hit
-    if occ is not None:
-        text = name_hover(analysis, occ)
-        if text is not None:
-            return text, None
-    return None
+    text = _catalog_hover(hit)
+    return (text, hit) if text is not None else None

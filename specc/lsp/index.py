@@ -29,7 +29,15 @@ from specc.diagnostics.locate import token_end
 from specc.lang.expr import ExprError, compile_value
 from specc.lsp.analysis import Analysis
 from specc.lsp.files import STD_PREFIX
-from specc.lsp.tree import PROSE_KEYS, Statement, templates_of, walk_statements
+from specc.lsp.tree import (
+    PROSE_KEYS,
+    Hit,
+    Statement,
+    statement_kind,
+    template_of,
+    templates_of,
+    walk_statements,
+)
 from specc.source import LocDict, LocList, SourceFile
 from specc.span import Span
 
@@ -56,6 +64,7 @@ class Occurrence:
 
     @property
     def span(self) -> Span:
+        """Where the name is written."""
         return Span(self.file, self.line, self.start, self.line, self.end)
 
 
@@ -84,6 +93,7 @@ class _Scope:
     names: dict[str, Key] = field(default_factory=dict)
 
     def with_names(self, extra: Mapping[str, Key]) -> _Scope:
+        """This scope with more names (shadowing the ones it has)."""
         return _Scope({**self.names, **extra})
 
 
@@ -149,6 +159,7 @@ class _Builder:
         self.params = _Scope()
 
     def run(self) -> None:
+        """Index every file: params, includes, the spec's body, then every template."""
         files = [f for f in self.analysis.files if f.document is not None]
         main = self.analysis.loaded.main
         if main is not None and main.document is not None:
@@ -176,6 +187,7 @@ class _Builder:
         return scope
 
     def includes(self, f: SourceFile) -> None:
+        """The `include` entries of a file, each naming the files it brought in."""
         doc = f.document
         entries = doc.get("include") if doc is not None else None
         if not isinstance(entries, LocList):
@@ -198,6 +210,7 @@ class _Builder:
                 self.index.add(key, span, self.line(span.file, span.line), definition=False)
 
     def templates(self, f: SourceFile) -> None:
+        """A file's template definitions, their arguments and their bodies."""
         for name, definition in templates_of(f.document).items():
             holder = f.document.get("templates") if f.document is not None else None
             span = holder.key_span(name) if isinstance(holder, LocDict) else None
@@ -220,6 +233,7 @@ class _Builder:
     # ------------------------------------------------------------------ statements
 
     def body(self, body: Any, template: str | None, scope: _Scope) -> None:
+        """The statements of a body, each with the names visible to it."""
         for st in walk_statements(body, template):
             loops = {
                 n: ("loop", node.span.file, str(node.span.line), str(node.span.column))
@@ -229,6 +243,7 @@ class _Builder:
             self.statement(st, here)
 
     def statement(self, st: Statement, scope: _Scope) -> None:
+        """The names one statement defines and uses."""
         node = st.node
         add = self.index.add
         for key, value in node.items():
@@ -286,6 +301,33 @@ class _Builder:
                 start = span.column + offset
                 occ = Occurrence(key, span.file, span.line, start, start + length, False)
                 self.index.put(occ)
+
+
+def local_key(analysis: Analysis, hit: Hit, name: str) -> Key | None:
+    """What `$name` means where `hit` is, by the language's scoping: the loop
+    variable of the innermost `repeat` whose body holds it, else an argument of
+    the template it is in, else a param. Reads only the hit's path."""
+    for step in reversed(hit.path):
+        node = step.container
+        if (
+            step.key == "body"
+            and isinstance(node, LocDict)
+            and statement_kind(node) == "repeat"
+            and node.get("as") == name
+        ):
+            at = node.span
+            return ("loop", at.file, str(at.line), str(at.column))
+    template = template_of(hit.path)
+    if template is not None:
+        definition = templates_of(hit.path[0].container).get(template)
+        args = definition.get("args") if definition is not None else None
+        if isinstance(args, LocDict) and name in args:
+            return ("arg", template, name)
+    main = analysis.loaded.main
+    params = main.document.get("params") if main is not None and main.document else None
+    if isinstance(params, LocDict) and name in params:
+        return ("param", name)
+    return None
 
 
 def _children(node: Any) -> Iterator[tuple[Any, Span | None]]:

@@ -402,9 +402,7 @@ class SpeccLanguageServer(LanguageServer):
         written = root.get("params") if isinstance(root, LocDict) else None
         if isinstance(written, LocDict):
             k.params = {n: (res.params.get(n, v) if res else v) for n, v in written.items()}
-        index = a.index()
-        k.captures = sorted(key[1] for key in index.by_key if key[0] == "capture")
-        k.instances = dict(index.instance_templates)
+        k.index = a.index
         if doc.path is not None:
             k.files = _spec_files(Path(doc.path))
         return k

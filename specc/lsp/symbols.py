@@ -11,11 +11,15 @@ from specc.diagnostics.locate import token_end
 from specc.lsp.analysis import Analysis
 from specc.lsp.docs import yaml_text
 from specc.lsp.hover import MAX_LISTED, shape_text
-from specc.lsp.tree import extent, hit_at, statement_kind, templates_of
+from specc.lsp.tree import hit_at, statement_kind, templates_of
 from specc.source import LocDict, LocList
 from specc.span import Span
 
 S = types.SymbolKind
+#: an outline stops after this many symbols: a spec that writes out thousands
+#: of statements would otherwise cost the editor (and the server, which answers
+#: one request at a time) seconds per change for a list nobody scrolls
+MAX_SYMBOLS: Final = 5000
 _KINDS: Final = {
     "var": S.Variable,
     "scope": S.Namespace,
@@ -62,33 +66,46 @@ def _detail(analysis: Analysis, node: LocDict, kind: str) -> str:
 
 
 class _Outline:
-    """Builds the symbols of one document."""
+    """Builds the symbols of one document.
+
+    A statement's range runs from its first key to the last line before the
+    next statement of its body (blank and comment lines left out); the last
+    statement of a body ends where its parent does. Reading ends from the
+    lines rather than from every token keeps the outline of a spec with
+    thousands of statements cheap: editors ask for it after every change."""
 
     def __init__(self, analysis: Analysis) -> None:
         self.analysis = analysis
         self.line = analysis.line
         self.pos = analysis.positions
+        self.path = analysis.path
+        self.budget = MAX_SYMBOLS
 
-    def end_of(self, node: Any, at: Span | None) -> tuple[int, int]:
-        if at is None:
-            return (0, 0)
-        return extent(node, self.line, at)
+    def trim(self, stop: int, start: int) -> int:
+        """The last line at or before `stop` (and after `start`) with content."""
+        while stop > start:
+            text = self.line(stop).strip()
+            if text and not text.startswith("#"):
+                break
+            stop -= 1
+        return stop
 
     def symbol(
         self,
         name: str,
         kind: types.SymbolKind,
         start: Span,
-        end: tuple[int, int],
+        stop: int,
         *,
         selection: Span | None,
         detail: str = "",
         children: list[types.DocumentSymbol] | None = None,
     ) -> types.DocumentSymbol:
-        path = self.analysis.path
+        """A symbol from `start` to the end of line `stop`, selecting `selection`."""
+        end_line = max(stop, start.line)
         whole = types.Range(
-            start=self.pos.position(path, start.line, start.column),
-            end=self.pos.position(path, *end),
+            start=self.pos.position(self.path, start.line, start.column),
+            end=self.pos.position(self.path, end_line, len(self.line(end_line)) + 1),
         )
         sel = self.pos.range(selection) if selection is not None else whole
         if not (_le(whole.start, sel.start) and _le(sel.end, whole.end)):
@@ -102,40 +119,47 @@ class _Outline:
             children=children or None,
         )
 
-    def body(self, body: Any) -> tuple[list[types.DocumentSymbol], tuple[int, int]]:
-        out: list[types.DocumentSymbol] = []
-        last = (0, 0)
+    def body(self, body: Any, stop: int) -> list[types.DocumentSymbol]:
+        """The symbols of a body's statements; the body's text ends at line `stop`."""
         if not isinstance(body, LocList):
-            return out, last
-        for item in body:
+            return []
+        out: list[types.DocumentSymbol] = []
+        starts = body.item_spans
+        for i, item in enumerate(body):
             kind = statement_kind(item)
             if kind is None:
                 continue
-            sym, end = self.statement(item, kind)
-            out.append(sym)
-            last = max(last, end)
-        return out, last
+            if self.budget <= 0:
+                break
+            self.budget -= 1
+            nxt = starts[i + 1].line - 1 if i + 1 < len(starts) else stop
+            out.append(self.statement(item, kind, self.trim(nxt, starts[i].line)))
+        return out
 
-    def statement(self, node: LocDict, kind: str) -> tuple[types.DocumentSymbol, tuple[int, int]]:
-        own = max(
-            (self.end_of(v, node.value_span(k)) for k, v in node.items() if k != "body"),
-            default=(node.span.line, node.span.column),
-        )
-        children, inner = self.body(node.get("body"))
-        end = max(own, inner)
-        selection = node.value_span(kind) if not isinstance(node.get(kind), LocDict) else None
-        sym = self.symbol(
+    def statement(self, node: LocDict, kind: str, stop: int) -> types.DocumentSymbol:
+        """A statement's symbol, its nested body as children, ending at line `stop`."""
+        value = node.get(kind)
+        selection = node.value_span(kind) if not isinstance(value, LocDict) else None
+        return self.symbol(
             _name(node, kind),
             _KINDS.get(kind, S.Object),
             node.span,
-            end,
+            stop,
             selection=selection or node.key_span(kind),
             detail=_detail(self.analysis, node, kind),
-            children=children,
+            children=self.body(node.get("body"), stop),
         )
-        return sym, end
+
+    def section_end(self, root: LocDict, key: str) -> int:
+        """The last line of a top-level section: before the next top-level key."""
+        here = root.key_span(key)
+        assert here is not None
+        later = [s.line for s in root.key_spans.values() if s.line > here.line]
+        last = min(later) - 1 if later else self.analysis.text.count("\n") + 1
+        return self.trim(last, here.line)
 
     def params(self, root: LocDict) -> types.DocumentSymbol | None:
+        """The `params` section, each param with its value."""
         params = root.get("params")
         at = root.key_span("params")
         if not isinstance(params, LocDict) or at is None:
@@ -144,44 +168,37 @@ class _Outline:
         children = []
         for name, span in params.key_spans.items():
             value = res.params.get(name, params[name]) if res is not None else params[name]
-            end = self.end_of(params[name], params.value_span(name))
             children.append(
-                self.symbol(name, S.Constant, span, end, selection=span, detail=yaml_text(value))
+                self.symbol(
+                    name, S.Constant, span, span.line, selection=span, detail=yaml_text(value)
+                )
             )
-        return self.symbol(
-            "params",
-            S.Module,
-            at,
-            self.end_of(params, params.span),
-            selection=at,
-            children=children,
-        )
+        stop = self.section_end(root, "params")
+        return self.symbol("params", S.Module, at, stop, selection=at, children=children)
 
     def templates(self, root: LocDict) -> types.DocumentSymbol | None:
+        """The `templates` section, each template with its body."""
         holder = root.get("templates")
         at = root.key_span("templates")
         if not isinstance(holder, LocDict) or at is None:
             return None
+        stop = self.section_end(root, "templates")
+        keys = holder.key_spans
+        lines = sorted(k.line for k in keys.values())
         children = []
         for name, definition in templates_of(root).items():
-            key = holder.key_span(name)
+            key = keys.get(name)
             if key is None:
                 continue
-            body, inner = self.body(definition.get("body"))
-            end = max(self.end_of(definition, definition.span), inner)
+            later = [n for n in lines if n > key.line]
+            end = self.trim(later[0] - 1, key.line) if later else stop
             doc = definition.get("doc")
             detail = doc.strip().split("\n")[0][:80] if isinstance(doc, str) else ""
+            body = self.body(definition.get("body"), end)
             children.append(
                 self.symbol(name, S.Class, key, end, selection=key, detail=detail, children=body)
             )
-        return self.symbol(
-            "templates",
-            S.Module,
-            at,
-            self.end_of(holder, holder.span),
-            selection=at,
-            children=children,
-        )
+        return self.symbol("templates", S.Module, at, stop, selection=at, children=children)
 
 
 def _le(a: types.Position, b: types.Position) -> bool:
@@ -195,8 +212,13 @@ def document_symbols(analysis: Analysis) -> list[types.DocumentSymbol]:
         return []
     o = _Outline(analysis)
     out = [s for s in (o.params(root), o.templates(root)) if s is not None]
-    statements, _ = o.body(root.get("body"))
-    return out + statements
+    if root.key_span("body") is not None:
+        out += o.body(root.get("body"), o.section_end(root, "body"))
+    if o.budget <= 0:
+        at = root.span
+        note = f"(the outline stops after {MAX_SYMBOLS} statements)"
+        out.append(o.symbol(note, S.Null, at, at.line, selection=None))
+    return out
 
 
 def inlay_hints(analysis: Analysis, at: types.Range) -> list[types.InlayHint]:
