@@ -14,8 +14,11 @@ edit changes the table) and times, per edit:
   sent right after it, with the default debounce: a request checks a changed
   document at once, so this is what a user waiting on the editor sees.
 
-It prints the median (and the 90th percentile) of each. Times are wall-clock
-milliseconds on this machine; the first edits are warm-up and not counted.
+It prints the median (and the 90th percentile) of each, in wall-clock
+milliseconds, and the server's CPU time per edit (its user + system time over
+the measured edits, from /proc, on Linux): on a shared machine the wall time
+grows with the load, the CPU time much less. The first edits are warm-up and
+not counted.
 
     python benchmarks/lsp.py [--edits 30] [--big-edits 10] [--only small|big]
 
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import queue
 import statistics
 import subprocess
@@ -109,20 +113,24 @@ class Client:
             self.messages.put(json.loads(out.read(length)))
 
     def send(self, message: dict[str, Any]) -> None:
+        """Write one message."""
         body = json.dumps({"jsonrpc": "2.0", **message}).encode()
         assert self.proc.stdin is not None
         self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
         self.proc.stdin.flush()
 
     def notify(self, method: str, params: Any) -> None:
+        """Send a notification."""
         self.send({"method": method, "params": params})
 
     def request(self, method: str, params: Any) -> int:
+        """Send a request; its id."""
         self.next_id += 1
         self.send({"id": self.next_id, "method": method, "params": params})
         return self.next_id
 
     def wait(self, match: Callable[[dict[str, Any]], bool], timeout: float = 120) -> dict[str, Any]:
+        """The next message `match` accepts (others are dropped)."""
         end = time.monotonic() + timeout
         while True:
             message = self.messages.get(timeout=max(0.0, end - time.monotonic()))
@@ -130,9 +138,11 @@ class Client:
                 return message
 
     def answer(self, request_id: int) -> Any:
+        """The result of a request."""
         return self.wait(lambda m: m.get("id") == request_id and "method" not in m).get("result")
 
     def close(self) -> None:
+        """Shut the server down as a client does."""
         self.answer(self.request("shutdown", None))
         self.notify("exit", None)
         self.proc.wait(timeout=30)
@@ -150,8 +160,20 @@ def _published(uri: str, version: int) -> Callable[[dict[str, Any]], bool]:
     return match
 
 
-def measure(text: str, edits: int, *, debounce_ms: int, hover: bool) -> list[float]:
-    """Milliseconds per edit (warm-up edits excluded)."""
+def cpu_seconds(pid: int) -> float | None:
+    """A process's user + system CPU seconds so far (None where /proc is not)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(
+    text: str, edits: int, *, debounce_ms: int, hover: bool
+) -> tuple[list[float], float | None]:
+    """Milliseconds per edit (warm-up edits excluded), and the server's CPU
+    milliseconds per measured edit."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.yaml"
         path.write_text(text)
@@ -173,7 +195,10 @@ def measure(text: str, edits: int, *, debounce_ms: int, hover: bool) -> list[flo
         probe = {"textDocument": {"uri": uri}, "position": {"line": row - 1, "character": 6}}
         times = []
         warmup = 3
+        cpu_start: float | None = None
         for i in range(edits + warmup):
+            if i == warmup:
+                cpu_start = cpu_seconds(client.proc.pid)
             version = i + 2
             new = "513" if i % 2 == 0 else "512"
             change = {
@@ -195,8 +220,12 @@ def measure(text: str, edits: int, *, debounce_ms: int, hover: bool) -> list[flo
                 client.wait(_published(uri, version))
             if i >= warmup:
                 times.append((time.perf_counter() - start) * 1000)
+        cpu_end = cpu_seconds(client.proc.pid)
         client.close()
-        return times
+        cpu = None
+        if cpu_start is not None and cpu_end is not None:
+            cpu = (cpu_end - cpu_start) * 1000 / edits
+        return times, cpu
 
 
 def _stats(times: list[float]) -> str:
@@ -206,6 +235,7 @@ def _stats(times: list[float]) -> str:
 
 
 def main() -> None:
+    """Measure every spec and print the table and the verdicts."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--edits", type=int, default=30, help="edits of the 1,000-variable specs")
     parser.add_argument(
@@ -215,17 +245,19 @@ def main() -> None:
     args = parser.parse_args()
     sizes = {"small": [(1000, args.edits)], "big": [(16000, args.big_edits)]}
     runs = sizes.get(args.only or "", sizes["small"] + sizes["big"])
-    print(f"{'spec':22} {'lines':>7}  {'diagnostics ms':>17}  {'hover ms':>17}")
-    print(f"{'':22} {'':>7}  {'median':>8} {'p90':>8}  {'median':>8} {'p90':>8}")
+    print(f"{'spec':22} {'lines':>7}  {'diagnostics ms':>17}  {'hover ms':>17}  {'server':>8}")
+    print(f"{'':22} {'':>7}  {'median':>8} {'p90':>8}  {'median':>8} {'p90':>8}  {'cpu ms':>8}")
     medians: dict[tuple[int, str], float] = {}
     for variables, edits in runs:
         for form in ("unrolled", "repeat"):
             text = spec(variables, unrolled=form == "unrolled")
-            diag = measure(text, edits, debounce_ms=0, hover=False)
-            hov = measure(text, edits, debounce_ms=150, hover=True)
+            diag, cpu = measure(text, edits, debounce_ms=0, hover=False)
+            hov, _ = measure(text, edits, debounce_ms=150, hover=True)
             medians[(variables, form)] = statistics.median(diag)
             label = f"{variables:,} vars, {form}"
-            print(f"{label:22} {text.count(chr(10)):7,}  {_stats(diag)}  {_stats(hov)}", flush=True)
+            used = f"{cpu:8.1f}" if cpu is not None else f"{'?':>8}"
+            lines = text.count("\n")
+            print(f"{label:22} {lines:7,}  {_stats(diag)}  {_stats(hov)}  {used}", flush=True)
     for (variables, form), median in medians.items():
         target = 50 if variables <= 1000 else 500
         verdict = "meets" if median <= target else "MISSES"

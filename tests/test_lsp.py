@@ -762,3 +762,18 @@ async def test_quick_fix_reuse(client: LanguageClient, tmp_path: Path) -> None:
     client.diagnostics.pop(spec.as_uri())
     await change(client, spec, fixed, 2)
     assert await diagnostics_of(client, spec.as_uri()) == []
+
+
+async def test_hover_on_a_with_key_and_an_include(client: LanguageClient, tmp_path: Path) -> None:
+    write(tmp_path, "blocks.yaml", BLOCKS)
+    text = (
+        "specc: 1\nname: m\ninclude: [blocks.yaml, std/dense]\nbody:\n"
+        "  - use: dense\n    with: {in_dim: 1, units: 2}\n"
+    )
+    spec = write(tmp_path, "hover_inc.yaml", text)
+    await open_doc(client, spec)
+    arg = await hover_text(client, spec, at(text, "units: 2", 1))
+    assert arg.startswith("**argument of template `dense`**")
+    assert "Number of output units" in arg
+    inc = await hover_text(client, spec, at(text, "blocks.yaml", 2))
+    assert inc == f"**include** `{tmp_path / 'blocks.yaml'}`\n\ntemplates: twice"

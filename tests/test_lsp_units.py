@@ -275,3 +275,61 @@ def test_the_documented_settings_are_the_ones_read() -> None:
         "u",
     )
     assert _settings({"debounceMs": "x", "limits": {"nope": 1}}).debounce == 0.15
+
+
+# --------------------------------------------------------------------------- robustness
+
+TESTS = Path(__file__).resolve().parent
+SPECS = sorted((TESTS / "bad").glob("*.yaml")) + sorted((TESTS.parent / "examples").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: p.name)
+def test_every_feature_answers_anywhere_in_any_spec(path: Path) -> None:
+    """Every request, at many places of every bad spec and example: no feature
+    may raise (the server logs and answers null, which would hide a bug)."""
+    from specc.lsp.actions import code_actions
+    from specc.lsp.completion import Knowledge, complete
+    from specc.lsp.diagnostics import publishable
+    from specc.lsp.positions import split_lines
+    from specc.lsp.symbols import document_symbols, inlay_hints
+
+    if path.stat().st_size > 200_000:
+        pytest.skip("a limit test: too big to probe everywhere")
+    text = path.read_text(encoding="utf-8", errors="replace")
+    a = analyze(path.as_uri(), 1, text, str(path), Settings())
+    lines = split_lines(text)[:150]
+    whole = types.Range(start=types.Position(0, 0), end=types.Position(len(lines), 0))
+    document_symbols(a)
+    inlay_hints(a, whole)
+    published = publishable(a, None)
+    code_actions(a, published, whole, ["dense"])
+    knowledge = Knowledge(index=a.index)
+    for row, line in enumerate(lines):
+        for col in sorted({0, len(line) // 3, len(line) // 2, len(line)}):
+            hover_markdown(a, row + 1, col + 1)
+            a.index().at(a.path, row + 1, col + 1)
+            where = outline(lines, row, col)
+            complete(where, knowledge, line, row=row, column=col, encoding=UTF16)
+
+
+@pytest.mark.parametrize("name", ["mlp", "cnn", "seq2seq", "transformer"])
+def test_features_answer_on_every_prefix_of_an_example(name: str) -> None:
+    """A spec being typed: cut an example at many places and ask at the cut."""
+    from specc.lsp.completion import Knowledge, complete
+    from specc.lsp.positions import split_lines
+
+    text = (TESTS.parent / "examples" / f"{name}.yaml").read_text(encoding="utf-8")
+    for cut in range(0, len(text), 89):
+        part = text[:cut]
+        a = analyze("file:///x.yaml", 1, part, "/tmp/x.yaml", Settings())
+        lines = split_lines(part)
+        row, col = len(lines) - 1, len(lines[-1])
+        hover_markdown(a, row + 1, col + 1)
+        complete(
+            outline(lines, row, col),
+            Knowledge(index=a.index),
+            lines[-1],
+            row=row,
+            column=col,
+            encoding=UTF16,
+        )
