@@ -270,6 +270,11 @@ async def test_an_unsaved_include_is_seen_by_the_spec(
     fixed = BLOCKS.replace("      - var: w\n        shape: [1]\n", "", 1)
     await change(client, blocks, fixed, 2)
     assert await diagnostics_of(client, spec.as_uri()) == []
+    # closed without saving: the spec sees the file on disk again
+    client.diagnostics.pop(spec.as_uri(), None)
+    client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=doc_id(blocks)))
+    (d,) = await diagnostics_of(client, spec.as_uri())
+    assert d.code == "variable-exists"
 
 
 # --------------------------------------------------------------------------- hover

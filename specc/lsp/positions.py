@@ -96,14 +96,6 @@ class PositionMap:
         )
 
 
-def lsp_range_contains(outer: types.Range, pos: types.Position) -> bool:
-    """Whether `pos` lies inside `outer` (ends included: a cursor just after a
-    token still points at it)."""
-    start = (outer.start.line, outer.start.character)
-    end = (outer.end.line, outer.end.character)
-    return start <= (pos.line, pos.character) <= end
-
-
 def ranges_overlap(a: types.Range, b: types.Range) -> bool:
     """Whether two ranges share a position (touching counts)."""
     a0, a1 = (a.start.line, a.start.character), (a.end.line, a.end.character)

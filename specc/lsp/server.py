@@ -185,6 +185,9 @@ class SpeccLanguageServer(LanguageServer):
         """Check a document as soon as it opens."""
         uri = params.text_document.uri
         path = to_fs_path(uri) if uri.startswith("file:") else None
+        before = self.documents.get(uri)
+        if before is not None and before.timer is not None:
+            before.timer.cancel()
         self.documents[uri] = OpenDocument(uri, path)
         self._overlay(uri)
         self.check(uri)
@@ -196,12 +199,15 @@ class SpeccLanguageServer(LanguageServer):
             return
         self._overlay(uri)
         self.schedule(uri)
-        path = self.documents[uri].path
-        if path is None:
+        self._recheck_includers(self.documents[uri])
+
+    def _recheck_includers(self, doc: OpenDocument) -> None:
+        """Re-check the open specs that include `doc` (its text changed)."""
+        if doc.path is None:
             return
-        real = os.path.realpath(path)
+        real = os.path.realpath(doc.path)
         for other in self.documents.values():
-            if other.uri != uri and other.analysis is not None and _includes(other.analysis, real):
+            if other is not doc and other.analysis is not None and _includes(other.analysis, real):
                 other.stale = True
                 self.schedule(other.uri)
 
@@ -213,7 +219,9 @@ class SpeccLanguageServer(LanguageServer):
         if doc.timer is not None:
             doc.timer.cancel()
         if doc.path is not None:
+            # the specs that include it read the file on disk again
             self.cache.set_overlay(os.path.realpath(doc.path), None)
+            self._recheck_includers(doc)
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=doc.uri, diagnostics=[])
         )

@@ -241,29 +241,3 @@ def templates_of(document: Any) -> dict[str, LocDict]:
     if not isinstance(found, LocDict):
         return {}
     return {k: v for k, v in found.items() if isinstance(v, LocDict)}
-
-
-def extent(node: Any, line_of: Line, start: Span) -> tuple[int, int]:
-    """Where the text of `node` (written at `start`) ends: (line, column) just
-    after its last token. Follows no aliases (a node met twice ends where its
-    last own position does)."""
-    end = (start.line, token_end(line_of(start.line), start.column))
-    stack: list[Any] = [node]
-    seen: set[int] = set()
-    while stack:
-        n = stack.pop()
-        if id(n) in seen:
-            continue
-        seen.add(id(n))
-        if isinstance(n, LocDict):
-            spans = [*n.key_spans.values(), *n.value_spans.values()]
-            stack.extend(v for v in n.values() if isinstance(v, LocDict | LocList))
-        elif isinstance(n, LocList):
-            spans = n.item_spans
-            stack.extend(v for v in n if isinstance(v, LocDict | LocList))
-        else:
-            continue
-        for s in spans:
-            if s.file == start.file and _pos(s) > end:
-                end = (s.line, token_end(line_of(s.line), s.column))
-    return end
