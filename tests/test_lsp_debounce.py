@@ -21,13 +21,14 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 DEBOUNCE_MS = 400
 CACHE_HOME = tempfile.mkdtemp(prefix="specc-lsp-test-")
+LOG = Path(CACHE_HOME) / "server.log"
 SPEC = "specc: 1\nname: m\nbody:\n  - var: v\n    shape: [2]\n"
 
 
 @pytest_lsp.fixture(
     scope="module",
     config=ClientServerConfig(
-        server_command=[sys.executable, "-m", "specc", "lsp"],
+        server_command=[sys.executable, "-m", "specc", "lsp", "--log-file", str(LOG)],
         server_env={**os.environ, "XDG_CACHE_HOME": CACHE_HOME},
     ),
 )
@@ -115,3 +116,24 @@ async def test_ranges_count_utf8_code_units(client: LanguageClient, tmp_path: Pa
     assert d.range == types.Range(
         start=types.Position(3, start), end=types.Position(3, start + len("flaot"))
     )
+
+
+async def test_the_standard_library_is_parsed_once(client: LanguageClient, tmp_path: Path) -> None:
+    spec = tmp_path / "std.yaml"
+    text = (
+        "specc: 1\nname: m\ninclude: [std]\nbody:\n"
+        "  - use: dense\n    with: {in_dim: 2, units: 3}\n"
+    )
+    _open(client, spec, text)
+    assert list((await _next_publish(client)).diagnostics) == []
+    for version in (2, 3):
+        _change(client, spec, text.replace("units: 3", f"units: {version}"), version)
+        assert (await _next_publish(client)).version == version
+    checks = [line for line in LOG.read_text().splitlines() if f"checked {spec.as_uri()}" in line]
+    assert len(checks) == 3
+    parsed = [int(line.split("; ")[1].split()[0]) for line in checks]
+    reused = [int(line.split(", ")[-1].split()[0]) for line in checks]
+    # the first check of the session may parse the library (another test may
+    # have), the later ones never do
+    std = len(list((Path(__file__).parent.parent / "specc" / "stdlib").glob("*.yaml")))
+    assert parsed[1:] == [0, 0] and reused[1:] == [std, std]

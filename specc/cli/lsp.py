@@ -40,7 +40,10 @@ def _run(opts: LspOptions, keep: list[object]) -> ExitCode:
     except ImportError as e:
         usage_error(f"the language server needs the lsp extra: pip install 'specc[lsp]' ({e})")
     if opts.log_file is not None:
-        logging.basicConfig(filename=opts.log_file, level=logging.INFO)
+        # the server's own lines (each check and its time); pygls's only when
+        # something goes wrong (at INFO it logs every message it sends)
+        logging.basicConfig(filename=opts.log_file, level=logging.WARNING)
+        logging.getLogger("specc.lsp").setLevel(logging.INFO)
     # `specc` switches the collector off for short runs; a server runs for hours,
     # and freezing what importing made keeps full collections short
     gc.enable()

@@ -253,6 +253,7 @@ class SpeccLanguageServer(LanguageServer):
             doc.timer.cancel()
             doc.timer = None
         text, version = self._text(uri)
+        misses = self.cache.misses
         old = doc.analysis
         if old is not None and old.version == version and old.text == text and not doc.stale:
             return old
@@ -279,12 +280,19 @@ class SpeccLanguageServer(LanguageServer):
             doc.loaded = analysis
         # an empty file is a spec not written yet, not one missing every key
         doc.published = publishable(analysis, self.code_docs) if text.strip() else []
+        log.info(
+            "checked %s (version %s) in %.1f ms; %d included files parsed, %d reused",
+            uri,
+            version,
+            analysis.seconds * 1000,
+            self.cache.misses - misses,
+            len(analysis.loaded.includes) - (self.cache.misses - misses),
+        )
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(
                 uri=uri, diagnostics=[p.lsp for p in doc.published], version=version
             )
         )
-        log.info("checked %s (version %s) in %.1f ms", uri, version, analysis.seconds * 1000)
         # `old` (a whole compilation) is freed here, after the client was answered
         del old
         return analysis
