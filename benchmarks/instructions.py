@@ -7,7 +7,9 @@ helps, and `benchmarks/compile.py` for the times themselves.
 
     python benchmarks/instructions.py [--layers 200]
 
-Prints millions of instructions for: importing the CLI, then loading,
+Prints the start-up ratio (a whole `specc check examples/mlp.yaml` against
+`python -c "import yaml, pydantic"`), then millions of instructions for:
+importing the pipeline, then loading,
 validating and resolving the unrolled transformer-like spec of `compile.py`,
 and a whole `specc check` of the `repeat` form. Needs `valgrind` on PATH;
 with `--layers 1000` it takes a few minutes.
@@ -31,7 +33,7 @@ STAGES = ("import", "load", "validate", "resolve")
 STAGE_SCRIPT = """
 import gc, os, sys
 gc.disable()
-import specc.cli
+import specc.pipeline
 from specc.resolve.interpreter import resolve
 from specc.source import load_file
 from specc.lang.validate import validate
@@ -61,12 +63,41 @@ def instructions(argv: list[str]) -> int:
     return int(found.group(1))
 
 
+def startup() -> None:
+    """The start-up ratio: a whole `specc check examples/mlp.yaml` process
+    against `python -c "import yaml, pydantic"` (issue: at most 2x)."""
+    specc = str(Path(sys.executable).parent / "specc")
+    mlp = str(Path(__file__).resolve().parent.parent / "examples" / "mlp.yaml")
+    base = instructions([sys.executable, "-c", "import yaml, pydantic"])
+    check = instructions([specc, "check", mlp])
+    model = instructions(
+        [
+            sys.executable,
+            "-c",
+            "import yaml, pydantic\nclass M(pydantic.BaseModel):\n    x: int\n"
+            "M.model_validate({'x': 1})",
+        ]
+    )
+    print("start-up, millions of instructions:")
+    print(f"  python -c 'import yaml, pydantic'          {base / 1e6:6.0f}M")
+    print(
+        f"  ... and one pydantic model validated        {model / 1e6:6.0f}M  ({model / base:.2f}x)"
+    )
+    print(
+        f"  specc check examples/mlp.yaml               {check / 1e6:6.0f}M  ({check / base:.2f}x)"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--layers", type=int, default=200)
+    ap.add_argument("--startup-only", action="store_true", help="only the start-up ratio")
     a = ap.parse_args()
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is not installed")
+    startup()
+    if a.startup_only:
+        return
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "stage.py"
         script.write_text(STAGE_SCRIPT)

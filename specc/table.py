@@ -9,11 +9,37 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from specc.catalog.dtypes import DTYPES
 from specc.span import Span
+
+
+@dataclass(frozen=True, slots=True)
+class OptionValue:
+    """A catalog choice as the table holds it: the kind (`truncated_normal`, or
+    `value` for a literal) and its arguments, JSON values, read-only."""
+
+    kind: str
+    args: Mapping[str, Any]
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> OptionValue:
+        """From the JSON form `{"kind": ..., "args": {...}}`."""
+        return cls(str(data["kind"]), MappingProxyType(dict(data.get("args") or {})))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "args": dict(self.args)}
+
+    def text(self) -> str:
+        """For people: `truncated_normal(mean=0.0, stddev=0.02)`, `zeros`, `value`."""
+        if self.kind == "value" or not self.args:
+            return self.kind
+        shown = ", ".join(f"{k}={v}" for k, v in self.args.items() if v is not None)
+        return f"{self.kind}({shown})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +61,9 @@ class Row:
     dtype: str
     trainable: bool
     collections: tuple[str, ...]
-    initializer: dict[str, Any]
-    regularizer: dict[str, Any] | None
-    constraint: dict[str, Any] | None
+    initializer: OptionValue
+    regularizer: OptionValue | None
+    constraint: OptionValue | None
     local: bool
     partitions: tuple[Partition, ...] | None
     defined_at: Span | None
@@ -65,9 +91,9 @@ class Row:
             "dtype": self.dtype,
             "trainable": self.trainable,
             "collections": list(self.collections),
-            "initializer": self.initializer,
-            "regularizer": self.regularizer,
-            "constraint": self.constraint,
+            "initializer": self.initializer.to_json(),
+            "regularizer": None if self.regularizer is None else self.regularizer.to_json(),
+            "constraint": None if self.constraint is None else self.constraint.to_json(),
             "local": self.local,
             "partitions": None
             if self.partitions is None

@@ -132,7 +132,7 @@ def test_table_formats(spec: Path, fmt: str, capsys: pytest.CaptureFixture[str])
     if fmt == "text":
         assert "foo" in out.split("scope", 1)[1] and "total" in out and "160 B" in out
     if fmt == "csv":
-        assert out.splitlines()[1].startswith("foo/v,foo/v:0,4x8,float32,32,128,")
+        assert out.splitlines()[1].startswith('foo/v,foo/v:0,"[4, 8]",float32,32,128,')
 
 
 def test_schema_command_prints_the_committed_schema(capsys: pytest.CaptureFixture[str]) -> None:

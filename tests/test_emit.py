@@ -378,7 +378,7 @@ def test_what_numpy_cannot_hold_is_refused_by_check_first(tmp_path: Path) -> Non
     """The emitter refuses a rank NumPy cannot hold, and `check` (the gate)
     refuses it first, at the variable's `shape:`."""
     from specc.emit import EmitError
-    from specc.table import Row, VariableTable
+    from specc.table import OptionValue, Row, VariableTable
 
     dims = "[" + ", ".join(["1"] * 65) + "]"
     spec = tmp_path / "s.yaml"
@@ -394,7 +394,7 @@ def test_what_numpy_cannot_hold_is_refused_by_check_first(tmp_path: Path) -> Non
         "float32",
         True,
         ("variables",),
-        {"kind": "zeros", "args": {}},
+        OptionValue("zeros", {}),
         None,
         None,
         False,

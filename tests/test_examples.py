@@ -76,7 +76,7 @@ def test_mlp_shapes_and_regularizers() -> None:
     assert rows["mlp/dense_1/kernel"].shape == (256, 256)
     assert rows["mlp/dense_2/kernel"].shape == (256, 10)
     assert rows["mlp/dense_2/bias"].shape == (10,)
-    assert rows["mlp/dense/bias"].initializer["kind"] == "zeros"
+    assert rows["mlp/dense/bias"].initializer.kind == "zeros"
     assert comp.table.parameters == 784 * 256 + 256 + 256 * 256 + 256 + 256 * 10 + 10
     # only kernels carry the L2 penalty
     assert comp.table.to_json()["regularization_losses"] == [
@@ -134,11 +134,11 @@ def test_cnn_shapes_and_batch_norm_statistics() -> None:
     assert stat.synchronization == "on_read"
     assert stat.aggregation == "mean"
     assert stat.collections == ("variables",)
-    assert stat.initializer["kind"] == "ones"
+    assert stat.initializer.kind == "ones"
     gamma = rows["cnn/block2/batch_normalization/gamma"]
     assert gamma.trainable is True
     assert gamma.collections == ("trainable_variables", "variables")
-    assert rows["cnn/block1/conv2d/kernel"].initializer == {
+    assert rows["cnn/block1/conv2d/kernel"].initializer.to_json() == {
         "kind": "variance_scaling",
         "args": {"scale": 2.0, "mode": "fan_in", "distribution": "truncated_normal"},
     }
@@ -177,7 +177,10 @@ def test_seq2seq_shares_the_embedding() -> None:
     assert len(emb.shared_at) == 1  # the decoder's re-entry of the captured scope
     assert emb.defined_at is not None
     assert emb.shared_at[0].line > emb.defined_at.line
-    assert emb.initializer == {"kind": "random_uniform", "args": {"minval": -0.05, "maxval": 0.05}}
+    assert emb.initializer.to_json() == {
+        "kind": "random_uniform",
+        "args": {"minval": -0.05, "maxval": 0.05},
+    }
     assert rows["encoder/rnn/multi_rnn_cell/cell_0/lstm_cell/kernel"].shape == (1024, 2048)
     assert rows["decoder/rnn/multi_rnn_cell/cell_1/lstm_cell/bias"].shape == (2048,)
     assert rows["decoder/output_projection/kernel"].shape == (512, 32000)
@@ -309,8 +312,8 @@ def test_transformer_shapes() -> None:
     assert rows["transformer/layer_5/attention/value/kernel"].shape == (512, 512)
     assert rows["transformer/layer_0/ffn/intermediate/kernel"].shape == (512, 2048)
     assert rows["transformer/layer_3/ffn/output/kernel"].shape == (2048, 512)
-    assert rows["transformer/layer_2/LayerNorm_1/gamma"].initializer["kind"] == "ones"
-    assert rows["transformer/layer_2/attention/key/kernel"].initializer == {
+    assert rows["transformer/layer_2/LayerNorm_1/gamma"].initializer.kind == "ones"
+    assert rows["transformer/layer_2/attention/key/kernel"].initializer.to_json() == {
         "kind": "truncated_normal",
         "args": {"mean": 0.0, "stddev": 0.02},
     }

@@ -775,7 +775,7 @@ def _row(row: Row) -> dict[str, Any]:
         "collections": sorted(row.collections),
         "synchronization": row.synchronization,
         "aggregation": row.aggregation,
-        "initializer": {"kind": row.initializer["kind"], "args": dict(row.initializer["args"])},
+        "initializer": row.initializer.to_json(),
     }
 
 
@@ -899,7 +899,7 @@ def test_kernels_follow_the_spec_defaults_like_tf_layers() -> None:
     )
     comp = compile_text(text, "defaults.yaml")
     assert comp.ok and comp.table is not None
-    kinds = {r.name: r.initializer["kind"] for r in comp.table.variables}
+    kinds = {r.name: r.initializer.kind for r in comp.table.variables}
     assert kinds["dense/kernel"] == "truncated_normal"
     assert kinds["dense/bias"] == "zeros"
     assert kinds["embedding/embeddings"] == "random_uniform"

@@ -10,6 +10,7 @@ from pydantic import Field, StrictInt
 
 from specc.catalog.base import Args, Entry, Registry
 from specc.catalog.dtypes import DType
+from specc.shapes import tf_shape
 
 
 class PartitionError(Exception):
@@ -27,11 +28,6 @@ class PartitionerEntry(Entry):
 
     validate: Callable[[Args], str | None]
     partitions: Callable[[Args, tuple[int, ...], DType], list[int]]
-
-
-def _shape_text(shape: tuple[int, ...]) -> str:
-    """TensorShape's str(): `(4, 4)`, `(4,)`."""
-    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def _dim(shape: tuple[int, ...], axis: int) -> int:
@@ -114,8 +110,7 @@ def _min_max(args: Args, shape: tuple[int, ...], dtype: DType) -> list[int]:
     assert isinstance(args, MinMaxArgs)
     if args.axis >= len(shape):
         raise PartitionError(
-            f"Cannot partition variable along axis {args.axis} when shape is only "
-            f"{_shape_text(shape)}"
+            f"Cannot partition variable along axis {args.axis} when shape is only {tf_shape(shape)}"
         )
     if args.min_slice_size == 0:
         raise PartitionError("min_slice_size must be positive")
@@ -161,14 +156,14 @@ def check_partitions(parts: list[int], shape: tuple[int, ...]) -> str | None:
     if len(parts) != len(shape):
         return (
             "Partitioner returned a partition list that does not match the Variable's rank: "
-            f"{parts} vs. {_shape_text(shape)}"
+            f"{parts} vs. {tf_shape(shape)}"
         )
     if any(p < 1 for p in parts):
         return f"Partitioner returned zero partitions for some axes: {parts}"
     if sum(p > 1 for p in parts) > 1:
         return (
             "Can only slice a variable along one dimension: shape: "
-            f"{_shape_text(shape)}, partitioning: {parts}"
+            f"{tf_shape(shape)}, partitioning: {parts}"
         )
     return None
 

@@ -68,8 +68,8 @@ def _index(pool: dict[str, int], items: list[Any], value: Any) -> int:
 
 
 def _initializer(row: Row, spec_dir: str, module_dir: str) -> dict[str, Any]:
-    init = row.initializer
-    if init.get("kind") != "checkpoint":
+    init = row.initializer.to_json()
+    if init["kind"] != "checkpoint":
         return init
     args = dict(init["args"])
     full = os.path.join(spec_dir, args["path"])
@@ -135,8 +135,8 @@ def compact_table(table: VariableTable, spec_path: str, module_path: str) -> str
                 if r.partitions is None
                 else [[p.name, list(p.shape), list(p.offset)] for p in r.partitions],
                 idx("initializers", _initializer(r, spec_dir, module_dir)),
-                idx("regularizers", r.regularizer),
-                idx("constraints", r.constraint),
+                idx("regularizers", r.regularizer and r.regularizer.to_json()),
+                idx("constraints", r.constraint and r.constraint.to_json()),
                 r.local,
                 r.tensor,
                 r.read_dtype,

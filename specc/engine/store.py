@@ -28,6 +28,7 @@ from specc.engine.observer import NameUsed, Observer
 from specc.engine.options import LiteralValue, Option
 from specc.engine.scopes import InitOption, Reuse
 from specc.limits import Limits
+from specc.shapes import tf_shape
 from specc.span import Span
 
 GLOBAL_VARIABLES = "variables"
@@ -36,13 +37,6 @@ LOCAL_VARIABLES = "local_variables"
 
 _DEFAULT_FLOAT_INIT = Option(INITIALIZERS["glorot_uniform"], INITIALIZERS["glorot_uniform"].args())
 _DEFAULT_OTHER_INIT = Option(INITIALIZERS["zeros"], INITIALIZERS["zeros"].args())
-
-
-def shape_text(shape: tuple[int, ...] | None) -> str:
-    """TensorShape's str(): `(2, 3)`, `(4,)`, `()`; `<unknown>` when unknown."""
-    if shape is None:
-        return "<unknown>"
-    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
 @dataclass(slots=True, eq=False)
@@ -239,7 +233,7 @@ class VariableStore:
             raise EngineError(
                 codes.SHAPE_MISMATCH,
                 f"Trying to reuse partitioned variable {name}, but specified shape "
-                f"{shape_text(shape)} and found shape {shape_text(existing.shape)}.",
+                f"{tf_shape(shape)} and found shape {tf_shape(existing.shape)}.",
                 variable=name,
                 related=existing.defined_at,
             )
@@ -370,7 +364,7 @@ class VariableStore:
         if not shape:
             raise EngineError(
                 codes.PARTITION_INVALID,
-                f"A partitioned Variable must have rank at least 1, shape: {shape_text(shape)}",
+                f"A partitioned Variable must have rank at least 1, shape: {tf_shape(shape)}",
                 variable=name,
             )
         assert partitioner is not None  # TF only calls it when reuse is off or one is given
@@ -483,8 +477,8 @@ class VariableStore:
         if shape is not None and shape != found.shape:
             raise EngineError(
                 codes.SHAPE_MISMATCH,
-                f"Trying to share variable {name}, but specified shape {shape_text(shape)} "
-                f"and found shape {shape_text(found.shape)}.",
+                f"Trying to share variable {name}, but specified shape {tf_shape(shape)} "
+                f"and found shape {tf_shape(found.shape)}.",
                 variable=name,
                 related=found.defined_at,
             )

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from specc.formats.arrays import ArrayInfo
 from specc.formats.params import params_format
+from specc.shapes import shape_list
 
 if TYPE_CHECKING:
     from specc.table import Row, VariableTable
@@ -78,10 +79,6 @@ def compare(table: VariableTable, arrays: list[ArrayInfo], path: str) -> Compari
     return out
 
 
-def _shape(shape: tuple[int, ...]) -> str:
-    return "[" + ", ".join(map(str, shape)) + "]"
-
-
 def _where(row: Row, fallback: str) -> str:
     return str(row.defined_at) if row.defined_at else fallback
 
@@ -91,7 +88,7 @@ def render_lines(comp: Comparison, spec: str) -> list[str]:
     lines: list[str] = []
     for row in comp.missing:
         line = (
-            f"{_where(row, spec)}: missing: {row.name} {_shape(row.shape)} {row.dtype} "
+            f"{_where(row, spec)}: missing: {row.name} {shape_list(row.shape)} {row.dtype} "
             f"is not in {comp.path}"
         )
         parts = comp.parts_found.get(row.name)
@@ -105,9 +102,8 @@ def render_lines(comp: Comparison, spec: str) -> list[str]:
     for m in comp.mismatched:
         what = []
         if m.shape_differs:
-            what.append(
-                f"shape {_shape(m.row.shape)} in the spec, {_shape(m.found.shape)} in the file"
-            )
+            spec_shape, file_shape = shape_list(m.row.shape), shape_list(m.found.shape)
+            what.append(f"shape {spec_shape} in the spec, {file_shape} in the file")
         if m.dtype_differs:
             what.append(f"dtype {m.row.dtype} in the spec, {m.found.dtype} in the file")
         kind = "shape" if m.shape_differs else "dtype"
@@ -116,7 +112,7 @@ def render_lines(comp: Comparison, spec: str) -> list[str]:
         lines.append(f"{_where(m.row, spec)}: {kind}: {m.row.name}: {'; '.join(what)}")
     for a in comp.unexpected:
         lines.append(
-            f"{comp.path}: unexpected: {a.name} {_shape(a.shape)} {a.dtype} is not a "
+            f"{comp.path}: unexpected: {a.name} {shape_list(a.shape)} {a.dtype} is not a "
             f"variable of {spec}"
         )
     return lines

@@ -46,6 +46,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from specc.shapes import shape_list
+
 if TYPE_CHECKING:
     from specc.table import Row, VariableTable
 
@@ -165,18 +167,10 @@ def _pair_renames(
     return pairs
 
 
-def _init_text(init: dict[str, Any]) -> str:
-    kind = str(init.get("kind"))
-    args = init.get("args") or {}
-    if kind == "value" or not args:
-        return kind
-    return kind + "(" + ", ".join(f"{k}={v}" for k, v in args.items() if v is not None) + ")"
-
-
 def _parts_text(r: Row) -> str:
     if not r.partitions:
         return "none"
-    return f"{len(r.partitions)} parts " + " ".join(_shape(p.shape) for p in r.partitions)
+    return f"{len(r.partitions)} parts " + " ".join(shape_list(p.shape) for p in r.partitions)
 
 
 def diff_tables(old: VariableTable, new: VariableTable) -> TableDiff:
@@ -202,7 +196,7 @@ def diff_tables(old: VariableTable, new: VariableTable) -> TableDiff:
             out.retyped.append(pair)
         if o.initializer != n.initializer:
             out.changed.append(
-                Change(pair, "initializer", _init_text(o.initializer), _init_text(n.initializer))
+                Change(pair, "initializer", o.initializer.text(), n.initializer.text())
             )
         if o.trainable != n.trainable:
             out.changed.append(
@@ -214,10 +208,6 @@ def diff_tables(old: VariableTable, new: VariableTable) -> TableDiff:
 
 
 # ------------------------------------------------------------------ rendering
-
-
-def _shape(shape: tuple[int, ...]) -> str:
-    return "[" + ", ".join(map(str, shape)) + "]"
 
 
 def _at(row: Row) -> str:
@@ -294,18 +284,18 @@ def render_human(
 
     section(
         f"added ({len(d.added)}):",
-        [[r.name, _shape(r.shape), r.dtype, _at(r)] for r in d.added],
+        [[r.name, shape_list(r.shape), r.dtype, _at(r)] for r in d.added],
     )
     section(
         f"removed ({len(d.removed)}, ignored when restoring):",
-        [[r.name, _shape(r.shape), r.dtype, _at(r)] for r in d.removed],
+        [[r.name, shape_list(r.shape), r.dtype, _at(r)] for r in d.removed],
     )
     section(
         f"renamed ({len(d.renamed)}, likely; restore them with a name map):",
         [
             [
                 f"{p.old.name} -> {p.new.name}",
-                _shape(p.new.shape),
+                shape_list(p.new.shape),
                 p.new.dtype,
                 "same scope" if p.rule == "scope" else "same position",
                 _both(p.old, p.new),
@@ -316,7 +306,11 @@ def render_human(
     section(
         f"reshaped ({len(d.reshaped)}):",
         [
-            [p.new.name, f"{_shape(p.old.shape)} -> {_shape(p.new.shape)}", _both(p.old, p.new)]
+            [
+                p.new.name,
+                f"{shape_list(p.old.shape)} -> {shape_list(p.new.shape)}",
+                _both(p.old, p.new),
+            ]
             for p in d.reshaped
         ],
     )

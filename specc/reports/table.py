@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
+from specc.shapes import shape_list
 from specc.table import Counts, Row, Summary, VariableTable
 
 
@@ -17,17 +18,6 @@ def format_bytes(n: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{n} B"
-
-
-def _init_text(r: Row) -> str:
-    kind = str(r.initializer.get("kind"))
-    args = r.initializer.get("args") or {}
-    if kind == "value":
-        return "value"
-    if not args:
-        return kind
-    inner = ", ".join(f"{k}={v}" for k, v in args.items() if v is not None)
-    return f"{kind}({inner})"
 
 
 def _columns(r: Row) -> list[str]:
@@ -42,10 +32,10 @@ def _columns(r: Row) -> list[str]:
         flags.append(f"shared x{len(r.shared_at)}")
     return [
         r.name,
-        "[" + ", ".join(map(str, r.shape)) + "]",
+        shape_list(r.shape),
         r.dtype,
         f"{r.size:,}",
-        _init_text(r),
+        r.initializer.text(),
         " ".join(flags),
     ]
 
@@ -160,13 +150,13 @@ def render_csv(table: VariableTable) -> str:
             [
                 r.name,
                 r.tensor,
-                "x".join(map(str, r.shape)),
+                shape_list(r.shape),
                 r.dtype,
                 r.size,
                 r.nbytes,
                 str(r.trainable).lower(),
                 str(r.local).lower(),
-                _init_text(r),
+                r.initializer.text(),
                 len(r.partitions) if r.partitions else 0,
                 " ".join(r.collections),
             ]

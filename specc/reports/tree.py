@@ -21,6 +21,7 @@ import textwrap
 from dataclasses import dataclass, field
 
 from specc.reports.table import format_bytes, summary_lines
+from specc.shapes import shape_list
 from specc.span import Span
 from specc.table import Row, VariableTable
 
@@ -148,7 +149,7 @@ def _lines(root: _Scope) -> list[_Line]:
                 walk(inner, inner_prefix)
             else:
                 cells = (
-                    "[" + ", ".join(map(str, item.shape)) + "]",
+                    shape_list(item.shape),
                     item.dtype,
                     f"{item.size:,}",
                     format_bytes(item.nbytes),

@@ -22,6 +22,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from specc.shapes import shape_list
+
 if TYPE_CHECKING:
     from specc.formats.arrays import ArrayInfo
     from specc.table import Row
@@ -60,10 +62,6 @@ class WarmStart:
     def sources(self) -> dict[str, str]:
         """Copied variable -> the checkpoint entry it is copied from."""
         return {c.new: c.old for c in self.copied}
-
-
-def _shape(shape: tuple[int, ...]) -> str:
-    return "[" + ", ".join(map(str, shape)) + "]"
 
 
 def renames_from_json(text: str, where: str) -> dict[str, str]:
@@ -116,7 +114,9 @@ def plan(
         if a is None:
             out.fresh.append(r.name)
         elif a.shape != r.shape:
-            why = f"shape {_shape(a.shape)} in the checkpoint, {_shape(r.shape)} in the spec"
+            why = (
+                f"shape {shape_list(a.shape)} in the checkpoint, {shape_list(r.shape)} in the spec"
+            )
             out.skipped.append(Skip(old, r.name, why))
         elif a.dtype != r.dtype:
             why = f"dtype {a.dtype} in the checkpoint, {r.dtype} in the spec"

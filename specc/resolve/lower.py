@@ -7,13 +7,29 @@ partitioned variable appears once, where its first part was created.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from specc.engine.engine import Engine
+from specc.engine.options import LiteralValue, Option
 from specc.engine.store import PartitionedVariable, Variable
-from specc.table import Partition, Row, VariableTable
+from specc.table import OptionValue, Partition, Row, VariableTable
 
 
-def _row(var: Variable, partitioned: PartitionedVariable | None) -> Row:
+class _Values:
+    """The table's `OptionValue` of each engine option, made once per option
+    object (one option configures thousands of variables)."""
+
+    def __init__(self) -> None:
+        self._made: dict[int, OptionValue] = {}
+
+    def of(self, option: Option[Any] | LiteralValue) -> OptionValue:
+        found = self._made.get(id(option))
+        if found is None:
+            found = self._made[id(option)] = OptionValue.of(option.to_json())
+        return found
+
+
+def _row(var: Variable, partitioned: PartitionedVariable | None, values: _Values) -> Row:
     if partitioned is not None:
         parts: tuple[Partition, ...] | None = tuple(
             Partition(p.name, p.shape, p.offset or ()) for p in partitioned.parts
@@ -31,9 +47,9 @@ def _row(var: Variable, partitioned: PartitionedVariable | None) -> Row:
         dtype=dtype.name,
         trainable=var.trainable,
         collections=var.collections,
-        initializer=var.initializer.to_json(),
-        regularizer=var.regularizer.to_json() if var.regularizer else None,
-        constraint=var.constraint.to_json() if var.constraint else None,
+        initializer=values.of(var.initializer),
+        regularizer=values.of(var.regularizer) if var.regularizer else None,
+        constraint=values.of(var.constraint) if var.constraint else None,
         local=var.local,
         partitions=parts,
         defined_at=var.defined_at,
@@ -51,14 +67,15 @@ def build_table(engine: Engine, name: str, seed: int = 0) -> VariableTable:
     variable appears where its first part was created."""
     store = engine.store
     rows: list[Row] = []
+    values = _Values()
     for var in store.vars.values():
         if var.part_of is not None:
             pv = store.partitioned.get(var.part_of)
             if pv is None or pv.parts[0] is not var:
                 continue
-            rows.append(_row(var, pv))
+            rows.append(_row(var, pv, values))
         else:
-            rows.append(_row(var, None))
+            rows.append(_row(var, None, values))
     return VariableTable(
         name, tuple(rows), tuple(engine.ops), tuple(store.regularization_losses), seed
     )
