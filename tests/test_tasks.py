@@ -124,6 +124,21 @@ def test_dask_local_cluster_is_bit_identical(
     assert _hashes(out) == reference["600KB"]
 
 
+def test_dask_scheduler_address_is_bit_identical(
+    tmp_path: Path, reference: dict[str, dict[str, str]]
+) -> None:
+    # a cluster started apart (as dask-jobqueue or the Kubernetes operator
+    # would), reached by its address
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        out = tmp_path / "remote"
+        args = ("--shard-size", "2MB", "--scheduler", cluster.scheduler_address, "--workers", "2")
+        assert _init(_spec(tmp_path), out, *args) == 0
+    assert _hashes(out) == reference["2MB"]
+
+
 def _module(tmp: Path) -> tuple[types.ModuleType, str, str]:
     spec = _spec(tmp)
     comp = compile_file(str(spec))

@@ -588,11 +588,13 @@ def _same_checkpoint(prefix: str, table: VariableTable) -> bool:
 
 COMMAND = Command(
     name="init",
-    summary="materialize initial values into .npz, .safetensors or a TF checkpoint",
+    summary="materialize initial values into .npz, .safetensors, a TF checkpoint or a "
+    "folder of Hugging Face shards",
     usage="[options] SPEC -o OUT",
     example="specc init examples/seq2seq.yaml -o seq2seq.npz --seed 1\n"
     "specc init examples/mlp.yaml -o mlp.safetensors -D hidden=128\n"
     "specc init examples/mlp.yaml -o mlp.ckpt\n"
+    "specc init big.yaml -o weights/ --shard-size 5GB --workers 4\n"
     "specc init new.yaml --warm-start old.ckpt --rename enc/w=encoder/w -o new.ckpt",
     add_arguments=_add_arguments,
     options=_options,
