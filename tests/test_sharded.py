@@ -220,3 +220,34 @@ def test_check_against_and_checkpoint_initializer_read_folders(
     assert comp.ok and comp.table is not None, comp.diagnostics
     warm_mod = build_module(comp.table, str(warm), str(tmp_path / "warm.py"))
     np.testing.assert_array_equal(warm_mod.init_variable("emb"), mod.init_variable("emb", 3))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-o", "out", "--shard-size", "5GiB"], "expected a size such as 5GB"),
+        (["-o", "p.npz", "--shard-size", "1MB"], "--shard-size writes a folder of shards"),
+        (["-o", "p.safetensors", "--resume"], "--resume continues a folder of shards"),
+        (["-o", "p.npz", "--workers", "2"], "--workers writes .safetensors files or folders"),
+        (["-o", "m.ckpt", "--executor", "dask"], "--executor writes .safetensors files"),
+        (["-o", "out", "--warm-start", "old.npz"], "--warm-start writes one"),
+        (
+            ["-o", "out", "--scheduler", "tcp://127.0.0.1:1", "--executor", "process"],
+            "needs --executor dask",
+        ),
+        (["-o", "out", "--workers", "0"], "--workers 0: expected at least 1"),
+    ],
+)
+def test_scale_options_are_checked(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    spec = tmp_path / "model.yaml"
+    spec.write_text(SPEC)
+    assert main(["init", str(spec), *args]) == 2
+    assert message in capsys.readouterr().err
+    assert sorted(os.listdir(tmp_path)) == ["model.yaml"]
