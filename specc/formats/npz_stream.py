@@ -51,11 +51,16 @@ def npz_metadata(path: str) -> dict[str, str] | None:
     return found if isinstance(found, dict) else None
 
 
-def _npy_header(f: IO[bytes], shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+#: the `descr` NumPy gives an ml_dtypes.bfloat16 array; a plain 2-byte void
+#: would be `|V2`
+BFLOAT16_DESCR: Final = "<V2"
+
+
+def _npy_header(f: IO[bytes], shape: tuple[int, ...], descr: str) -> None:
     """The `.npy` header `write_array` writes for an array of this shape and
-    dtype (format 1.0, or 2.0 when the header needs it)."""
+    `descr` (format 1.0, or 2.0 when the header needs it)."""
     d = {
-        "descr": np.lib.format.dtype_to_descr(dtype),
+        "descr": descr,
         "fortran_order": False,
         "shape": shape,
     }
@@ -66,8 +71,8 @@ def _npy_header(f: IO[bytes], shape: tuple[int, ...], dtype: np.dtype[Any]) -> N
 
 
 def _npz_stored(chunk: npt.NDArray[Any], dtype: str) -> npt.NDArray[Any]:
-    """A chunk as `write_npz` stores it: a bfloat16 one as 2-byte voids of its
-    little-endian bits (as NumPy writes ml_dtypes' bfloat16), C-contiguous."""
+    """A chunk as it is stored: a bfloat16 one as 2-byte voids of its
+    little-endian bits (as `np.savez` writes ml_dtypes' bfloat16), C-contiguous."""
     if dtype == "bfloat16":
         chunk = bfloat16_bits(chunk).astype("<u2", copy=False).view("V2")
     return np.ascontiguousarray(chunk)
@@ -82,8 +87,8 @@ def write_npz_streamed(
     """Write an uncompressed `.npz` of `entries` (name, shape, specc dtype
     name), each member's data from `chunks(name)`: flat arrays adding up to its
     size in C order, at least one (the first gives the stored dtype: a string
-    variable's width is known once it is built), one in memory at a time. The
-    bytes are `write_npz`'s."""
+    variable's width is known once it is built), one in memory at a time. Each
+    member's bytes are those `np.savez` writes for the whole array."""
     with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
         for name, shape, dtype in entries:
             with zf.open(name + ".npy", "w", force_zip64=True) as member:
@@ -91,7 +96,12 @@ def write_npz_streamed(
                 for chunk in chunks(name):
                     data = _npz_stored(chunk, dtype)
                     if first:
-                        _npy_header(member, shape, data.dtype)
+                        descr = (
+                            BFLOAT16_DESCR
+                            if dtype == "bfloat16"
+                            else data.dtype.str  # dtype_to_descr's answer for a plain dtype
+                        )
+                        _npy_header(member, shape, descr)
                         first = False
                     member.write(data.reshape(-1).view(np.uint8).data)
                 if first:
