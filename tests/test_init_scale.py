@@ -46,10 +46,11 @@ def _spec(tmp: Path, shape: str, init: str = "random_uniform", name: str = "m") 
 
 @pytest.fixture
 def fast_dir(tmp_path: Path) -> Iterator[Path]:
-    """A folder on tmpfs when there is one (these tests write gigabytes; the
-    disk is not what they test), else the test's folder; removed after."""
+    """A folder on tmpfs when there is one with room (these tests write
+    gigabytes; the disk is not what they test), else the test's folder (a
+    container's /dev/shm is often 64 MB); removed after."""
     shm = Path("/dev/shm")
-    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+    if not (shm.is_dir() and os.access(shm, os.W_OK) and shutil.disk_usage(shm).free > 3 << 30):
         yield tmp_path
         return
     folder = Path(tempfile.mkdtemp(prefix="specc-test-", dir=shm))
