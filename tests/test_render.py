@@ -8,6 +8,7 @@ and the underline follows the escapes; JSON gives the end and stays exact.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from hypothesis import given
@@ -26,7 +27,7 @@ from specc.diagnostics import (
     with_ends,
 )
 from specc.diagnostics.escape import display_line, escape_text, is_unsafe, json_safe
-from specc.diagnostics.locate import SourceLines, token_end
+from specc.diagnostics.locate import SourceLines, split_lines, token_end
 from specc.pipeline import compile_text
 from specc.span import Span
 
@@ -306,3 +307,15 @@ def test_any_line_renders_safely_and_the_end_stays_on_it(line: str, column: int)
     assert len(lines) == 3
     assert not any(is_unsafe(c) for row in lines for c in row)
     assert lines[2].startswith("    | ") and lines[2].lstrip(" |").startswith("^")
+
+
+#: libyaml's line breaks (YAML 1.1), written out independently of specc's
+_YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab \n\r\x85\u2028\u2029\v\f\x1c\x1e\t"))))
+def test_lines_are_split_where_libyaml_breaks_them(text: str) -> None:
+    expected = _YAML_BREAK.split(text)
+    if len(expected) > 1 and expected[-1] == "":
+        expected.pop()  # a break at the very end starts no line
+    assert split_lines(text) == expected

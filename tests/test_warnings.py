@@ -108,3 +108,38 @@ def test_unused_partitioner_is_quiet_when_resolution_failed() -> None:
 def test_std_templates_never_warn() -> None:
     text = HEADER + "include: [std]\nbody:\n  - use: dense\n    with: {in_dim: 2, units: 3}\n"
     assert compile_text(text).diagnostics == []
+
+
+NESTED = (
+    HEADER
+    + """body:
+  - scope: a
+    capture: ca
+    body:
+      - scope: inner
+        capture: ci
+        body:
+          - var: w
+            shape: [1]
+            if: true
+  - scope: b
+    capture: cb
+    body:
+      - var: w
+        shape: [1]
+  - var: x
+    shape: [1]
+    if: false
+"""
+)
+
+
+def test_warnings_of_one_check_come_in_source_order() -> None:
+    found = [(d.code, d.span.line) for d in compile_text(NESTED).diagnostics if d.span]
+    assert found == [
+        ("unused-capture", 5),
+        ("unused-capture", 8),
+        ("unused-capture", 14),
+        ("constant-if", 12),
+        ("constant-if", 20),
+    ]

@@ -17,9 +17,8 @@ computed name reaches is not known before resolution.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from specc.diagnostics import Diagnostic, codes
 from specc.diagnostics.codes import Code
@@ -41,9 +40,8 @@ from specc.span import Span
 _STD_PREFIX = "<std>/"
 
 
-@dataclass(frozen=True, slots=True)
-class _Site:
-    """A statement and what encloses it."""
+class _Site(NamedTuple):
+    """A statement and what encloses it (a tuple: one is made per statement)."""
 
     stmt: StatementBase
     #: under a `repeat` (it may run many times)
@@ -52,16 +50,27 @@ class _Site:
     template: str | None
 
 
-def _walk(body: list[Any], repeated: bool, template: str | None) -> Iterator[_Site]:
-    stack = [(body, repeated)]
+#: the statements with a body that runs once per run of the statement
+_ONCE_BODY = frozenset({ScopeStmt, NameScopeStmt, ThreadStmt})
+
+
+def _walk(body: list[Any], repeated: bool, template: str | None) -> list[_Site]:
+    """Every statement of `body`, nested ones included, in source order."""
+    sites: list[_Site] = []
+    stack = [(iter(body), repeated)]
     while stack:
-        items, rep = stack.pop()
-        for st in reversed(items):
-            yield _Site(st, rep, template)
-            if isinstance(st, ScopeStmt | NameScopeStmt | ThreadStmt):
-                stack.append((st.body, rep))
-            elif isinstance(st, RepeatStmt):
-                stack.append((st.body, True))
+        items, rep = stack[-1]
+        st = next(items, None)
+        if st is None:
+            stack.pop()
+            continue
+        sites.append(_Site(st, rep, template))
+        kind = type(st)  # not isinstance: see docs/design.md, "Performance"
+        if kind in _ONCE_BODY:
+            stack.append((iter(st.body), rep))
+        elif kind is RepeatStmt:
+            stack.append((iter(st.body), True))
+    return sites
 
 
 @dataclass
@@ -76,24 +85,32 @@ class _Uses:
     dynamic_ref: bool = False
 
 
+def _add_ref(uses: _Uses, target: object) -> None:
+    """Note the capture a `{ref}` names (or that one is computed)."""
+    if type(target) is Ref:
+        if isinstance(target.ref, str):
+            uses.refs.add(target.ref)
+        else:
+            uses.dynamic_ref = True
+
+
 def _collect(spec: ValidatedSpec) -> tuple[_Uses, list[_Site]]:
     uses = _Uses()
-    sites = list(_walk(spec.document.body, False, None))
+    sites = _walk(spec.document.body, False, None)
     for tname, tmpl in spec.templates.items():
         sites.extend(_walk(tmpl.body, False, tname))
     for site in sites:
         st = site.stmt
         for ex in expressions_of(st):
             uses.names.update(ex.names)
-        target = getattr(st, "scope", None) or getattr(st, "name_scope", None)
-        if isinstance(target, Ref):
-            if isinstance(target.ref, str):
-                uses.refs.add(target.ref)
-            else:
-                uses.dynamic_ref = True
-        if isinstance(st, ScopeStmt) and st.values is not None:
-            uses.refs.update(v for v in st.values if isinstance(v, str))
-        if isinstance(st, UseStmt):
+        # type() and not isinstance: see docs/design.md, "Performance"
+        if type(st) is ScopeStmt:
+            _add_ref(uses, st.scope)
+            if st.values is not None:
+                uses.refs.update(v for v in st.values if isinstance(v, str))
+        elif type(st) is NameScopeStmt:
+            _add_ref(uses, st.name_scope)
+        elif type(st) is UseStmt:
             if isinstance(st.use, str):
                 uses.templates.add(st.use)
             else:
@@ -180,7 +197,7 @@ class _Linter:
         for site in sites:
             st = site.stmt
             if (
-                isinstance(st, ScopeStmt)
+                type(st) is ScopeStmt
                 and isinstance(st.capture, str)
                 and not uses.dynamic_ref
                 and st.capture not in uses.refs

@@ -86,9 +86,11 @@ def _expressions(value: Any) -> Iterator[Compiled]:
 
 def expressions_of(node: BaseModel) -> Iterator[Compiled]:
     """Every expression a statement's (or `defaults:`') own keys hold, its
-    `body` aside."""
-    for fname, value in node.__dict__.items():
-        if fname != "body":
+    `body` aside. Only keys the spec wrote can hold one (defaults are plain)."""
+    values = node.__dict__
+    for fname in node.model_fields_set:
+        value = values[fname]
+        if fname != "body" and type(value) is not str and _may_hold_expression(value):
             yield from _expressions(value)
 
 

@@ -242,7 +242,10 @@ class Resolver:
             )
             raise AbortError
         for st in body:
-            self.count_statements(1, st.span)
+            # counted inline: a statement's span is made only when it is over
+            self.executed += 1
+            if self.executed > self.limits.max_statements:
+                self.too_many_statements(st.span)
             try:
                 if st.if_ is not None and not self.ev_bool(st.if_, env, st, "if"):
                     continue
@@ -257,8 +260,11 @@ class Resolver:
         """Count `n` statements executed (or, with `ahead`, about to be) toward
         --max-statements; stop the resolution when they go past it."""
         self.executed += n
-        if self.executed <= self.limits.max_statements:
-            return
+        if self.executed > self.limits.max_statements:
+            self.too_many_statements(span, ahead=ahead)
+
+    def too_many_statements(self, span: Span | None, *, ahead: str = "") -> NoReturn:
+        """Stop the resolution: --max-statements is exceeded at `span`."""
         self.diags.append(
             Diagnostic(
                 codes.LIMIT,
