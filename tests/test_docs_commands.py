@@ -11,11 +11,12 @@ repository's `examples/` (and `home/`, the `~` of its commands):
   each exits 0, or N when its last comment is `# exit N` (`# exit 1: ...`).
   A plain block right after it (nothing but blank lines between) is what the
   block prints.
-- A plain block whose lines start with `$ ` is a terminal session: each
-  `$ COMMAND` prints the lines below it (up to the next `$ `), and exits as a
-  following `$ echo $?` shows, else as its `# exit N` comment says, else 1 when
-  the output shows an `error[...]` line, 2 when it starts `specc: error:` (a
-  usage error), and 0 otherwise.
+- A plain block whose lines start with `$ `, one of them `$ specc ...`, is a
+  terminal session: each `$ COMMAND` prints the lines below it (up to the next
+  `$ `), and exits as a following `$ echo $?` shows, else as its `# exit N`
+  comment says, else 1 when the output shows an `error[...]` line, 2 when it
+  starts `specc: error:` (a usage error), and 0 otherwise. (A session without
+  specc, such as a benchmark's timings, is not run.)
 
 Output is stdout and stderr together, as a terminal shows them, compared line by
 line with trailing spaces dropped: a line `...` (indented or not) stands for
@@ -60,6 +61,9 @@ NOT_RUN: dict[tuple[str, str], str] = {
 _FENCE = re.compile(r"^```([^\n]*)\n(.*?)^```[ \t]*\n", re.MULTILINE | re.DOTALL)
 _TITLE = re.compile(r'\btitle="([^"]+)"')
 _EXIT = re.compile(r"#\s*exit\s+(\d+)\b[^#]*$")
+#: a session line that runs specc (a session without one, such as a benchmark's
+#: timings, is not run)
+_SHOWS_SPECC = re.compile(r"^\$ specc", re.MULTILINE)
 #: a line that shows a specc command, with or without a prompt
 _SHOWS_COMMAND = re.compile(r"^(\$ |specc(-compile-check)? )", re.MULTILINE)
 
@@ -188,7 +192,7 @@ def page_steps(text: str) -> list[Step | WriteFile]:
             ):
                 step.shown = following.body.splitlines()
             steps.append(step)
-        elif _is_session(block):
+        elif _is_session(block) and _SHOWS_SPECC.search(block.body):
             steps.extend(_session_steps(block))
     return steps
 
@@ -258,6 +262,7 @@ def run_page(page: Path, work: Path) -> list[str]:
                 ["bash", "-u", "-c", command.text],
                 cwd=work,
                 env=env,
+                stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 text=True,

@@ -48,6 +48,7 @@ COMMAND_NAMES: Final = (
     "explain",
     "explain-code",
     "completion",
+    "lsp",
 )
 
 _EPILOG = """\

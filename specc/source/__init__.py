@@ -8,7 +8,7 @@ value an error is about without ever looking at YAML text again.
 - `nodes`: the located data (`LocDict`, `LocList`, `SourceFile`, `LoadResult`);
 - `scalars`: the YAML 1.2 core schema and the standard tags;
 - `compose`: one document's tree from parse events, counting nodes;
-- `loader`: files and includes.
+- `loader`: files and includes (`FileCache` keeps parsed includes between loads).
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from typing import Any
 from specc.diagnostics import Diagnostic
 from specc.limits import DEFAULT_LIMITS, Limits
 from specc.source.compose import Budget, compose_document, yaml_depth_limit
-from specc.source.loader import by_position, load_file, load_text, std_names
+from specc.source.loader import FileCache, by_position, load_file, load_text, std_names
 from specc.source.nodes import LoadResult, LocDict, LocList, SourceFile
 from specc.source.scalars import yaml_scalar
 
 __all__ = [
+    "FileCache",
     "LoadResult",
     "LocDict",
     "LocList",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.resources
 import os
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
@@ -113,12 +114,84 @@ def _read_resource(res: Traversable) -> Callable[[int], bytes]:
     return read
 
 
+@dataclass(frozen=True)
+class _Parsed:
+    """An included file as `FileCache` keeps it: what it was parsed from, the YAML
+    nodes the parse counted, and its result."""
+
+    data: bytes | str
+    limits: Limits
+    nodes: int
+    source: SourceFile
+    diags: tuple[Diagnostic, ...]
+
+
+class FileCache:
+    """Included files parsed once and kept between loads, for a long-lived caller.
+
+    A language server loads the spec being edited on every change, and with it
+    the same includes and the same standard library: a `FileCache` passed to
+    `load_text`/`load_file` (`cache=`) lets an unchanged included file skip
+    parsing. An entry is keyed by the file's identity (its real path, or
+    `<std>/NAME.yaml`) and display path, and is used only when the bytes read
+    now equal the bytes it was parsed from under the same limits: the file is
+    still read on every load (cheap) so a change on disk is never missed, but
+    parsed only when it changed (not cheap). The top file is never cached: it is
+    the one being edited.
+
+    `set_overlay(path, text)` makes loads read `text` for the file at real path
+    `path` instead of the disk: an editor's unsaved buffer of an included file.
+
+    Parsed trees are shared by the loads that reuse them; the located tree is
+    read-only by contract (`LocDict`), so sharing is safe. Not thread-safe: use
+    one cache per thread.
+    """
+
+    def __init__(self, max_files: int = 256) -> None:
+        self.max_files = max_files
+        self._parsed: OrderedDict[tuple[str, str], _Parsed] = OrderedDict()
+        self._overlays: dict[str, str] = {}
+        #: parses done and avoided, for tests and benchmarks
+        self.misses = 0
+        self.hits = 0
+
+    def set_overlay(self, real_path: str, text: str | None) -> None:
+        """Read `text` for the file at `real_path` (None: the disk again)."""
+        if text is None:
+            self._overlays.pop(real_path, None)
+        else:
+            self._overlays[real_path] = text
+
+    def read(self, key: str, read: Callable[[int], bytes], limit: int) -> bytes | str:
+        """The content of an included file: its overlay, else at most `limit` bytes."""
+        found = self._overlays.get(key)
+        return found if found is not None else read(limit)
+
+    def get(self, key: str, display: str, data: bytes | str, limits: Limits) -> _Parsed | None:
+        """The parse of `data` kept for this file, if `data` and `limits` match it."""
+        entry = self._parsed.get((key, display))
+        if entry is None or entry.limits != limits or entry.data != data:
+            self.misses += 1
+            return None
+        self._parsed.move_to_end((key, display))
+        self.hits += 1
+        return entry
+
+    def put(self, key: str, display: str, entry: _Parsed) -> None:
+        """Keep a parse, dropping the least recently used beyond `max_files`."""
+        self._parsed[(key, display)] = entry
+        self._parsed.move_to_end((key, display))
+        while len(self._parsed) > self.max_files:
+            self._parsed.popitem(last=False)
+
+
 class _Loader:
-    def __init__(self, limits: Limits, top_dir: str) -> None:
+    def __init__(self, limits: Limits, top_dir: str, cache: FileCache | None = None) -> None:
         self.limits = limits
         self.top_real = os.path.realpath(top_dir)
         self.budget = Budget()
         self.sources: dict[str, str] = {}
+        self.cache = cache
 
     def parse(
         self, key: str, display: str, logical: str | None, data: bytes | str, *, top: bool
@@ -147,6 +220,27 @@ class _Loader:
                     Diagnostic(codes.SCHEMA, _TOP_MESSAGE if top else _INCLUDED_MESSAGE, span)
                 )
         return _File(key, display, logical, SourceFile(display, text, document), diags)
+
+    def parse_include(self, t: _Target, data: bytes | str) -> _File:
+        """`parse` for an included file, through the cache when there is one.
+
+        A kept parse counts its nodes toward this load's budget as a new parse
+        would; one that would cross the budget, and one that hit a limit, is
+        parsed again so the limit error comes out exactly as without a cache."""
+        cache = self.cache
+        if cache is None:
+            return self.parse(t.key, t.display, t.logical, data, top=False)
+        entry = cache.get(t.key, t.display, data, self.limits)
+        if entry is not None and self.budget.used + entry.nodes <= self.limits.max_nodes:
+            self.budget.used += entry.nodes
+            self.sources[t.display] = entry.source.text
+            return _File(t.key, t.display, t.logical, entry.source, list(entry.diags))
+        before = self.budget.used
+        f = self.parse(t.key, t.display, t.logical, data, top=False)
+        if not any(d.info is codes.LIMIT for d in f.diags):
+            nodes = self.budget.used - before
+            cache.put(t.key, t.display, _Parsed(data, self.limits, nodes, f.source, tuple(f.diags)))
+        return f
 
     def targets(self, f: _File) -> Iterator[_Target]:
         """The files `f` includes, in order; bad entries become diagnostics on `f`."""
@@ -292,7 +386,11 @@ class _Loader:
             if self.budget.used > self.limits.max_nodes:
                 break  # the node budget is spent; every further file would fail too
             try:
-                data = t.read(limit + 1)
+                data = (
+                    t.read(limit + 1)
+                    if self.cache is None
+                    else self.cache.read(t.key, t.read, limit + 1)
+                )
             except OSError as exc:
                 f.diags.append(
                     Diagnostic(
@@ -302,10 +400,11 @@ class _Loader:
                     )
                 )
                 continue
-            if len(data) > limit:
+            size = len(data) if isinstance(data, bytes) else _utf8_size(data, limit)
+            if size > limit:
                 f.diags.append(_too_big(t.display, limit, t.at))
                 continue
-            child = self.parse(t.key, t.display, t.logical, data, top=False)
+            child = self.parse_include(t, data)
             loaded[t.key] = child
             order.append(child)
             stack.append((child, self.targets(child)))
@@ -318,8 +417,16 @@ def by_position(diags: list[Diagnostic]) -> list[Diagnostic]:
     return sorted(diags, key=lambda d: (d.span.line, d.span.column) if d.span else (0, 0))
 
 
-def _load(data: bytes | str, display: str, key: str, logical: str, limits: Limits) -> LoadResult:
-    loader = _Loader(limits, os.path.dirname(logical))
+def _load(
+    data: bytes | str,
+    display: str,
+    key: str,
+    logical: str,
+    limits: Limits,
+    *,
+    cache: FileCache | None,
+) -> LoadResult:
+    loader = _Loader(limits, os.path.dirname(logical), cache)
     main = loader.parse(key, display, logical, data, top=True)
     includes = loader.load_includes(main)
     diags: list[Diagnostic] = []
@@ -347,13 +454,15 @@ def load_text(
     limits: Limits = DEFAULT_LIMITS,
     *,
     base_dir: str | None = None,
+    cache: FileCache | None = None,
 ) -> LoadResult:
     """Load a spec from text (and, transitively, the files it includes).
 
     `filename` is used for display only. Includes resolve against `base_dir`,
     by default the folder of `filename`, or the current directory when
-    `filename` is a pseudo name like `<string>` or `<stdin>`. Never raises:
-    every problem is a diagnostic in the result.
+    `filename` is a pseudo name like `<string>` or `<stdin>`. `cache` keeps
+    parsed includes between calls (see `FileCache`). Never raises: every
+    problem is a diagnostic in the result.
     """
     pseudo = filename.startswith("<") and filename.endswith(">")
     if base_dir is None:
@@ -366,11 +475,17 @@ def load_text(
             main=None,
             diagnostics=[_too_big(filename, limits.max_file_bytes, Span(filename, 1, 1))],
         )
-    return _load(text, filename, key, logical, limits)
+    return _load(text, filename, key, logical, limits, cache=cache)
 
 
-def load_file(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> LoadResult:
-    """Load the spec file at `path` and, transitively, the files it includes.
+def load_file(
+    path: str | os.PathLike[str],
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    cache: FileCache | None = None,
+) -> LoadResult:
+    """Load the spec file at `path` and, transitively, the files it includes
+    (`cache`: see `FileCache`).
 
     Raises `FileNotFoundError` when `path` does not exist (the CLI's usage
     error). Any other failure, including an unreadable top file, is a
@@ -398,4 +513,4 @@ def load_file(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS) -> 
             diagnostics=[_too_big(display, limits.max_file_bytes, Span(display, 1, 1))],
         )
     logical = os.path.abspath(display)
-    return _load(data, display, os.path.realpath(logical), logical, limits)
+    return _load(data, display, os.path.realpath(logical), logical, limits, cache=cache)
