@@ -420,9 +420,11 @@ def test_the_site_builds_strictly(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_pages_name_no_machine_paths() -> None:
-    """A reader has none of this machine's folders."""
+def test_pages_name_no_machine_paths_nor_unpublished_documents() -> None:
+    """A reader has none of this machine's folders, and no design reference
+    outside the repository: a rule is cited by the page that states it."""
     machine = re.compile(r"(?<![\w.])/(work|root|home|tmp)/")
     for page in PAGES:
         for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
             assert not machine.search(line), f"{page.name}:{number}: {line}"
+            assert not re.search(r"\bDESIGN\b", line), f"{page.name}:{number}: {line}"
