@@ -299,16 +299,29 @@ def _checkpoint_check(args: Args, shape: tuple[int, ...], dtype: DType) -> Probl
     assert isinstance(args, CheckpointArgs)
     del shape, dtype  # checked against the file by `_checkpoint_external`
     # a TF checkpoint by its name here (`model.ckpt`, `model.ckpt-1000`, or
-    # any prefix through its `.index`); the external check finds its files
-    if file_format(args.path) is None and tf_checkpoint_prefix(args.path) is None:
+    # any prefix through its `.index`), a sharded folder by its index or a
+    # name without a suffix; the external check finds their files
+    if (
+        file_format(args.path) is None
+        and tf_checkpoint_prefix(args.path) is None
+        and not _maybe_sharded(args.path)
+    ):
         return Problem(
             "checkpoint",
-            f"checkpoint {args.path!r}: expected a .npz or .safetensors file or a TF "
+            f"checkpoint {args.path!r}: expected a .npz or .safetensors file, a folder "
+            "of safetensors shards (or its model.safetensors.index.json) or a TF "
             "checkpoint (model.ckpt, or its PREFIX.index)",
             help="save the arrays with numpy.savez, safetensors' save_file, a "
             "generated module's save() or TF's Saver",
         )
     return None
+
+
+def _maybe_sharded(path: str) -> bool:
+    """A sharded folder's index, or a name that may be such a folder (no
+    suffix): whether it is one is the external check's to say."""
+    name = os.path.basename(path.rstrip("/"))
+    return path.endswith(".safetensors.index.json") or (bool(name) and "." not in name)
 
 
 def _checkpoint_external(args: Args, ctx: ExternalContext) -> Problem | None:

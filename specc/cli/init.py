@@ -1,13 +1,18 @@
-"""`specc init SPEC -o params.npz|params.safetensors|model.ckpt [--seed N]
-[--threads N] [--warm-start OLD [--rename OLD=NEW ...]]`: materialize a spec's
-initial values, through its generated module.
+"""`specc init SPEC -o params.npz|params.safetensors|model.ckpt|DIR [--seed N]
+[--threads N] [--shard-size 5GB] [--workers N] [--executor process|dask]
+[--scheduler ADDRESS] [--resume] [--force] [--warm-start OLD [--rename OLD=NEW
+...]]`: materialize a spec's initial values, through its generated module.
 
-A `.npz` or `.safetensors` file is written by the module's `init_file`; a TF
-checkpoint (`model.ckpt`: `model.ckpt.index` and
-`model.ckpt.data-00000-of-00001`) by specc's own writer, from the module's
-`init_variable`, in the order TF's Saver writes. With `--warm-start`, the
-variables an old checkpoint holds (under the same name or a renamed one, with
-the same shape and dtype) are copied instead (`specc.reports.warm_start`).
+A `.npz` or `.safetensors` file is written by the module's `init_file`, which
+streams (a chunk of values in memory at a time); a folder of Hugging Face
+shards (`-o DIR`), or a `.safetensors` file written by several workers,
+through the module's tasks (`specc.cli.init_tasks`); a TF checkpoint
+(`model.ckpt`: `model.ckpt.index` and `model.ckpt.data-00000-of-00001`) by
+specc's own writer, from the module's `init_variable`, in the order TF's Saver
+writes. With `--warm-start`, the variables an old checkpoint holds (under the
+same name or a renamed one, with the same shape and dtype) are copied instead
+(`specc.reports.warm_start`). An existing output is replaced only when specc
+wrote it (`specc.formats.manifest`), or with `--force`.
 
 NumPy and the emitter are imported only when the command runs.
 """
@@ -15,12 +20,12 @@ NumPy and the emitter are imported only when the command runs.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from specc.cli.common import (
     Command,
@@ -36,6 +41,7 @@ if TYPE_CHECKING:
 
     import numpy.typing as npt
 
+    from specc.cli.init_tasks import TaskRun
     from specc.formats.arrays import ArrayInfo
     from specc.reports.warm_start import WarmStart
     from specc.table import VariableTable
@@ -59,6 +65,20 @@ class InitOptions:
     warm_start: str | None = None
     #: old name -> new name, for --warm-start
     renames: tuple[tuple[str, str], ...] = ()
+    #: the largest shard of a folder, in bytes (None: 5GB)
+    shard_size: int | None = None
+    #: the bytes one task writes (None: the module's TASK_BYTES)
+    task_size: int | None = None
+    #: "inline" (this process), "process" or "dask", and where
+    executor: str = "inline"
+    workers: int = 1
+    scheduler: str | None = None
+    retries: int = 2
+    resume: bool = False
+    force: bool = False
+    #: show the progress bar: None on a terminal only
+    progress: bool | None = None
+    quiet: bool = False
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
@@ -68,8 +88,9 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
         "--output",
         required=True,
         metavar="OUT",
-        help="params.npz, params.safetensors or model.ckpt (a TF checkpoint: "
-        "model.ckpt.index and model.ckpt.data-00000-of-00001)",
+        help="params.npz, params.safetensors, model.ckpt (a TF checkpoint: "
+        "model.ckpt.index and model.ckpt.data-00000-of-00001) or a folder DIR of "
+        "Hugging Face safetensors shards (a path without a suffix, or ending in /)",
     )
     p.add_argument(
         "--seed", type=int, default=None, help="the seed (default: the spec's seed, else 0)"
@@ -80,6 +101,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help="threads filling blocks (default: CPU count; values do not depend on it)",
     )
+    _add_scale_arguments(p)
     p.add_argument(
         "--warm-start",
         metavar="OLD",
@@ -95,6 +117,74 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
         "the renames of a JSON file (`specc diff --json` output or an object)",
     )
     add_pipeline_arguments(p)
+
+
+def _size(text: str) -> int:
+    """An argparse `type` for sizes: 5GB, 500MB (decimal, as huggingface_hub
+    reads them) or bytes."""
+    from specc.formats.sharded import parse_size  # noqa: PLC0415
+
+    try:
+        return parse_size(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _add_scale_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of large and distributed runs (docs/scale-out.md)."""
+    p.add_argument(
+        "--shard-size",
+        type=_size,
+        metavar="SIZE",
+        help="with -o DIR: the largest shard, e.g. 5GB or 500MB (default 5GB; a larger "
+        "variable gets a shard of its own)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes writing a .safetensors file or a folder (default 1: this process)",
+    )
+    p.add_argument(
+        "--executor",
+        choices=("process", "dask"),
+        help="process: the standard library's process pool (the default with --workers); "
+        "dask: a Dask LocalCluster of --workers processes (needs specc[dask])",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on the Dask cluster at ADDRESS (tcp://HOST:PORT), e.g. started by "
+        "dask-jobqueue or the Dask Kubernetes operator",
+    )
+    p.add_argument(
+        "--retries",
+        type=int,
+        default=2,
+        metavar="N",
+        help="attempts after the first for a failing task (default 2)",
+    )
+    p.add_argument(
+        "--task-size", type=_size, metavar="SIZE", help="bytes one task writes (default 64MiB)"
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="with -o DIR: keep the files an earlier run completed (re-hashed against "
+        "its record) and write the rest",
+    )
+    p.add_argument("--force", action="store_true", help="overwrite an output specc did not write")
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--progress",
+        action="store_true",
+        default=None,
+        help="show the progress bar even when stderr is not a terminal",
+    )
+    shown.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bar and no summary line"
+    )
 
 
 def _renames(items: list[str]) -> tuple[tuple[str, str], ...]:
@@ -127,21 +217,23 @@ def _renames(items: list[str]) -> tuple[tuple[str, str], ...]:
 
 
 def _options(args: argparse.Namespace) -> InitOptions:
-    from specc.formats.params import params_format  # noqa: PLC0415
     from specc.formats.tf_checkpoint import tf_checkpoint_prefix  # noqa: PLC0415
 
     out: str = args.output
-    fmt = params_format(out)
-    if fmt is None:
-        usage_error(f"-o {out}: expected a .npz or .safetensors file or a TF checkpoint (.ckpt)")
+    fmt = _output_format(out, args.shard_size is not None)
     if fmt == "tf":
         out = tf_checkpoint_prefix(out) or out
+    if fmt == "sharded":
+        out = out.rstrip("/") or "/"
+    executor = _executor(args, fmt)
     if args.rename and args.warm_start is None:
         usage_error("--rename needs --warm-start")
     if args.seed is not None and not 0 <= args.seed < 2**64:
         usage_error(f"--seed {args.seed}: expected an integer in [0, 2**64)")
     if args.threads is not None and args.threads < 1:
         usage_error(f"--threads {args.threads}: expected at least 1")
+    if args.warm_start is not None and (fmt == "sharded" or executor != "inline"):
+        usage_error("--warm-start writes one .npz, .safetensors or TF checkpoint, in one process")
     return InitOptions(
         args.spec,
         pipeline_options(args),
@@ -151,41 +243,99 @@ def _options(args: argparse.Namespace) -> InitOptions:
         args.threads,
         args.warm_start,
         _renames(args.rename),
+        shard_size=args.shard_size,
+        task_size=args.task_size,
+        executor=executor,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        retries=args.retries,
+        resume=args.resume,
+        force=args.force,
+        progress=args.progress,
+        quiet=args.quiet,
     )
 
 
-class Progress:
-    """A one-line progress bar on a terminal's stderr: bytes, rate, ETA."""
+def _output_format(out: str, sharded: bool) -> str:
+    """npz, safetensors, tf, or sharded: a folder (an existing one, a path
+    ending in /, a name without a suffix, or any path with --shard-size)."""
+    from specc.formats.params import params_format  # noqa: PLC0415
 
-    def __init__(self, total: int, stream: TextIO | None = None) -> None:
-        self.total = total
-        self.stream = stream if stream is not None else sys.stderr
-        self.start = time.monotonic()
-        self.last = 0.0
-
-    def __call__(self, done: int) -> None:
-        from specc.reports.table import format_bytes  # noqa: PLC0415 - loaded by then
-
-        now = time.monotonic()
-        # redraw at most ten times a second: a terminal write per block is slow
-        if now - self.last < 0.1 and done < self.total:
-            return
-        self.last = now
-        rate = done / max(now - self.start, 1e-9)
-        frac = done / self.total if self.total else 1.0
-        eta = (self.total - done) / rate if rate > 0 else 0.0
-        width = 30
-        bar = "#" * int(frac * width)
-        self.stream.write(
-            f"\r[{bar:<{width}}] {format_bytes(done)} / {format_bytes(self.total)} "
-            f"{format_bytes(int(rate))}/s ETA {eta:4.0f}s"
+    fmt = params_format(out)
+    name = os.path.basename(out.rstrip("/"))
+    folder = out.endswith("/") or os.path.isdir(out) or (bool(name) and "." not in name)
+    if fmt is None and (folder or sharded):
+        fmt = "sharded"
+    if fmt is None:
+        usage_error(
+            f"-o {out}: expected a .npz or .safetensors file, a TF checkpoint (.ckpt) or a "
+            "folder (DIR/)"
         )
-        self.stream.flush()
+    if sharded and fmt != "sharded":
+        usage_error(f"--shard-size writes a folder of shards, not {out}: use -o DIR")
+    return fmt
+
+
+def _executor(args: argparse.Namespace, fmt: str) -> str:
+    """Where tasks run, checked against the output and what is installed."""
+    if args.workers < 1:
+        usage_error(f"--workers {args.workers}: expected at least 1")
+    if args.retries < 0:
+        usage_error(f"--retries {args.retries}: expected 0 or more")
+    kind: str = args.executor or ("dask" if args.scheduler else "process")
+    if args.scheduler and kind != "dask":
+        usage_error("--scheduler is a Dask scheduler's address: it needs --executor dask")
+    if kind == "process" and args.workers == 1 and args.executor is None:
+        kind = "inline"
+    if args.resume and fmt != "sharded":
+        usage_error("--resume continues a folder of shards (-o DIR)")
+    if kind != "inline" and fmt not in ("safetensors", "sharded"):
+        usage_error(
+            f"--{'workers' if kind == 'process' else 'executor'} writes .safetensors "
+            "files or folders of shards"
+        )
+    if kind == "dask" and importlib.util.find_spec("distributed") is None:
+        usage_error("--executor dask needs Dask: pip install 'specc[dask]'")
+    return kind
+
+
+class Bar:
+    """The progress bar: tqdm's (bytes done, throughput, ETA), on stderr,
+    redrawn at most ten times a second however often it is told. tqdm pads
+    and clears its line itself, so nothing stale is left when it shrinks;
+    `close` ends the line, so that what follows (an error, a stop) starts a
+    line of its own."""
+
+    def __init__(self, total: int, *, enabled: bool) -> None:
+        from tqdm import tqdm  # noqa: PLC0415 - only when writing
+
+        self._bar = tqdm(
+            total=total,
+            disable=not enabled,
+            file=sys.stderr,
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1024,
+            mininterval=0.1,
+            dynamic_ncols=True,
+            desc="init",
+        )
+
+    def __call__(self, done: int, total: int | None = None) -> None:
+        """`done` bytes written so far (of `total`, when it changes)."""
+        if total is not None and total != self._bar.total:
+            self._bar.total = total
+            self._bar.refresh()
+        self._bar.update(done - self._bar.n)
 
     def close(self) -> None:
-        """End the bar's line."""
-        self.stream.write("\n")
-        self.stream.flush()
+        self._bar.close()
+
+
+def _show_progress(opts: InitOptions) -> bool:
+    if opts.quiet:
+        return False
+    return opts.progress if opts.progress is not None else sys.stderr.isatty()
 
 
 def _values(
@@ -232,6 +382,25 @@ def _streamed(
             progress(done)
 
 
+def _task_run(opts: InitOptions, module: types.ModuleType) -> TaskRun:
+    from specc.cli.distribute import ExecutorOptions  # noqa: PLC0415
+    from specc.cli.init_tasks import TaskRun  # noqa: PLC0415
+
+    seed = opts.seed if opts.seed is not None else int(module.DEFAULT_SEED)
+    executor = ExecutorOptions(
+        opts.executor, opts.workers, opts.scheduler, opts.threads, opts.retries
+    )
+    return TaskRun(
+        os.path.abspath(opts.output),
+        opts.output_format == "sharded",
+        seed,
+        opts.shard_size,
+        opts.task_size if opts.task_size is not None else int(module.TASK_BYTES),
+        opts.resume,
+        executor,
+    )
+
+
 def _write(
     opts: InitOptions,
     table: VariableTable,
@@ -239,7 +408,7 @@ def _write(
     plan: WarmStart | None,
     progress: Callable[[int], None] | None,
 ) -> None:
-    """Write the output file(s)."""
+    """Write the output file(s) in this process."""
     if plan is None and opts.output_format != "tf":
         module.init_file(opts.output, opts.seed, threads=opts.threads, progress=progress)
         return
@@ -308,39 +477,124 @@ def _run(opts: InitOptions, keep: list[object]) -> ExitCode:
     if source is None:
         return ExitCode.ERRORS
     module = load_module(source, module_path)
+    refuse_foreign_output(opts, table)
     plan = _warm_start_plan(opts, table, old)
     sys.stdout.flush()
-    progress = Progress(table.bytes) if sys.stderr.isatty() else None
-    from specc.formats.arrays import CheckpointError  # noqa: PLC0415
-
-    failure: str | None = None
-    code = ExitCode.ERRORS
-    try:
-        _write(opts, table, module, plan, progress)
-    except CheckpointError as e:
-        # specc's own readers raise it only for the --warm-start input (the
-        # module has its own class): a bad input file, as for `check --against`
-        failure, code = str(e), ExitCode.USAGE
-    except (OSError, ValueError, KeyError) as e:
-        failure = str(e)
-    finally:
-        # end the bar's line before anything else is written to the terminal
-        if progress is not None:
-            progress.close()
+    failure, code, note = _write_all(
+        opts, table, module, plan, source=source, module_path=module_path
+    )
     if failure is not None:
         sys.stderr.write(f"specc: error: {failure}\n")
         return code
-    print(f"{_describe(opts)}: {len(table.variables)} variables, {table.bytes:,} bytes")
+    if not opts.quiet:
+        if note:
+            print(note)
+        print(f"{_describe(opts)}: {len(table.variables)} variables, {table.bytes:,} bytes")
     return ExitCode.OK
+
+
+def _write_all(
+    opts: InitOptions,
+    table: VariableTable,
+    module: types.ModuleType,
+    plan: WarmStart | None,
+    *,
+    source: str,
+    module_path: str,
+) -> tuple[str | None, ExitCode, str]:
+    """Write the output with a progress bar; (the error, if any, its exit
+    code, a note to print)."""
+    from specc.cli.init_tasks import InitFailedError, write_with_tasks  # noqa: PLC0415
+    from specc.formats.arrays import CheckpointError  # noqa: PLC0415
+
+    bar = Bar(table.bytes, enabled=_show_progress(opts))
+    through_tasks = opts.output_format == "sharded" or opts.executor != "inline"
+    try:
+        if through_tasks:
+            run = _task_run(opts, module)
+            return None, ExitCode.OK, write_with_tasks(run, module, source, module_path, bar)
+        _write(opts, table, module, plan, bar)
+    except CheckpointError as e:
+        # specc's own readers raise it only for the --warm-start input (the
+        # module has its own class): a bad input file, as for `check --against`
+        return str(e), ExitCode.USAGE, ""
+    except MemoryError:
+        return _memory_limit(opts), ExitCode.ERRORS, ""
+    except (OSError, ValueError, KeyError, InitFailedError) as e:
+        return str(e), ExitCode.ERRORS, ""
+    finally:
+        # end the bar's line before anything else is written to the terminal
+        bar.close()
+    return None, ExitCode.OK, ""
+
+
+def _memory_limit(opts: InitOptions) -> str:
+    """The one line for a variable that does not fit in memory."""
+    if opts.output_format == "tf":
+        why = "TF checkpoints are written a whole variable at a time"
+    else:
+        why = (
+            "its initializer builds the whole variable (orthogonal, identity, constant, "
+            "value, checkpoint)"
+        )
+    return (
+        f"limit: a variable does not fit in memory: {why}; .safetensors and .npz "
+        "outputs stream element-wise initializers a chunk at a time"
+    )
+
+
+def refuse_foreign_output(opts: InitOptions, table: VariableTable) -> None:
+    """A usage error when the output exists and specc did not write it
+    (`specc.formats.manifest` says how it knows), unless --force."""
+    from specc.formats.manifest import written_by_specc  # noqa: PLC0415
+
+    out = opts.output
+    if opts.force:
+        return
+    if opts.output_format == "tf":
+        if os.path.exists(out + ".index") and not _same_checkpoint(out, table):
+            usage_error(
+                f"{out} is a TF checkpoint of other variables (or unreadable); pass --force "
+                "to overwrite it"
+            )
+        return
+    if not os.path.exists(out):
+        return
+    if opts.output_format == "sharded" and not os.path.isdir(out):
+        usage_error(f"-o {out}: a file, not a folder")
+    if os.path.isdir(out) and opts.output_format != "sharded":
+        return  # atomic_output's own error says what it is
+    try:
+        ours = written_by_specc(out, opts.output_format)
+    except OSError as e:
+        usage_error(f"{out}: {e.strerror or e}")
+    if not ours:
+        what = "holds files" if opts.output_format == "sharded" else "exists and was"
+        usage_error(f"{out} {what} not written by specc; pass --force to overwrite it")
+
+
+def _same_checkpoint(prefix: str, table: VariableTable) -> bool:
+    """Whether a TF checkpoint holds exactly the table's variables."""
+    from specc.formats.arrays import CheckpointError  # noqa: PLC0415
+    from specc.formats.tf_checkpoint import read_tf_checkpoint  # noqa: PLC0415
+
+    try:
+        found = {(a.name, tuple(a.shape), a.dtype) for a in read_tf_checkpoint(prefix)}
+    except (CheckpointError, OSError):
+        return False
+    want = {(r.name, tuple(r.shape), r.dtype) for r in table.variables}
+    return found == want
 
 
 COMMAND = Command(
     name="init",
-    summary="materialize initial values into .npz, .safetensors or a TF checkpoint",
+    summary="materialize initial values into .npz, .safetensors, a TF checkpoint or a "
+    "folder of Hugging Face shards",
     usage="[options] SPEC -o OUT",
     example="specc init examples/seq2seq.yaml -o seq2seq.npz --seed 1\n"
     "specc init examples/mlp.yaml -o mlp.safetensors -D hidden=128\n"
     "specc init examples/mlp.yaml -o mlp.ckpt\n"
+    "specc init big.yaml -o weights/ --shard-size 5GB --workers 4\n"
     "specc init new.yaml --warm-start old.ckpt --rename enc/w=encoder/w -o new.ckpt",
     add_arguments=_add_arguments,
     options=_options,

@@ -47,10 +47,13 @@ RUNTIME_FILES: Final = (
     "formats/atomic.py",
     "formats/bfloat16.py",
     "formats/npz.py",
+    "formats/npz_stream.py",
     "formats/safetensors.py",
+    "formats/sharded.py",
     "formats/tf_checkpoint.py",
     "formats/params.py",
     "runtime/api.py",
+    "runtime/tasks.py",
 )
 
 #: The catalogs whose kinds carry NumPy code, their files, and the dispatch

@@ -3,7 +3,8 @@
 Listing a file's arrays reads only each member's header (a Python dict literal
 such as `{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }`, parsed
 by a tiny literal parser: no `eval`, no `ast`, no NumPy), so a multi-gigabyte
-checkpoint is described in milliseconds. Writing uses NumPy's `.npy` code.
+checkpoint is described in milliseconds. The writer is `npz_stream`'s, which
+writes a chunk at a time.
 
 Reading is strict, and checks a file before allocating any array:
 
@@ -30,9 +31,9 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO, TYPE_CHECKING, Any, Final, NamedTuple, NoReturn, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, NoReturn, TypeAlias
 
 from specc.formats.arrays import (
     ArrayInfo,
@@ -43,7 +44,7 @@ from specc.formats.arrays import (
     not_valid,
     open_regular,
 )
-from specc.formats.bfloat16 import as_bfloat16, bfloat16_bits
+from specc.formats.bfloat16 import as_bfloat16
 from specc.formats.tables import _NPY_DTYPES
 
 if TYPE_CHECKING:
@@ -519,26 +520,3 @@ def read_npz_arrays(path: str, only: str | None = None) -> dict[str, npt.NDArray
             for m, npy in headers
             if only is None or m.key == only
         }
-
-
-def write_npz(
-    f: IO[bytes],
-    entries: Iterable[tuple[str, tuple[int, ...], str]],
-    arrays: Iterable[tuple[str, npt.NDArray[Any]]],
-) -> None:
-    """Write arrays, one at a time, as an uncompressed .npz (one `.npy` member
-    each, zip64 so that members may pass 4 GiB). A bfloat16 entry's array
-    (ml_dtypes' bfloat16 or uint16 bit patterns) is written as NumPy writes an
-    ml_dtypes.bfloat16 array: 2-byte voids, little-endian bits."""
-    with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
-        for (_, _, dtype), (name, a) in zip(entries, arrays, strict=True):
-            if dtype == "bfloat16":
-                data = bfloat16_bits(a).astype("<u2", copy=False).view("V2")
-            else:
-                data = a
-            with zf.open(name + ".npy", "w", force_zip64=True) as member:
-                np.lib.format.write_array(member, _contiguous(data))
-
-
-def _contiguous(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    return a if a.flags.c_contiguous else a.copy(order="C")

@@ -6,16 +6,23 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from specc.formats.arrays import ArrayInfo, CheckpointError, file_format
 from specc.formats.atomic import atomic_output
-from specc.formats.npz import read_npz, read_npz_arrays, write_npz
+from specc.formats.npz import read_npz, read_npz_arrays
+from specc.formats.npz_stream import npz_comment, write_npz_streamed
 from specc.formats.safetensors import (
     read_safetensors,
     read_safetensors_arrays,
     write_safetensors,
+)
+from specc.formats.sharded import (
+    is_sharded_folder,
+    read_sharded,
+    read_sharded_arrays,
+    sharded_index_path,
 )
 from specc.formats.tf_checkpoint import (
     read_tf_checkpoint,
@@ -30,8 +37,11 @@ if TYPE_CHECKING:
 
 def params_format(path: str) -> str | None:
     """`npz` or `safetensors` by the file's suffix, `tf` for a TF checkpoint
-    (its prefix, as TF names it, or one of its files), else None."""
+    (its prefix, as TF names it, or one of its files), `sharded` for a folder
+    of safetensors shards or its index, else None."""
     fmt = file_format(path)
+    if fmt is None and (sharded_index_path(path) or is_sharded_folder(path)):
+        return "sharded"
     if fmt is None and tf_checkpoint_prefix(path) is not None:
         return "tf"
     return fmt
@@ -40,7 +50,10 @@ def params_format(path: str) -> str | None:
 def _known_format(path: str) -> str:
     fmt = params_format(path)
     if fmt is None:
-        msg = "expected a .npz or .safetensors file or a TF checkpoint (model.ckpt)"
+        msg = (
+            "expected a .npz or .safetensors file, a folder of safetensors shards"
+            " or a TF checkpoint (model.ckpt)"
+        )
         raise CheckpointError(path, msg)
     return fmt
 
@@ -52,6 +65,8 @@ def read_arrays(path: str) -> list[ArrayInfo]:
     fmt = _known_format(path)
     if fmt == "tf":
         return read_tf_checkpoint(path)
+    if fmt == "sharded":
+        return read_sharded(path)
     if fmt == "npz":
         return read_npz(path)
     return read_safetensors(path)
@@ -63,6 +78,8 @@ def read_params(path: str, only: str | None = None) -> dict[str, npt.NDArray[Any
     fmt = _known_format(path)
     if fmt == "tf":
         return read_tf_checkpoint_arrays(path, only)
+    if fmt == "sharded":
+        return read_sharded_arrays(path, only)
     if fmt == "npz":
         return read_npz_arrays(path, only)
     return read_safetensors_arrays(path, only)
@@ -73,9 +90,10 @@ def find_array(path: str, key: str) -> ArrayInfo:
     cannot supply it (missing, a folder, unreadable, another format, malformed,
     no such key) is a CheckpointError that says which."""
     # a TF checkpoint's prefix names no file: its reader says what is missing
-    if params_format(path) != "tf" and not os.path.exists(path):
+    fmt = params_format(path)
+    if fmt != "tf" and not os.path.exists(path):
         raise CheckpointError(path, "no such file")
-    if params_format(path) != "tf" and os.path.isdir(path):
+    if fmt not in ("tf", "sharded") and os.path.isdir(path):
         raise CheckpointError(path, "a folder, not a file")
     try:
         arrays = read_arrays(path)
@@ -103,13 +121,21 @@ def write_params(
     `bfloat16` says that a uint16 array holds bfloat16 bits). Only safetensors
     keeps `metadata`."""
     fmt = _known_format(os.fspath(path))
-    if fmt == "tf":
-        # the writer is specc's (`specc init -o model.ckpt`), not a module's
-        msg = "TF checkpoints are written by `specc init`"
+    if fmt in ("tf", "sharded"):
+        # the writer is specc's (`specc init`), not a module's
+        msg = "TF checkpoints and sharded folders are written by `specc init`"
         raise CheckpointError(os.fspath(path), msg)
     named = [(n, shape, d if isinstance(d, str) else d.name) for n, shape, d in entries]
     with atomic_output(path) as f:
         if fmt == "npz":
-            write_npz(f, named, arrays)
+            pairs = iter(arrays)
+
+            def chunks(name: str) -> Iterator[npt.NDArray[Any]]:
+                key, a = next(pairs)
+                if key != name:
+                    raise ValueError(f"array {key!r} where {name!r} was listed")
+                yield a.reshape(-1)
+
+            write_npz_streamed(f, named, chunks, npz_comment(metadata))
         else:
             write_safetensors(f, named, arrays, metadata)

@@ -1,6 +1,6 @@
 """The module's public API: `init`, `iter_init`, `init_variable`,
-`init_partition`, `init_file`, `regularization_loss`, `apply_constraints`,
-`check`, `save` and `load`.
+`init_partition`, `regularization_loss`, `apply_constraints`, `check`, `save`
+and `load` (`init_file` streams to a file: `tasks.py`).
 
 Kinds are looked up in the dispatch tables the emitter writes at the end of
 the module (`_SAMPLERS`, `_BUILDERS`, `_REGULARIZERS`, `_CONSTRAINTS`)."""
@@ -258,20 +258,6 @@ def save(params: Mapping[str, Array], path: str | os.PathLike[str]) -> None:
     arrays = [(k, np.asarray(a)) for k, a in params.items()]
     entries = [(k, tuple(a.shape), _file_dtype(k, a)) for k, a in arrays]
     write_params(path, entries, _checked(entries, arrays, None), _metadata())
-
-
-def init_file(
-    path: str | os.PathLike[str],
-    seed: int | None = None,
-    *,
-    threads: int | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> None:
-    """Materialize every variable straight to a .npz or .safetensors file, one
-    variable in memory at a time; `progress(bytes_written)` after each."""
-    entries = [(v.name, v.shape, v.dtype) for v in _variables()]
-    arrays = _checked(entries, iter_init(seed, threads=threads), progress)
-    write_params(path, entries, arrays, _metadata())
 
 
 def load(path: str | os.PathLike[str]) -> dict[str, Array]:

@@ -42,7 +42,7 @@ from functools import cache
 from io import BufferedReader
 from itertools import accumulate
 from types import MappingProxyType
-from typing import IO, Any, Final, NamedTuple, NoReturn, TypeAlias
+from typing import IO, Any, Final, NamedTuple, NoReturn, TypeAlias, TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -1603,27 +1603,89 @@ def read_npz_arrays(path: str, only: str | None = None) -> dict[str, npt.NDArray
         }
 
 
-def write_npz(
+#: what the zip comment of an `.npz` specc wrote starts with
+NPZ_COMMENT_PREFIX: Final = b"specc "
+
+
+def npz_comment(metadata: Mapping[str, str]) -> bytes:
+    """The zip comment naming the spec (at most 65,535 bytes, as zip allows)."""
+    text = json.dumps(dict(metadata), sort_keys=True, ensure_ascii=True)
+    return (NPZ_COMMENT_PREFIX + text.encode("ascii"))[:65535]
+
+
+def npz_metadata(path: str) -> dict[str, str] | None:
+    """The metadata of an `.npz` specc wrote (from its zip comment), or None
+    for any other file. Raises OSError when it cannot be opened."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            comment = zf.comment
+    except (zipfile.BadZipFile, EOFError):
+        return None
+    if not comment.startswith(NPZ_COMMENT_PREFIX):
+        return None
+    try:
+        found = json.loads(comment[len(NPZ_COMMENT_PREFIX) :].decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
+#: the `descr` NumPy gives an ml_dtypes.bfloat16 array; a plain 2-byte void
+#: would be `|V2`
+BFLOAT16_DESCR: Final = "<V2"
+
+
+def _npy_header(f: IO[bytes], shape: tuple[int, ...], descr: str) -> None:
+    """The `.npy` header `write_array` writes for an array of this shape and
+    `descr` (format 1.0, or 2.0 when the header needs it)."""
+    d = {
+        "descr": descr,
+        "fortran_order": False,
+        "shape": shape,
+    }
+    try:
+        np.lib.format.write_array_header_1_0(f, d)
+    except ValueError:
+        np.lib.format.write_array_header_2_0(f, d)
+
+
+def _npz_stored(chunk: npt.NDArray[Any], dtype: str) -> npt.NDArray[Any]:
+    """A chunk as it is stored: a bfloat16 one as 2-byte voids of its
+    little-endian bits (as `np.savez` writes ml_dtypes' bfloat16), C-contiguous."""
+    if dtype == "bfloat16":
+        chunk = bfloat16_bits(chunk).astype("<u2", copy=False).view("V2")
+    return np.ascontiguousarray(chunk)
+
+
+def write_npz_streamed(
     f: IO[bytes],
     entries: Iterable[tuple[str, tuple[int, ...], str]],
-    arrays: Iterable[tuple[str, npt.NDArray[Any]]],
+    chunks: Callable[[str], Iterator[npt.NDArray[Any]]],
+    comment: bytes = b"",
 ) -> None:
-    """Write arrays, one at a time, as an uncompressed .npz (one `.npy` member
-    each, zip64 so that members may pass 4 GiB). A bfloat16 entry's array
-    (ml_dtypes' bfloat16 or uint16 bit patterns) is written as NumPy writes an
-    ml_dtypes.bfloat16 array: 2-byte voids, little-endian bits."""
+    """Write an uncompressed `.npz` of `entries` (name, shape, specc dtype
+    name), each member's data from `chunks(name)`: flat arrays adding up to its
+    size in C order, at least one (the first gives the stored dtype: a string
+    variable's width is known once it is built), one in memory at a time. Each
+    member's bytes are those `np.savez` writes for the whole array."""
     with zipfile.ZipFile(f, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
-        for (_, _, dtype), (name, a) in zip(entries, arrays, strict=True):
-            if dtype == "bfloat16":
-                data = bfloat16_bits(a).astype("<u2", copy=False).view("V2")
-            else:
-                data = a
+        for name, shape, dtype in entries:
             with zf.open(name + ".npy", "w", force_zip64=True) as member:
-                np.lib.format.write_array(member, _contiguous(data))
-
-
-def _contiguous(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    return a if a.flags.c_contiguous else a.copy(order="C")
+                first = True
+                for chunk in chunks(name):
+                    data = _npz_stored(chunk, dtype)
+                    if first:
+                        descr = (
+                            BFLOAT16_DESCR
+                            if dtype == "bfloat16"
+                            else data.dtype.str  # dtype_to_descr's answer for a plain dtype
+                        )
+                        _npy_header(member, shape, descr)
+                        first = False
+                    member.write(data.reshape(-1).view(np.uint8).data)
+                if first:
+                    raise ValueError(f"{name!r}: no values to write")
+        zf.comment = comment
 
 
 #: The reference's MAX_HEADER_SIZE: longer headers are refused.
@@ -1917,6 +1979,184 @@ def _little(a: npt.NDArray[Any]) -> npt.NDArray[Any]:
     if not a.flags.c_contiguous:
         a = a.copy(order="C")
     return a.astype(a.dtype.newbyteorder("<"), copy=False)
+
+
+#: `huggingface_hub`'s default `max_shard_size`
+MAX_SHARD_SIZE: Final = 5_000_000_000
+#: the index of a sharded folder
+SHARD_INDEX: Final = "model.safetensors.index.json"
+#: the one file of a folder that needed a single shard
+SINGLE_SHARD: Final = "model.safetensors"
+#: index files larger than this are refused (a million tensors' names fit)
+MAX_INDEX_BYTES: Final = 256 << 20
+
+#: `parse_size_to_int`'s units: decimal, two letters, any case
+_SIZE_UNITS: Final[Mapping[str, int]] = MappingProxyType(
+    {"TB": 10**12, "GB": 10**9, "MB": 10**6, "KB": 10**3}
+)
+
+
+def parse_size(text: str) -> int:
+    """Bytes from a size such as `5GB`, `500MB` or `1.5 GB` (as
+    `huggingface_hub.parse_size_to_int` reads it: the last two characters
+    are the unit, decimal) or plain digits (bytes). Raises ValueError."""
+    s = text.strip()
+    if s.isdigit():
+        return int(s)
+    unit = s[-2:].upper()
+    if unit not in _SIZE_UNITS:
+        msg = f"expected a size such as 5GB, 500MB or a number of bytes, got {text!r}"
+        raise ValueError(msg)
+    try:
+        value = float(s[:-2].strip())
+    except ValueError:
+        raise ValueError(f"cannot read the number in {text!r}") from None
+    size = int(value * _SIZE_UNITS[unit])
+    if size < 1:
+        raise ValueError(f"a shard size must be at least one byte, got {text!r}")
+    return size
+
+
+def shard_name(index: int, count: int) -> str:
+    """The file name of shard `index` (0-based) of `count`."""
+    if count == 1:
+        return SINGLE_SHARD
+    return f"model-{index + 1:05d}-of-{count:05d}.safetensors"
+
+
+def split_shards(
+    sizes: Sequence[tuple[str, int]], max_shard_size: int
+) -> list[tuple[str, list[str]]]:
+    """(file name, tensor names) of each shard, for tensors of these byte sizes
+    in this order, packed as `split_state_dict_into_shards_factory` packs them."""
+    shards: list[list[str]] = []
+    current: list[str] = []
+    current_size = 0
+    for name, size in sizes:
+        if size > max_shard_size:
+            shards.append([name])  # alone, and the current shard stays open
+            continue
+        if current and current_size + size > max_shard_size:
+            shards.append(current)
+            current, current_size = [], 0
+        current.append(name)
+        current_size += size
+    if current or not shards:
+        shards.append(current)
+    return [(shard_name(i, len(shards)), names) for i, names in enumerate(shards)]
+
+
+def shard_index_text(
+    shards: Sequence[tuple[str, Sequence[str]]],
+    total_size: int,
+) -> str:
+    """The text of `model.safetensors.index.json`, as `save_pretrained` writes
+    it (keys sorted, two-space indent, a final newline)."""
+    weight_map = {name: file for file, names in shards for name in names}
+    index = {"metadata": {"total_size": total_size}, "weight_map": weight_map}
+    return json.dumps(index, indent=2, sort_keys=True) + "\n"
+
+
+# ------------------------------------------------------------------ reading
+
+
+def sharded_index_path(path: str) -> str | None:
+    """The index of a sharded folder given as the folder or the index, or
+    None when `path` is neither (a folder of one shard has no index)."""
+    if path.endswith(".safetensors.index.json"):
+        return path
+    candidate = os.path.join(path, SHARD_INDEX)
+    if os.path.isdir(path) and os.path.isfile(candidate):
+        return candidate
+    return None
+
+
+def is_sharded_folder(path: str) -> bool:
+    """A folder of shards (with its index) or of one `model.safetensors`."""
+    if sharded_index_path(path) is not None:
+        return True
+    return os.path.isdir(path) and os.path.isfile(os.path.join(path, SINGLE_SHARD))
+
+
+def _weight_map(index_path: str) -> dict[str, str]:
+    """The index's tensor -> file map, each file checked to be a plain name in
+    the index's folder."""
+    try:
+        with open(index_path, "rb") as f:
+            raw = f.read(MAX_INDEX_BYTES + 1)
+    except FileNotFoundError:
+        raise CheckpointError(index_path, "no such file") from None
+    if len(raw) > MAX_INDEX_BYTES:
+        raise CheckpointError(index_path, "index too large")
+    try:
+        index = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise CheckpointError(index_path, f"malformed index: {e}") from None
+    weights = index.get("weight_map") if isinstance(index, dict) else None
+    if not isinstance(weights, dict):
+        raise CheckpointError(index_path, "malformed index: no weight_map")
+    for key, file in weights.items():
+        plain = isinstance(file, str) and os.path.basename(file) == file
+        if not plain or file in ("", ".", ".."):
+            msg = f"malformed index: {key!r} maps to {file!r}, not a file beside it"
+            raise CheckpointError(index_path, msg)
+    return weights
+
+
+def _shards(path: str) -> tuple[str, dict[str, str]]:
+    """(folder, tensor -> file name) of a sharded folder or its index."""
+    index = sharded_index_path(path)
+    if index is None:
+        single = os.path.join(path, SINGLE_SHARD)
+        if os.path.isfile(single):
+            return path, {a.name: SINGLE_SHARD for a in read_safetensors(single)}
+        raise CheckpointError(path, f"a folder without {SHARD_INDEX} or {SINGLE_SHARD}")
+    return os.path.dirname(index) or ".", _weight_map(index)
+
+
+def _files(weights: Mapping[str, str]) -> list[str]:
+    """The files a weight map names, in order of first mention."""
+    return list(dict.fromkeys(weights.values()))
+
+
+def read_sharded(path: str) -> list[ArrayInfo]:
+    """The arrays of a sharded folder (or its index), in the index's order,
+    from the shards' headers. A tensor the index names that its file lacks,
+    or one a shard holds that the index does not name, is a CheckpointError."""
+    folder, weights = _shards(path)
+    found: dict[str, ArrayInfo] = {}
+    for file in _files(weights):
+        shard = os.path.join(folder, file)
+        if not os.path.isfile(shard):
+            raise CheckpointError(path, f"the index names {file}, which is missing")
+        for a in read_safetensors(shard):
+            if weights.get(a.name) != file:
+                msg = f"{file} holds {a.name!r}, which the index does not map to it"
+                raise CheckpointError(path, msg)
+            found[a.name] = a
+    missing = [k for k in weights if k not in found]
+    if missing:
+        msg = f"{weights[missing[0]]} lacks {missing[0]!r}, which the index maps to it"
+        raise CheckpointError(path, msg)
+    return [found[k] for k in weights]
+
+
+def read_sharded_arrays(
+    path: str,
+    only: str | None = None,
+) -> dict[str, npt.NDArray[Any]]:
+    """The arrays of a sharded folder (only the one keyed `only`, when given),
+    one shard open at a time."""
+    folder, weights = _shards(path)
+    if only is not None:
+        file = weights.get(only)
+        if file is None:
+            return {}
+        return read_safetensors_arrays(os.path.join(folder, file), only)
+    out: dict[str, npt.NDArray[Any]] = {}
+    for file in _files(weights):
+        out.update(read_safetensors_arrays(os.path.join(folder, file)))
+    return {k: out[k] for k in weights if k in out}
 
 
 #: the NumPy dtype a tensor is read as; None: strings, as objects holding bytes
@@ -2773,8 +3013,11 @@ def read_tf_checkpoint_bits(path: str, name: str) -> npt.NDArray[Any]:
 
 def params_format(path: str) -> str | None:
     """`npz` or `safetensors` by the file's suffix, `tf` for a TF checkpoint
-    (its prefix, as TF names it, or one of its files), else None."""
+    (its prefix, as TF names it, or one of its files), `sharded` for a folder
+    of safetensors shards or its index, else None."""
     fmt = file_format(path)
+    if fmt is None and (sharded_index_path(path) or is_sharded_folder(path)):
+        return "sharded"
     if fmt is None and tf_checkpoint_prefix(path) is not None:
         return "tf"
     return fmt
@@ -2783,7 +3026,10 @@ def params_format(path: str) -> str | None:
 def _known_format(path: str) -> str:
     fmt = params_format(path)
     if fmt is None:
-        msg = "expected a .npz or .safetensors file or a TF checkpoint (model.ckpt)"
+        msg = (
+            "expected a .npz or .safetensors file, a folder of safetensors shards"
+            " or a TF checkpoint (model.ckpt)"
+        )
         raise CheckpointError(path, msg)
     return fmt
 
@@ -2795,6 +3041,8 @@ def read_arrays(path: str) -> list[ArrayInfo]:
     fmt = _known_format(path)
     if fmt == "tf":
         return read_tf_checkpoint(path)
+    if fmt == "sharded":
+        return read_sharded(path)
     if fmt == "npz":
         return read_npz(path)
     return read_safetensors(path)
@@ -2806,6 +3054,8 @@ def read_params(path: str, only: str | None = None) -> dict[str, npt.NDArray[Any
     fmt = _known_format(path)
     if fmt == "tf":
         return read_tf_checkpoint_arrays(path, only)
+    if fmt == "sharded":
+        return read_sharded_arrays(path, only)
     if fmt == "npz":
         return read_npz_arrays(path, only)
     return read_safetensors_arrays(path, only)
@@ -2816,9 +3066,10 @@ def find_array(path: str, key: str) -> ArrayInfo:
     cannot supply it (missing, a folder, unreadable, another format, malformed,
     no such key) is a CheckpointError that says which."""
     # a TF checkpoint's prefix names no file: its reader says what is missing
-    if params_format(path) != "tf" and not os.path.exists(path):
+    fmt = params_format(path)
+    if fmt != "tf" and not os.path.exists(path):
         raise CheckpointError(path, "no such file")
-    if params_format(path) != "tf" and os.path.isdir(path):
+    if fmt not in ("tf", "sharded") and os.path.isdir(path):
         raise CheckpointError(path, "a folder, not a file")
     try:
         arrays = read_arrays(path)
@@ -2846,14 +3097,22 @@ def write_params(
     `bfloat16` says that a uint16 array holds bfloat16 bits). Only safetensors
     keeps `metadata`."""
     fmt = _known_format(os.fspath(path))
-    if fmt == "tf":
-        # the writer is specc's (`specc init -o model.ckpt`), not a module's
-        msg = "TF checkpoints are written by `specc init`"
+    if fmt in ("tf", "sharded"):
+        # the writer is specc's (`specc init`), not a module's
+        msg = "TF checkpoints and sharded folders are written by `specc init`"
         raise CheckpointError(os.fspath(path), msg)
     named = [(n, shape, d if isinstance(d, str) else d.name) for n, shape, d in entries]
     with atomic_output(path) as f:
         if fmt == "npz":
-            write_npz(f, named, arrays)
+            pairs = iter(arrays)
+
+            def chunks(name: str) -> Iterator[npt.NDArray[Any]]:
+                key, a = next(pairs)
+                if key != name:
+                    raise ValueError(f"array {key!r} where {name!r} was listed")
+                yield a.reshape(-1)
+
+            write_npz_streamed(f, named, chunks, npz_comment(metadata))
         else:
             write_safetensors(f, named, arrays, metadata)
 
@@ -3082,20 +3341,6 @@ def save(params: Mapping[str, Array], path: str | os.PathLike[str]) -> None:
     write_params(path, entries, _checked(entries, arrays, None), _metadata())
 
 
-def init_file(
-    path: str | os.PathLike[str],
-    seed: int | None = None,
-    *,
-    threads: int | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> None:
-    """Materialize every variable straight to a .npz or .safetensors file, one
-    variable in memory at a time; `progress(bytes_written)` after each."""
-    entries = [(v.name, v.shape, v.dtype) for v in _variables()]
-    arrays = _checked(entries, iter_init(seed, threads=threads), progress)
-    write_params(path, entries, arrays, _metadata())
-
-
 def load(path: str | os.PathLike[str]) -> dict[str, Array]:
     """Read parameters written by `save` (or any .npz / .safetensors file); a
     bfloat16 array comes back as `ml_dtypes.bfloat16`, else uint16 bits.
@@ -3107,6 +3352,419 @@ def load(path: str | os.PathLike[str]) -> dict[str, Array]:
         return read_params(os.fspath(path))
     except CheckpointError as e:
         raise ParamsError(str(e)) from None
+
+
+#: Bytes of values computed and written at a time: what bounds a task's memory.
+CHUNK_BYTES: Final = 16 << 20
+#: Bytes of file a task writes (its last variable may end it a little later):
+#: large enough that scheduling costs nothing, small enough to balance the load
+#: and to make a retried task cheap.
+TASK_BYTES: Final = 64 << 20
+
+
+class InitTask(TypedDict):
+    """One task: write (`op` "write") or check (`op` "verify") bytes
+    [offset, offset + length) of a file."""
+
+    op: str
+    #: the file's name and the range's number, unique within a run
+    id: str
+    #: the spec the task was planned for: another module refuses it
+    spec_sha256: str
+    seed: int
+    #: the file's final path, and the path the task writes (or checks)
+    file: str
+    path: str
+    #: the file's full size in bytes
+    size: int
+    offset: int
+    length: int
+    #: the file's header bytes (as latin-1 text) for the range at offset 0, else ""
+    header: str
+    #: (variable, first element, stop element, file offset), contiguous
+    pieces: list[tuple[str, int, int, int]]
+    #: for "verify": the sha256 the range had when it was written
+    sha256: str
+
+
+class TaskResult(TypedDict):
+    """What a task reports: its range and the sha256 of the range's bytes."""
+
+    id: str
+    file: str
+    path: str
+    offset: int
+    length: int
+    sha256: str
+
+
+class _File(NamedTuple):
+    """One output file of a plan: its path, variables and header."""
+
+    path: str
+    variables: tuple[VariableInfo, ...]
+    header: bytes
+    size: int
+
+
+def partial_path(path: str) -> str:
+    """The named temporary a file is written under until it is complete."""
+    folder, name = os.path.split(path)
+    return os.path.join(folder, f".{name}.specc-partial")
+
+
+def _stored_itemsize(v: VariableInfo) -> int:
+    """Bytes per element as stored (a string variable has no fixed size:
+    safetensors refuses it, by its header)."""
+    return storage_dtype(v.dtype).itemsize
+
+
+def _nbytes(v: VariableInfo) -> int:
+    return v.size * _stored_itemsize(v)
+
+
+def _entries(
+    variables: Sequence[VariableInfo],
+) -> list[tuple[str, tuple[int, ...], str]]:
+    return [(v.name, v.shape, v.dtype) for v in variables]
+
+
+def plan_files(path: str, shard_size: int | str | None = None) -> list[_File]:
+    """The files of an output: one `.safetensors` file, or a folder of shards
+    packed as Hugging Face packs them (`shard_size` bytes, or a size such as
+    `5GB`; default 5GB), each with the header its tensors give it."""
+    variables = _variables()
+    if path.lower().endswith(".safetensors"):
+        groups = [(path, variables)]
+        metadata = _metadata()
+    else:
+        size = shard_size if shard_size is not None else MAX_SHARD_SIZE
+        limit = parse_size(size) if isinstance(size, str) else size
+        if limit < 1:
+            raise ValueError(f"a shard size must be at least one byte, got {limit}")
+        by_name = {v.name: v for v in variables}
+        shards = split_shards([(v.name, _nbytes(v)) for v in variables], limit)
+        groups = []
+        for file, names in shards:
+            groups.append((os.path.join(path, file), tuple(by_name[n] for n in names)))
+        # what transformers' save_pretrained writes, then what names the spec
+        metadata = {"format": "pt", **_metadata()}
+    out = []
+    for file, members in groups:
+        header = safetensors_header(_entries(members), metadata)
+        size = len(header) + sum(_nbytes(v) for v in members)
+        out.append(_File(file, tuple(members), header, size))
+    return out
+
+
+def _task(
+    f: _File, seed: int, start: int, stop: int, pieces: list[tuple[str, int, int, int]]
+) -> InitTask:
+    return InitTask(
+        op="write",
+        id=f"{os.path.basename(f.path)}:{start}",
+        spec_sha256=SPEC_SHA256,
+        seed=seed,
+        file=f.path,
+        path=partial_path(f.path),
+        size=f.size,
+        offset=start,
+        length=stop - start,
+        header=f.header.decode("latin-1") if start == 0 else "",
+        pieces=pieces,
+        sha256="",
+    )
+
+
+def _file_tasks(f: _File, seed: int, task_bytes: int) -> list[InitTask]:
+    """The tasks of one file: ranges of about `task_bytes`, cut between
+    variables or, inside an element-wise variable, between random blocks."""
+    tasks: list[InitTask] = []
+    pieces: list[tuple[str, int, int, int]] = []
+    start = 0
+    pos = len(f.header)
+    for v in f.variables:
+        itemsize = _stored_itemsize(v)
+        splittable = v.initializer["kind"] in _SAMPLERS
+        if v.size == 0:  # no bytes, but the index must still map it
+            pieces.append((v.name, 0, 0, pos))
+            continue
+        at = 0
+        while at < v.size:
+            stop = v.size
+            if splittable:
+                blocks = (task_bytes - (pos - start)) // (BLOCK_SIZE * itemsize)
+                if blocks < 1 and pos > start:
+                    tasks.append(_task(f, seed, start, pos, pieces))
+                    start, pieces = pos, []
+                    continue
+                stop = min(v.size, at + max(blocks, 1) * BLOCK_SIZE)
+            pieces.append((v.name, at, stop, pos))
+            pos += (stop - at) * itemsize
+            at = stop
+            if pos - start >= task_bytes:
+                tasks.append(_task(f, seed, start, pos, pieces))
+                start, pieces = pos, []
+    if pos > start or pieces:
+        tasks.append(_task(f, seed, start, pos, pieces))
+    return tasks
+
+
+def init_tasks(
+    path: str | os.PathLike[str],
+    seed: int | None = None,
+    *,
+    shard_size: int | str | None = None,
+    task_bytes: int = TASK_BYTES,
+) -> list[InitTask]:
+    """The tasks that write every variable's initial values to `path`: a
+    `.safetensors` file, or a folder of shards of at most `shard_size` bytes
+    (default 5GB; a larger variable gets a shard of its own) with
+    `model.safetensors.index.json`. Run each with `run_task` (anywhere, in
+    any order, each once), then call `finish_init(path, tasks, results)`."""
+    s = _check_seed(seed)
+    if task_bytes < 1:
+        raise ValueError(f"task_bytes must be at least 1, got {task_bytes}")
+    target = os.fspath(path)
+    files = plan_files(target, shard_size)
+    return [t for f in files for t in _file_tasks(f, s, task_bytes)]
+
+
+def _pwrite(fd: int, data: bytes | memoryview, offset: int) -> None:
+    """All of `data` at `offset` (pwrite may write less than asked)."""
+    view = memoryview(data).cast("B")
+    while view:
+        n = os.pwrite(fd, view, offset)
+        view = view[n:]
+        offset += n
+
+
+def value_chunks(
+    v: VariableInfo, seed: int, start: int, stop: int, workers: _Workers
+) -> Iterator[Array]:
+    """Elements [start, stop) of the flattened variable, `CHUNK_BYTES` at a
+    time, at least one chunk (element-wise kinds compute only those; the
+    others build the whole variable once). A bfloat16 variable's chunks are
+    its float32 twin's, rounded (docs/rng.md)."""
+    wide = _via_float32(v)
+    sampler = _sampler(v if wide is None else wide)
+    width = max(1, _stored_itemsize(v))
+    step = max(1, CHUNK_BYTES // (BLOCK_SIZE * width)) * BLOCK_SIZE
+    if sampler is None or start == stop:
+        flat = _whole(v, seed, workers).reshape(-1)
+        for lo in range(start, max(stop, start + 1), step):
+            yield flat[lo : min(stop, lo + step)]
+        return
+    for lo in range(start, stop, step):
+        hi = min(stop, lo + step)
+        values = _sample_range(wide or v, sampler, seed, lo, hi, workers=workers)
+        yield values if wide is None else to_bfloat16(values)
+
+
+def write_range(
+    fd: int,
+    task: Mapping[str, Any],
+    workers: _Workers,
+    progress: Callable[[int], None] | None = None,
+    *,
+    digest: bool = True,
+) -> str:
+    """Write a task's bytes to the open file `fd`; their sha256 (or "" when
+    not asked for: hashing costs a fifth of the time of sampling).
+    `progress(bytes)` after each chunk of values (the header is not counted)."""
+    sha = hashlib.sha256() if digest else None
+    at = int(task["offset"])
+    header = str(task["header"]).encode("latin-1")
+    if header:
+        _pwrite(fd, header, at)
+        if sha is not None:
+            sha.update(header)
+        at += len(header)
+    for name, first, stop, offset in task["pieces"]:
+        if offset != at:
+            raise ValueError(f"task {task['id']}: pieces are not contiguous at {at}")
+        v = _info(name)
+        for chunk in value_chunks(v, int(task["seed"]), first, stop, workers):
+            bits = bfloat16_bits(chunk) if v.dtype == "bfloat16" else chunk
+            data = _little(bits).reshape(-1).view(np.uint8)
+            _pwrite(fd, data.data, at)
+            if sha is not None:
+                sha.update(data.data)
+            at += data.nbytes
+            if progress is not None:
+                progress(data.nbytes)
+    if at != task["offset"] + task["length"]:
+        raise ValueError(f"task {task['id']}: wrote up to {at}, not the range's end")
+    return "" if sha is None else sha.hexdigest()
+
+
+def _result(task: Mapping[str, Any], sha256: str) -> TaskResult:
+    return TaskResult(
+        id=task["id"],
+        file=task["file"],
+        path=task["path"],
+        offset=task["offset"],
+        length=task["length"],
+        sha256=sha256,
+    )
+
+
+def range_sha256(path: str, offset: int, length: int) -> str:
+    """The sha256 of bytes [offset, offset + length) of a file (a short file
+    gives the digest of what it has)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        f.seek(offset)
+        left = length
+        while left > 0:
+            data = f.read(min(left, CHUNK_BYTES))
+            if not data:
+                break
+            digest.update(data)
+            left -= len(data)
+    return digest.hexdigest()
+
+
+def run_task(
+    task: Mapping[str, Any],
+    *,
+    threads: int | None = 1,
+    progress: Callable[[int], None] | None = None,
+) -> TaskResult:
+    """Run one task of `init_tasks` (or a "verify" task): write its range into
+    its file (sized to its full length first, so tasks may run in any order),
+    or hash the range. Returns the range and its sha256; holds at most
+    `CHUNK_BYTES` of values (per thread) at a time."""
+    if task["spec_sha256"] != SPEC_SHA256:
+        msg = f"task {task['id']} was planned for another spec ({task['spec_sha256']})"
+        raise ValueError(msg)
+    if task["op"] == "verify":
+        return _result(task, range_sha256(task["path"], task["offset"], task["length"]))
+    if task["op"] != "write":
+        raise ValueError(f"task {task['id']}: unknown op {task['op']!r}")
+    # a folder of shards may not exist yet where the first task runs
+    os.makedirs(os.path.dirname(task["path"]) or ".", exist_ok=True)
+    fd = os.open(task["path"], os.O_WRONLY | os.O_CREAT, _file_mode())
+    workers = _workers(threads)
+    try:
+        if os.fstat(fd).st_size != task["size"]:
+            os.ftruncate(fd, task["size"])
+        return _result(task, write_range(fd, task, workers, progress))
+    finally:
+        workers.close()
+        os.close(fd)
+
+
+def init_file(
+    path: str | os.PathLike[str],
+    seed: int | None = None,
+    *,
+    threads: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Materialize every variable straight to a .npz or .safetensors file,
+    atomically, streaming: values are computed and written a chunk
+    (`CHUNK_BYTES`) at a time, so a variable larger than memory fits (except
+    the kinds that build a whole variable: orthogonal, identity, constants,
+    checkpoint); `progress(bytes_written)` after each chunk."""
+    target = os.fspath(path)
+    s = _check_seed(seed)
+    fmt = params_format(target)
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done)
+
+    workers = _workers(threads)
+    try:
+        if fmt == "safetensors":
+            tasks = init_tasks(target, s)
+            with atomic_output(target) as f:
+                for task in tasks:
+                    write_range(f.fileno(), task, workers, advance, digest=False)
+            return
+        if fmt != "npz":
+            raise CheckpointError(target, "init_file writes .npz or .safetensors files")
+        entries = _entries(_variables())
+
+        def chunks(name: str) -> Iterator[Array]:
+            v = _info(name)
+            for chunk in value_chunks(v, s, 0, v.size, workers):
+                yield chunk
+                advance(chunk.nbytes)
+
+        with atomic_output(target) as f:
+            write_npz_streamed(f, entries, chunks, npz_comment(_metadata()))
+    finally:
+        workers.close()
+
+
+def check_results(
+    tasks: Sequence[Mapping[str, Any]], results: Sequence[Mapping[str, Any]]
+) -> dict[str, list[Mapping[str, Any]]]:
+    """Each file's results, in offset order, checked to be those of `tasks`
+    (every task once, its range and path); raises ValueError."""
+    by_id = {r["id"]: r for r in results}
+    files: dict[str, list[Mapping[str, Any]]] = {}
+    for t in tasks:
+        r = by_id.get(t["id"])
+        if r is None:
+            raise ValueError(f"task {t['id']} has no result")
+        if (r["path"], r["offset"], r["length"]) != (
+            t["path"],
+            t["offset"],
+            t["length"],
+        ):
+            raise ValueError(f"task {t['id']}: its result is for another range")
+        files.setdefault(t["file"], []).append(r)
+    for rs in files.values():
+        rs.sort(key=lambda r: int(r["offset"]))
+    return files
+
+
+def index_text(tasks: Sequence[Mapping[str, Any]]) -> str | None:
+    """The index of a sharded folder written by `tasks`, or None when it has
+    one shard (`model.safetensors` alone, as Hugging Face writes it)."""
+    shards: dict[str, dict[str, None]] = {}
+    total = 0
+    for t in tasks:
+        names = shards.setdefault(os.path.basename(t["file"]), {})
+        for name, first, stop, _ in t["pieces"]:
+            names[name] = None
+            total += (stop - first) * _stored_itemsize(_info(name))
+    if len(shards) < 2:
+        return None
+    return shard_index_text([(f, list(n)) for f, n in shards.items()], total)
+
+
+def finish_init(
+    path: str | os.PathLike[str],
+    tasks: Sequence[Mapping[str, Any]],
+    results: Sequence[Mapping[str, Any]],
+) -> None:
+    """Once every task has run: check the results cover every task, rename
+    each file into place, and, for a folder of several shards, write
+    `model.safetensors.index.json` (a stale one is removed for one shard)."""
+    target = os.fspath(path)
+    files = check_results(tasks, results)
+    for file in files:
+        partial = partial_path(file)
+        if os.path.exists(partial):
+            os.replace(partial, file)
+        elif not os.path.exists(file):
+            raise ValueError(f"{file}: neither written nor in place")
+    if target.lower().endswith(".safetensors"):
+        return
+    index = os.path.join(target, SHARD_INDEX)
+    text = index_text(tasks)
+    if text is None:
+        if os.path.exists(index):
+            os.unlink(index)
+    else:
+        write_atomic(index, text)
 
 
 # --------------------------------------------------------------------- catalog
