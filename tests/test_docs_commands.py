@@ -7,8 +7,10 @@ repository's `examples/` (and `home/`, the `~` of its commands):
 - A block with a title (```` ```yaml title="model.yaml" ````, which the site
   shows as the file's name) is that file: it is written before the commands
   after it run, so a page creates what its commands read.
-- A ```` ```sh ```` block is commands, one a line (a line ending in `\\` goes on):
-  each exits 0, or N when its last comment is `# exit N` (`# exit 1: ...`).
+- A ```` ```sh ```` block is commands, one a line (a line ending in `\\` goes on),
+  each run by bash (`-u`: an unset variable is an error) in the page's folder
+  (a `cd` lasts for its line): each exits 0, or N when its last comment is
+  `# exit N` (`# exit 1: ...`).
   A plain block right after it (nothing but blank lines between) is what the
   block prints.
 - A plain block whose lines start with `$ `, one of them `$ specc ...`, is a
@@ -18,11 +20,16 @@ repository's `examples/` (and `home/`, the `~` of its commands):
   starts `specc: error:` (a usage error), and 0 otherwise. (A session without
   specc, such as a benchmark's timings, is not run.)
 
-Output is stdout and stderr together, as a terminal shows them, compared line by
-line with trailing spaces dropped: a line `...` (indented or not) stands for
-any lines (none included), and `...` inside a line for any text. The work folder's absolute
-path reads as `/tmp/work`. A block of another kind that shows a command fails
-the guard test: show it runnable, or as a ```` ```text ```` synopsis.
+Output is stdout and stderr together, as a terminal shows them, compared line
+by line with trailing spaces dropped: a line `...` (indented or not) stands for
+any lines (none included), and `...` inside a line for any text. The work
+folder's absolute path reads as `/tmp/work`. A block of another kind that
+shows a command fails the guard test: show it runnable, or as a
+```` ```text ```` synopsis (a command that needs what no test has: a cluster,
+an editor, the network).
+
+Pages run side by side (most of their time is specc starting up), each in its
+own folder; a page's commands run in order, as a reader would type them.
 """
 
 from __future__ import annotations
