@@ -375,7 +375,7 @@ def test_transformer_layers_param() -> None:
 
 DOCS = EXAMPLES.parent / "docs"
 CASES = EXAMPLES.parent / "tests" / "conformance" / "cases"
-_FENCE = re.compile(r"```yaml\n(.*?)```", re.S)
+_FENCE = re.compile(r"```yaml[^\n]*\n(.*?)```", re.S)  # also ```yaml title="..."
 _EXPECTED_ERROR = re.compile(r"# error\[([a-z-]+)\]")
 
 
