@@ -197,6 +197,29 @@ def test_malformed_files_raise(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ the command
 
 
+def test_json_report_carries_the_warnings_and_strict_fails_on_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--json --against` has the same "warnings" key as `--json` alone, and
+    `--strict` turns a warning into exit 1 in both."""
+    monkeypatch.chdir(tmp_path)
+    Path("warn.yaml").write_text(
+        "specc: 1\nname: warn\nparams: {unused: 3}\nbody:\n  - {var: v, shape: [2]}\n"
+    )
+    np.savez("v.npz", v=np.zeros(2, np.float32))
+    for extra in ([], ["--against", "v.npz"]):
+        assert run(["warn.yaml", "--json", *extra]) == 0
+        report = json.loads(capsys.readouterr().out)
+        assert [w["code"] for w in report["warnings"]] == ["unused-param"]
+        assert report["warnings"][0]["severity"] == "warning"
+        assert run(["warn.yaml", "--json", "--strict", *extra]) == 1
+        assert json.loads(capsys.readouterr().out)["warnings"] == report["warnings"]
+    assert run(["warn.yaml", "--against", "v.npz"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "warn.yaml: ok: v.npz matches its variable\n"
+    assert "unused-param" in captured.err
+
+
 def test_matching_file_exits_0(spec: Path, capsys: pytest.CaptureFixture[str]) -> None:
     np.savez("good.npz", **_good())
     assert run(["tiny.yaml", "--against", "good.npz"]) == 0
@@ -204,6 +227,7 @@ def test_matching_file_exits_0(spec: Path, capsys: pytest.CaptureFixture[str]) -
     assert run(["tiny.yaml", "--against", "good.npz", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {
         "errors": [],
+        "warnings": [],
         "variables": 4,
         "parameters": 32 + 8 + 1 + 12,
         "bytes": 4 * 32 + 4 * 8 + 8 + 4 * 12,

@@ -460,14 +460,3 @@ def test_cli_package_is_the_only_home_of_the_commands() -> None:
     diff = importlib.import_module("specc.reports.diff")
     assert not hasattr(diff, "cmd_diff") and not hasattr(diff, "_compile_one")
     assert specc.cli.__all__
-
-
-def test_docs_show_the_real_check_help(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """docs/cli.md quotes `specc check --help` (on an 80-column terminal)."""
-    monkeypatch.setenv("COLUMNS", "80")
-    assert main(["check", "--help"]) == 0
-    doc = (ROOT / "docs" / "cli.md").read_text()
-    quoted = doc.split("$ specc check --help\n", 1)[1].split("```", 1)[0]
-    assert quoted == capsys.readouterr().out

@@ -222,7 +222,7 @@ def test_progress_on_a_terminal_and_errors_on_their_own_line(tmp_path: Path) -> 
     code, shown = _pty_run([*SPECC, "init", str(spec), "-o", "w.safetensors"], tmp_path)
     assert code == 0
     assert "\r" in shown and "init: 100%" in shown and "B/s" in shown
-    assert shown.rstrip().endswith("1 variables, 16,777,216 bytes")
+    assert shown.rstrip().endswith("1 variable, 16,777,216 bytes")
     # a task that fails after the bar is drawn: the bar's line ends first
     victim = "model.safetensors:0"
     argv = [*SPECC, "init", str(spec), "-o", "out", "--workers", "2", "--retries", "0"]

@@ -230,6 +230,20 @@ def test_lsp_help_names_the_extra() -> None:
     assert "--stdio" in r.stdout and "--log-file" in r.stdout
 
 
+def test_without_pygls_the_command_says_how_to_install_it(tmp_path: Path) -> None:
+    """The hint installs from specc's clone (the name `specc` on PyPI is
+    another project) or pygls itself; never a traceback."""
+    code = (
+        "import sys\nsys.modules['pygls'] = None\n"
+        "from specc.cli import main\nraise SystemExit(main(['lsp']))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr
+    assert "pip install -e '.[lsp]'" in r.stderr and "pip install 'pygls>=2,<3'" in r.stderr
+    assert "specc[lsp]" not in r.stderr
+
+
 # --------------------------------------------------------------------------- docs/editors.md
 
 EDITORS = Path(__file__).resolve().parent.parent / "docs" / "editors.md"

@@ -26,7 +26,7 @@ def spec(tmp_path: Path) -> Path:
 def test_a_warning_leaves_check_ok(spec: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(spec)]) == 0
     out, err = capsys.readouterr()
-    assert out.startswith(f"{spec}: ok: 1 variables")
+    assert out.startswith(f"{spec}: ok: 1 variable,")
     assert f"{spec}:3:21: warning[unused-param]: param 'dropout' is never used" in err
     assert err.endswith("found 1 warning\n")
 

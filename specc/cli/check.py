@@ -23,6 +23,7 @@ from specc.cli.common import (
     settle,
     usage_error,
 )
+from specc.counts import counted
 
 if TYPE_CHECKING:
     from specc.formats.arrays import ArrayInfo
@@ -63,19 +64,27 @@ def _run(opts: CheckOptions, keep: list[object]) -> ExitCode:
         code = settle([comp], opts.pipeline, as_json=opts.json)
         if code is not None:
             return code
+    warnings: list[dict[str, object]] = []
+    if opts.json:
+        from specc.diagnostics import to_json, with_ends  # noqa: PLC0415
+
+        warnings = [to_json(d) for d in with_ends(comp.diagnostics, comp.sources)]
+    # --strict: a warning fails the check (rendered warnings were settled above)
+    failed = bool(warnings) and opts.pipeline.strict
     if opts.against is not None:
         assert comp.table is not None
-        return _against(opts, opts.against, comp.table)
+        matches = _against(opts, opts.against, comp.table, warnings)
+        return ExitCode.ERRORS if failed or not matches else ExitCode.OK
     count, params, size = comp.summary()
     if not opts.json:
-        print(f"{opts.spec}: ok: {count} variables, {params:,} parameters, {size:,} bytes")
+        print(
+            f"{opts.spec}: ok: {counted(count, 'variable')}, "
+            f"{counted(params, 'parameter')}, {counted(size, 'byte')}"
+        )
         return ExitCode.OK
-    from specc.diagnostics import to_json, with_ends  # noqa: PLC0415
-
-    warnings = [to_json(d) for d in with_ends(comp.diagnostics, comp.sources)]
     counts = {"variables": count, "parameters": params, "bytes": size}
     print(json.dumps({"errors": [], "warnings": warnings, **counts}))
-    return ExitCode.ERRORS if warnings and opts.pipeline.strict else ExitCode.OK
+    return ExitCode.ERRORS if failed else ExitCode.OK
 
 
 def read_params(path: str) -> list[ArrayInfo]:
@@ -97,9 +106,11 @@ def read_params(path: str) -> list[ArrayInfo]:
         usage_error(f"{path}: {e.strerror or e}")
 
 
-def _against(opts: CheckOptions, path: str, table: VariableTable) -> ExitCode:
-    """The `--against` half, after a successful compile: exit 0 when the file
-    matches the table exactly, 1 on any disagreement."""
+def _against(
+    opts: CheckOptions, path: str, table: VariableTable, warnings: list[dict[str, object]]
+) -> bool:
+    """The `--against` half, after a successful compile: report, and whether
+    the file matches the table exactly (`warnings` go into the JSON)."""
     from specc.reports.against import compare, render_lines, summary, to_json  # noqa: PLC0415
 
     result = compare(table, read_params(path), path)
@@ -109,12 +120,13 @@ def _against(opts: CheckOptions, path: str, table: VariableTable) -> ExitCode:
             "parameters": table.parameters,
             "bytes": table.bytes,
         }
-        print(json.dumps({"errors": [], **counts, "against": to_json(result)}))
+        report = {"errors": [], "warnings": warnings, **counts, "against": to_json(result)}
+        print(json.dumps(report))
     else:
         for line in render_lines(result, opts.spec):
             print(line)
         print(summary(result, table, opts.spec))
-    return ExitCode.OK if result.ok else ExitCode.ERRORS
+    return result.ok
 
 
 COMMAND = Command(

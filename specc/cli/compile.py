@@ -22,6 +22,7 @@ from specc.cli.common import (
     settle,
     usage_error,
 )
+from specc.counts import counted
 
 if TYPE_CHECKING:
     from specc.table import VariableTable
@@ -164,7 +165,10 @@ def _run(opts: CompileOptions, keep: list[object]) -> ExitCode:
         print(f"{out}: up to date")
         return ExitCode.OK
     write_atomic(out, source)
-    print(f"{out}: {len(table.variables)} variables, {table.parameters:,} parameters")
+    print(
+        f"{out}: {counted(len(table.variables), 'variable')}, "
+        f"{counted(table.parameters, 'parameter')}"
+    )
     return ExitCode.OK
 
 

@@ -45,7 +45,9 @@ COMMAND = Command(
     summary="print a shell completion script (bash, zsh or fish)",
     usage="SHELL",
     example="specc completion bash > ~/.local/share/bash-completion/completions/specc\n"
-    'specc completion zsh > "${fpath[1]}/_specc"\n'
+    # a folder of the user's: "${fpath[1]}" typed in bash would be "/_specc"
+    "specc completion zsh > ~/.zfunc/_specc   # in ~/.zshrc, before compinit: "
+    "fpath=(~/.zfunc $fpath)\n"
     "specc completion fish > ~/.config/fish/completions/specc.fish",
     add_arguments=_add_arguments,
     options=_options,

@@ -35,6 +35,7 @@ from specc.cli.common import (
     pipeline_options,
     usage_error,
 )
+from specc.counts import counted
 
 if TYPE_CHECKING:
     import types
@@ -150,7 +151,7 @@ def _add_scale_arguments(p: argparse.ArgumentParser) -> None:
         "--executor",
         choices=("process", "dask"),
         help="process: the standard library's process pool (the default with --workers); "
-        "dask: a Dask LocalCluster of --workers processes (needs specc[dask])",
+        "dask: a Dask LocalCluster of --workers processes (needs the dask extra)",
     )
     p.add_argument(
         "--scheduler",
@@ -295,7 +296,10 @@ def _executor(args: argparse.Namespace, fmt: str) -> str:
             "files or folders of shards"
         )
     if kind == "dask" and importlib.util.find_spec("distributed") is None:
-        usage_error("--executor dask needs Dask: pip install 'specc[dask]'")
+        usage_error(
+            "--executor dask needs Dask: pip install -e '.[dask]' in specc's clone, "
+            "or pip install 'dask[distributed]'"
+        )
     return kind
 
 
@@ -489,7 +493,10 @@ def _run(opts: InitOptions, keep: list[object]) -> ExitCode:
     if not opts.quiet:
         if note:
             print(note)
-        print(f"{_describe(opts)}: {len(table.variables)} variables, {table.bytes:,} bytes")
+        print(
+            f"{_describe(opts)}: {counted(len(table.variables), 'variable')}, "
+            f"{counted(table.bytes, 'byte')}"
+        )
     return ExitCode.OK
 
 

@@ -1,6 +1,6 @@
 """`specc lsp`: the language server, over stdin and stdout (`specc.lsp`).
 
-It needs the `lsp` extra (`pip install 'specc[lsp]'`, which brings pygls); the
+It needs the `lsp` extra (`pip install -e '.[lsp]'` in specc's clone, which brings pygls); the
 import happens only when the command runs, so no other command loads pygls.
 """
 
@@ -38,7 +38,10 @@ def _run(opts: LspOptions, keep: list[object]) -> ExitCode:
     try:
         from specc.lsp.server import serve  # noqa: PLC0415 - pygls only when serving
     except ImportError as e:
-        usage_error(f"the language server needs the lsp extra: pip install 'specc[lsp]' ({e})")
+        usage_error(
+            f"the language server needs pygls 2 ({e}): pip install -e '.[lsp]' in specc's "
+            "clone, or pip install 'pygls>=2,<3'"
+        )
     if opts.log_file is not None:
         # the server's own lines (each check and its time); pygls's only when
         # something goes wrong (at INFO it logs every message it sends)

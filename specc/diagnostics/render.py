@@ -20,6 +20,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from specc.counts import counted
 from specc.diagnostics.codes import Severity
 from specc.diagnostics.escape import display_line, escape_text, json_safe
 from specc.diagnostics.locate import SourceLines, fill_ends, with_ends
@@ -139,7 +140,7 @@ def count_line(diags: Iterable[Diagnostic]) -> str:
     items = list(diags)
     errors = sum(1 for d in items if d.severity == Severity.ERROR)
     warnings = len(items) - errors
-    parts = [f"{errors} error{'s' if errors != 1 else ''}"] if errors or not warnings else []
+    parts = [counted(errors, "error")] if errors or not warnings else []
     if warnings:
-        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+        parts.append(counted(warnings, "warning"))
     return "found " + " and ".join(parts)

@@ -17,6 +17,7 @@ import math
 from collections.abc import Callable
 from typing import Any, Final
 
+from specc.counts import counted
 from specc.engine.observer import VariableGot
 from specc.engine.store import PartitionedVariable, Variable
 from specc.lsp.analysis import Analysis
@@ -88,7 +89,7 @@ def variable_markdown(event: VariableGot) -> list[str]:
     count = math.prod(var.shape)
     head = f"**`{var.name}`** `{shape_text(var.shape)}` {var.dtype.name}"
     lines = [head, ""]
-    lines.append(f"- {count:,} parameters, {_size(count, var.dtype.itemsize)}")
+    lines.append(f"- {counted(count, 'parameter')}, {_size(count, var.dtype.itemsize)}")
     lines.append(f"- initializer: `{option_text(first.initializer)}`")
     if first.regularizer is not None:
         lines.append(f"- regularizer: `{option_text(first.regularizer)}`")
@@ -118,8 +119,8 @@ def _variable_row(event: VariableGot) -> str:
     how = "created" if event.created else "shared"
     init = option_text(_first_part(var).initializer)
     return (
-        f"- `{var.name}` `{shape_text(var.shape)}` {var.dtype.name}, {count:,} parameters, "
-        f"`{init}`, {how}"
+        f"- `{var.name}` `{shape_text(var.shape)}` {var.dtype.name}, "
+        f"{counted(count, 'parameter')}, `{init}`, {how}"
     )
 
 
@@ -141,7 +142,8 @@ def var_hover(analysis: Analysis, stmt: LocDict) -> str:
         return "\n".join(variable_markdown(events[0]))
     total = sum(math.prod(e.variable.shape) for e in events if e.created)
     out = [
-        f"**{len(events)} variables** from this statement ({total:,} parameters created):",
+        f"**{counted(len(events), 'variable')}** from this statement "
+        f"({counted(total, 'parameter')} created):",
         "",
     ]
     out += [_variable_row(e) for e in events[:MAX_LISTED]]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from specc.counts import counted
 from specc.formats.arrays import ArrayInfo
 from specc.formats.params import params_format
 from specc.shapes import shape_list
@@ -121,7 +122,9 @@ def render_lines(comp: Comparison, spec: str) -> list[str]:
 def summary(comp: Comparison, table: VariableTable, spec: str) -> str:
     """The last line of the human report: ok, or the disagreements counted."""
     if comp.ok:
-        return f"{spec}: ok: {comp.path} matches all {len(table.variables)} variables"
+        n = len(table.variables)
+        every = "its variable" if n == 1 else f"all {counted(n, 'variable')}"
+        return f"{spec}: ok: {comp.path} matches {every}"
     counts = [
         f"{len(comp.missing)} missing",
         f"{len(comp.mismatched)} mismatched",
@@ -129,8 +132,8 @@ def summary(comp: Comparison, table: VariableTable, spec: str) -> str:
     ]
     n = len(comp.missing) + len(comp.mismatched) + len(comp.unexpected)
     return (
-        f"{spec}: {comp.path} disagrees with the spec in {n} "
-        f"place{'s' if n != 1 else ''} ({', '.join(counts)})"
+        f"{spec}: {comp.path} disagrees with the spec in {counted(n, 'place')} "
+        f"({', '.join(counts)})"
     )
 
 

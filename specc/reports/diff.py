@@ -46,6 +46,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from specc.counts import counted
 from specc.shapes import shape_list
 
 if TYPE_CHECKING:
@@ -227,14 +228,10 @@ def _aligned(rows: list[list[str]], indent: str = "  ") -> list[str]:
     ]
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def verdict(d: TableDiff, old_path: str, new_path: str) -> str:
     if d.restorable:
         extra = (
-            f" ({_plural(len(d.removed), 'variable')} only {old_path} has "
+            f" ({counted(len(d.removed), 'variable')} only {old_path} has "
             f"{'is' if len(d.removed) == 1 else 'are'} ignored)"
             if d.removed
             else ""
@@ -264,14 +261,14 @@ def render_human(
         [
             "old:",
             old_path,
-            f"{_plural(len(old.variables), 'variable')},",
-            f"{old.parameters:,} parameters",
+            f"{counted(len(old.variables), 'variable')},",
+            counted(old.parameters, "parameter"),
         ],
         [
             "new:",
             new_path,
-            f"{_plural(len(new.variables), 'variable')},",
-            f"{new.parameters:,} parameters",
+            f"{counted(len(new.variables), 'variable')},",
+            counted(new.parameters, "parameter"),
         ],
     ]
     lines = _aligned(head, indent="")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
+from specc.counts import counted
 from specc.shapes import shape_list
 from specc.table import Counts, Row, Summary, VariableTable
 
@@ -121,7 +122,7 @@ def render_markdown(table: VariableTable) -> str:
     total = summary.total
     out.append("")
     out.append(
-        f"**{len(table.variables)} variables; total params {_counts(total.total)}; "
+        f"**{counted(len(table.variables), 'variable')}; total params {_counts(total.total)}; "
         f"trainable {_counts(total.trainable)}; non-trainable {_counts(total.non_trainable)}**"
     )
     return "\n".join(out) + "\n"
