@@ -273,6 +273,30 @@ def test_mistyped_command_gets_did_you_mean(capsys: pytest.CaptureFixture[str]) 
     assert capsys.readouterr().err == "specc: error: unknown command 'frobnicate'\n"
 
 
+def test_a_mistyped_option_gets_the_command_usage_and_did_you_mean(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["check", "examples/mlp.yaml", "--jsn"]) == 2
+    assert capsys.readouterr().err == (
+        "usage: specc check [options] SPEC\n"
+        "specc check: error: unrecognized arguments: --jsn; did you mean '--json'?\n"
+    )
+    assert main(["explain", "examples/mlp.yaml", "mlp/dense/kernel", "--json", "x"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: specc explain ")
+    assert err.endswith("specc explain: error: unrecognized arguments: --json x\n")
+
+
+def test_a_folder_given_as_the_spec_is_named_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for command in (["check"], ["table"], ["compile"], ["init", "-o", "p.npz"]):
+        assert main([*command, str(tmp_path)]) == 2
+        assert capsys.readouterr().err == (
+            f"specc: error: {tmp_path} is a folder: give the spec file (a .yaml file in it)\n"
+        )
+
+
 def test_unknown_code_gets_did_you_mean(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain-code", "variable-exist"]) == 2
     assert capsys.readouterr().err == (

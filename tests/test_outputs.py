@@ -268,6 +268,23 @@ def test_compile_refuses_a_fifo_without_reading_it(
             ["schema", "-o", "{tmp}/f/s.json"],
             "cannot write {tmp}/f/s.json: {tmp}/f is not a folder",
         ),
+        # init, whichever format and path writes the file
+        *(
+            (
+                ["init", MLP, "-q", "-o", f"{{tmp}}/no/p.{suffix}", *more],
+                f"cannot write {{tmp}}/no/p.{suffix}: {{tmp}}/no does not exist",
+            )
+            for suffix, more in [
+                ("npz", []),
+                ("safetensors", []),
+                ("safetensors", ["--workers", "2"]),
+                ("ckpt", []),
+            ]
+        ),
+        (
+            ["init", MLP, "-q", "-o", "{tmp}/f/p.npz"],
+            "cannot write {tmp}/f/p.npz: {tmp}/f is not a folder",
+        ),
     ],
 )
 def test_writers_report_bad_targets_in_one_line(

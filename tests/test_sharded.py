@@ -66,13 +66,18 @@ def module(tmp: Path, text: str = SPEC) -> types.ModuleType:
         ("10KB", 10_000),
         ("2TB", 2_000_000_000_000),
         ("4096", 4096),
+        # binary units besides (the default --task-size is written 64MiB)
+        ("64MiB", 64 << 20),
+        ("5 gib", 5 << 30),
+        ("1KiB", 1024),
+        ("1TiB", 1 << 40),
     ],
 )
 def test_sizes_parse_as_huggingface_hub_does(text: str, size: int) -> None:
     assert parse_size(text) == size
 
 
-@pytest.mark.parametrize("text", ["5GiB", "5G", "GB", "-", "0MB"])
+@pytest.mark.parametrize("text", ["5G", "GB", "MiB", "-", "0MB", "0", "0.1B", "5 XiB"])
 def test_bad_sizes_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
         parse_size(text)
@@ -225,7 +230,7 @@ def test_check_against_and_checkpoint_initializer_read_folders(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-o", "out", "--shard-size", "5GiB"], "expected a size such as 5GB"),
+        (["-o", "out", "--shard-size", "5GiB!"], "expected a size such as 5GB"),
         (["-o", "p.npz", "--shard-size", "1MB"], "--shard-size writes a folder of shards"),
         (["-o", "p.safetensors", "--resume"], "--resume continues a folder of shards"),
         (["-o", "p.npz", "--workers", "2"], "--workers writes .safetensors files or folders"),
@@ -236,6 +241,8 @@ def test_check_against_and_checkpoint_initializer_read_folders(
             "needs --executor dask",
         ),
         (["-o", "out", "--workers", "0"], "--workers 0: expected at least 1"),
+        (["-o", "out", "--shard-size", "0"], "a size must be at least one byte, got '0'"),
+        (["-o", "out", "--task-size", "64Mi"], "expected a size such as 5GB, 500MB, 64MiB"),
     ],
 )
 def test_scale_options_are_checked(

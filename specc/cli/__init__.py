@@ -24,6 +24,7 @@ from typing import Any, Final
 from specc import __version__
 from specc.cli.common import (
     Command,
+    CommandParser,
     ExitCode,
     Parser,
     Stopped,
@@ -82,7 +83,9 @@ def build_parser(commands: Sequence[str] = COMMAND_NAMES) -> argparse.ArgumentPa
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"specc {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=CommandParser
+    )
     for name in commands:
         load_command(name).add_to(sub)
     return parser

@@ -145,6 +145,23 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message, prog=self.prog, usage=self.format_usage())
 
 
+class CommandParser(Parser):
+    """A command's parser: it refuses what it does not know itself, with its
+    own usage line and the closest of its options (the top-level parser would
+    answer with `specc`'s usage)."""
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            unknown = " ".join(extras)
+            flag = extras[0].split("=", 1)[0]
+            hint = did_you_mean(flag, self._option_string_actions) if flag.startswith("-") else ""
+            self.error(f"unrecognized arguments: {unknown}{hint}")
+        return parsed, extras
+
+
 OptionsT = TypeVar("OptionsT")
 
 
@@ -166,7 +183,7 @@ class Command(Generic[OptionsT]):
     #: runs the command; what it builds goes into the list (see `specc.cli.main`)
     run: Callable[[OptionsT, list[object]], ExitCode]
 
-    def add_to(self, commands: argparse._SubParsersAction[Parser]) -> Parser:
+    def add_to(self, commands: argparse._SubParsersAction[CommandParser]) -> CommandParser:
         """Add this command's subparser: usage line, help example, arguments."""
         p = commands.add_parser(
             self.name,
@@ -358,6 +375,10 @@ def usage_errors_of_pipeline(path: str, *, name_spec: bool = False) -> Iterator[
     from specc.pipeline import ParamError  # noqa: PLC0415 - see compile_specs
 
     if not os.path.isfile(path):
+        if os.path.isdir(path):
+            usage_error(f"{path} is a folder: give the spec file (a .yaml file in it)")
+        if os.path.exists(path):
+            usage_error(f"{path} is not a regular file: give the spec file")
         usage_error(f"no such spec file: {path}")
     try:
         yield

@@ -122,7 +122,7 @@ def _add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _size(text: str) -> int:
     """An argparse `type` for sizes: 5GB, 500MB (decimal, as huggingface_hub
-    reads them) or bytes."""
+    reads them), 64MiB (binary) or bytes."""
     from specc.formats.sharded import parse_size  # noqa: PLC0415
 
     try:
@@ -513,10 +513,15 @@ def _write_all(
     code, a note to print)."""
     from specc.cli.init_tasks import InitFailedError, write_with_tasks  # noqa: PLC0415
     from specc.formats.arrays import CheckpointError  # noqa: PLC0415
+    from specc.formats.atomic import OutputError, check_target  # noqa: PLC0415
 
     bar = Bar(table.bytes, enabled=_show_progress(opts))
     through_tasks = opts.output_format == "sharded" or opts.executor != "inline"
     try:
+        if opts.output_format != "sharded":
+            # one file (or a TF checkpoint's two) goes into a folder that must
+            # exist, whichever path writes it; a folder of shards is created
+            check_target(opts.output)
         if through_tasks:
             run = _task_run(opts, module)
             return None, ExitCode.OK, write_with_tasks(run, module, source, module_path, bar)
@@ -524,6 +529,10 @@ def _write_all(
     except CheckpointError as e:
         # specc's own readers raise it only for the --warm-start input (the
         # module has its own class): a bad input file, as for `check --against`
+        return str(e), ExitCode.USAGE, ""
+    except (OutputError, module.OutputError) as e:
+        # the target cannot be written (specc's writers or the module's own):
+        # a usage error, as for `compile -o` and `schema -o`
         return str(e), ExitCode.USAGE, ""
     except MemoryError:
         return _memory_limit(opts), ExitCode.ERRORS, ""
