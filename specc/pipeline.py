@@ -44,7 +44,13 @@ class UnknownParamError(ParamError):
 
 
 #: a param's value type, as people name it
-_TYPE_NAMES: Final = {bool: "a boolean", int: "an integer", float: "a number", str: "a string"}
+_TYPE_NAMES: Final = {
+    bool: "a boolean",
+    int: "an integer",
+    # "a float": an integer is a number too, and is taken for a float param
+    float: "a float",
+    str: "a string",
+}
 
 
 def _checked_overrides(spec: ValidatedSpec, params: Mapping[str, Value]) -> dict[str, Value]:

@@ -380,7 +380,7 @@ async def test_hover_on_a_scope_and_a_template_definition(client: LanguageClient
     assert scope.startswith("**variable scope** `embedding` (reuse: true)")
     assert "re-enters a captured scope" in scope
     definition = await hover_text(client, seq, at(text, "  stacked_lstm:", 3))
-    assert definition.startswith("**template stacked_lstm**") and "Used 2 time(s)." in definition
+    assert definition.startswith("**template stacked_lstm**") and "Used 2 times." in definition
 
 
 # --------------------------------------------------------------------------- definitions

@@ -105,7 +105,7 @@ def test_d_names_and_values_are_checked(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["check", str(spec), "-D", "hidden=abc"]) == 2
     err = capsys.readouterr().err
     assert "param 'hidden' is an integer (4); -D gave a string ('abc')" in err
-    assert main(["check", str(spec), "-D", "lr=1"]) == 0  # an int is a number
+    assert main(["check", str(spec), "-D", "lr=1"]) == 0  # an int is taken for a float
     assert main(["check", str(spec), "-D", "act=7"]) == 0  # the text 7
     assert main(["check", str(spec), "-D", "lr=fast"]) == 2
-    assert "param 'lr' is a number (0.1); -D gave a string ('fast')" in capsys.readouterr().err
+    assert "param 'lr' is a float (0.1); -D gave a string ('fast')" in capsys.readouterr().err

@@ -231,7 +231,8 @@ def test_warm_start_copies_renames_skips_and_initializes(
     assert main([*args, "-o", "new.npz"]) == 0
     out = capsys.readouterr().out
     assert out.startswith(
-        "warm start from old.ckpt: 1 copied, 2 renamed, 2 skipped, 1 initialized fresh\n"
+        "warm start from old.ckpt: 1 copied, 2 renamed, 2 skipped, 1 not in the checkpoint; "
+        "3 initialized fresh\n"
     )
     assert "  enc/kernel -> encoder/kernel\n" in out
     assert "  head: shape [6, 2] in the checkpoint, [6, 3] in the spec\n" in out
@@ -247,6 +248,26 @@ def test_warm_start_copies_renames_skips_and_initializes(
     plain = _load("plain.npz")
     for name in ("head", "steps", "extra"):
         assert _same(new[name], plain[name]), name
+
+
+def test_a_warm_start_that_copies_nothing_warns(
+    work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Legal (exit 0, every variable fresh) but most likely the wrong
+    checkpoint: a warning on stderr says so and how renames are found."""
+    (work / "other.yaml").write_text("specc: 1\nname: other\nbody:\n  - {var: w, shape: [2]}\n")
+    assert main(["init", "other.yaml", "-o", "other.npz", "-q"]) == 0
+    assert main(["init", "new.yaml", "--warm-start", "other.npz", "-o", "new.npz"]) == 0
+    captured = capsys.readouterr()
+    assert "0 copied, 0 renamed, 0 skipped, 6 not in the checkpoint; 6 initialized fresh" in (
+        captured.out
+    )
+    assert captured.err == (
+        "warning: nothing was copied from other.npz: no variable of the spec has a name, "
+        "shape and dtype there (`specc diff OLD NEW --json` gives renames for --rename)\n"
+    )
+    assert main(["init", "new.yaml", "--warm-start", "new.npz", "-o", "again.npz"]) == 0
+    assert capsys.readouterr().err == ""
 
 
 @pytest.mark.parametrize("old_suffix", [".npz", ".safetensors", ".ckpt"])
@@ -278,7 +299,10 @@ def test_warm_start_from_a_checkpoint_tf_wrote(
     )
     args = ["init", "s.yaml", "--warm-start", "tf.ckpt", "--rename", "dense/kernel=k"]
     assert main([*args, "-o", "s.ckpt"]) == 0
-    assert "1 copied, 1 renamed, 0 skipped, 0 initialized fresh" in capsys.readouterr().out
+    assert (
+        "1 copied, 1 renamed, 0 skipped, 0 not in the checkpoint; 0 initialized fresh"
+        in capsys.readouterr().out
+    )
     with np.load(FIXTURES / "basic.values.npz") as f:
         want = dict(f)
     got = read_tf_checkpoint_arrays("s.ckpt")

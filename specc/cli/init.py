@@ -440,7 +440,12 @@ def _warm_start_plan(
     do not apply are usage errors: nothing has been written."""
     if opts.warm_start is None or arrays is None:
         return None
-    from specc.reports.warm_start import WarmStartError, plan, render_lines  # noqa: PLC0415
+    from specc.reports.warm_start import (  # noqa: PLC0415
+        WarmStartError,
+        nothing_copied,
+        plan,
+        render_lines,
+    )
 
     try:
         ws = plan(table.variables, opts.warm_start, arrays, dict(opts.renames))
@@ -448,6 +453,10 @@ def _warm_start_plan(
         usage_error(str(e))
     for line in render_lines(ws):
         print(line)
+    warning = nothing_copied(ws)
+    if warning is not None:
+        sys.stdout.flush()
+        sys.stderr.write(warning + "\n")
     return ws
 
 

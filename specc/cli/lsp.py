@@ -39,8 +39,8 @@ def _run(opts: LspOptions, keep: list[object]) -> ExitCode:
         from specc.lsp.server import serve  # noqa: PLC0415 - pygls only when serving
     except ImportError as e:
         usage_error(
-            f"the language server needs pygls 2 ({e}): pip install -e '.[lsp]' in specc's "
-            "clone, or pip install 'pygls>=2,<3'"
+            f"the language server needs pygls 2 and its lsprotocol ({e}): "
+            "pip install -e '.[lsp]' in specc's clone, or pip install 'pygls>=2,<3'"
         )
     if opts.log_file is not None:
         # the server's own lines (each check and its time); pygls's only when

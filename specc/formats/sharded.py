@@ -66,14 +66,10 @@ def parse_size(text: str) -> int:
     if s.isdigit():
         size = int(s)
     else:
-        unit = next(
-            (u for u in (s[-3:].upper(), s[-2:].upper()) if u in _SIZE_UNITS), None
-        )
+        ends = (s[-3:].upper(), s[-2:].upper())
+        unit = next((u for u in ends if u in _SIZE_UNITS), None)
         if unit is None:
-            msg = (
-                "expected a size such as 5GB, 500MB, 64MiB or a number of bytes, "
-                f"got {text!r}"
-            )
+            msg = f"expected a size such as 5GB, 500MB, 64MiB or bytes, got {text!r}"
             raise ValueError(msg)
         try:
             value = float(s[: -len(unit)].strip())

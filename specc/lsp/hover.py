@@ -298,7 +298,9 @@ def _definition_hover(analysis: Analysis, hit: Hit) -> str | None:
         found = find_template(analysis, str(keys[1]))
         if found is not None:
             uses = analysis.index().references(("template", str(keys[1])), declarations=False)
-            return template_markdown(str(keys[1]), *found) + f"\n\nUsed {len(uses)} time(s)."
+            return (
+                template_markdown(str(keys[1]), *found) + f"\n\nUsed {counted(len(uses), 'time')}."
+            )
     if hit.role == "key" and len(keys) == 2 and keys[0] == "params":
         return _param_hover(analysis, str(keys[1]))
     if hit.role == "value" and len(keys) == 2 and keys[0] == "include":

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from specc.counts import counted
 from specc.engine.observer import NameUsed, Observer, ScopeOpened, VariableGot
 from specc.engine.scopes import Reuse, VariableScope
 from specc.engine.store import Got, PartitionedVariable, VariableStore
@@ -250,7 +251,7 @@ def _variable_lines(engine: ExplainObserver, var: Got) -> list[str]:
 
 
 def _scope_opens_lines(engine: ExplainObserver, name: str, recs: list[ScopeRecord]) -> list[str]:
-    lines = [f"variable scope {name!r}, opened {len(recs)} time(s)"]
+    lines = [f"variable scope {name!r}, opened {counted(len(recs), 'time')}"]
     for rec in recs:
         ns = f"; name scope {rec.name_scope!r}" if rec.name_scope else ""
         lines.append(f"  at {_at(rec.site)}{ns}")

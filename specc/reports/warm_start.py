@@ -126,13 +126,26 @@ def plan(
     return out
 
 
+def nothing_copied(ws: WarmStart) -> str | None:
+    """The warning of a warm start that copies nothing (legal, but most likely
+    the wrong checkpoint or missing renames), or None."""
+    if ws.copied:
+        return None
+    return (
+        f"warning: nothing was copied from {ws.checkpoint}: no variable of the spec has "
+        "a name, shape and dtype there (`specc diff OLD NEW --json` gives renames "
+        "for --rename)"
+    )
+
+
 def render_lines(ws: WarmStart) -> list[str]:
     """The report: a summary line, then each variable under its heading."""
     renamed = [c for c in ws.copied if c.old != c.new]
     same = [c for c in ws.copied if c.old == c.new]
     lines = [
         f"warm start from {ws.checkpoint}: {len(same)} copied, {len(renamed)} renamed, "
-        f"{len(ws.skipped)} skipped, {len(ws.fresh)} initialized fresh"
+        f"{len(ws.skipped)} skipped, {len(ws.fresh)} not in the checkpoint; "
+        f"{len(ws.skipped) + len(ws.fresh)} initialized fresh"
     ]
     sections = (
         ("copied", [c.new for c in same]),

@@ -1990,30 +1990,42 @@ SINGLE_SHARD: Final = "model.safetensors"
 #: index files larger than this are refused (a million tensors' names fit)
 MAX_INDEX_BYTES: Final = 256 << 20
 
-#: `parse_size_to_int`'s units: decimal, two letters, any case
+#: `parse_size_to_int`'s units (decimal, two letters), and the binary ones
 _SIZE_UNITS: Final[Mapping[str, int]] = MappingProxyType(
-    {"TB": 10**12, "GB": 10**9, "MB": 10**6, "KB": 10**3}
+    {
+        "TB": 10**12,
+        "GB": 10**9,
+        "MB": 10**6,
+        "KB": 10**3,
+        "TIB": 1 << 40,
+        "GIB": 1 << 30,
+        "MIB": 1 << 20,
+        "KIB": 1 << 10,
+    }
 )
 
 
 def parse_size(text: str) -> int:
-    """Bytes from a size such as `5GB`, `500MB` or `1.5 GB` (as
-    `huggingface_hub.parse_size_to_int` reads it: the last two characters
-    are the unit, decimal) or plain digits (bytes). Raises ValueError."""
+    """Bytes from a size such as `5GB`, `500MB` or `1.5 GB` (decimal, as
+    `huggingface_hub.parse_size_to_int` reads them), `64MiB` (binary), or
+    plain digits (bytes); any case. Raises ValueError, also for less than
+    one byte."""
     s = text.strip()
     if s.isdigit():
-        return int(s)
-    unit = s[-2:].upper()
-    if unit not in _SIZE_UNITS:
-        msg = f"expected a size such as 5GB, 500MB or a number of bytes, got {text!r}"
-        raise ValueError(msg)
-    try:
-        value = float(s[:-2].strip())
-    except ValueError:
-        raise ValueError(f"cannot read the number in {text!r}") from None
-    size = int(value * _SIZE_UNITS[unit])
+        size = int(s)
+    else:
+        ends = (s[-3:].upper(), s[-2:].upper())
+        unit = next((u for u in ends if u in _SIZE_UNITS), None)
+        if unit is None:
+            msg = f"expected a size such as 5GB, 500MB, 64MiB or bytes, got {text!r}"
+            raise ValueError(msg)
+        try:
+            value = float(s[: -len(unit)].strip())
+        except ValueError:
+            raise ValueError(f"cannot read the number in {text!r}") from None
+        size = int(value * _SIZE_UNITS[unit])
     if size < 1:
-        raise ValueError(f"a shard size must be at least one byte, got {text!r}")
+        raise ValueError(f"a size must be at least one byte, got {text!r}")
     return size
 
 
