@@ -109,3 +109,55 @@ def test_d_names_and_values_are_checked(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["check", str(spec), "-D", "act=7"]) == 0  # the text 7
     assert main(["check", str(spec), "-D", "lr=fast"]) == 2
     assert "param 'lr' is a float (0.1); -D gave a string ('fast')" in capsys.readouterr().err
+
+
+SHARED_TOWER = """\
+specc: 1
+name: m
+templates:
+  dense:
+    args: {n: int}
+    body:
+      - var: kernel
+        shape: [$n, $n]
+  tower:
+    args: {h: int}
+    body:
+      - use: dense
+        with: {n: $h}
+body:
+  - scope: a
+    body:
+      - use: tower
+        instance: t
+        with: {h: 4}
+  - scope: b
+    body:
+      - use: tower
+        instance: t
+        with: {h: 8}
+"""
+
+
+def test_a_clash_in_a_template_body_names_the_use_that_created_the_variable() -> None:
+    """Both calls run the same body line: "first created here" alone points at
+    the error's own line, so the `use` of the first call is named too."""
+    comp = compile_text(SHARED_TOWER, "m.yaml")
+    (d,) = comp.diagnostics
+    assert d.code == "shape-mismatch"
+    assert [(n.message, n.span.line if n.span else None) for n in d.notes] == [
+        ("first created here", 7),
+        ("first created by template 'tower', used here", 17),
+        ("in template 'dense', used here", 12),
+        ("in template 'tower', used here", 22),
+    ]
+
+
+def test_a_clash_outside_templates_has_no_creating_use_note() -> None:
+    text = (
+        "specc: 1\nname: m\nbody:\n"
+        "  - {scope: s, body: [{var: v, shape: [2]}]}\n"
+        "  - {scope: s, reuse: true, body: [{var: v, shape: [3]}]}\n"
+    )
+    comp = compile_text(text, "m.yaml")
+    assert [n.message for d in comp.diagnostics for n in d.notes] == ["first created here"]

@@ -124,6 +124,10 @@ class Resolver:
         self._static_vars: dict[int, dict[str, Any]] = {}
         self._ran_once: set[int] = set()
         self.created_by: dict[str, VarStmt] = {}
+        #: the template uses a variable was created under (only those made in a
+        #: template body): an error at a later use of the same body line names
+        #: the use that made it
+        self.created_under: dict[str, tuple[tuple[str, Span | None], ...]] = {}
         self.lints = ResolutionLints()
         #: id of a body -> `least_statements` of it
         self._least: dict[int, int] = {}
@@ -190,6 +194,7 @@ class Resolver:
             code, message, variable, hint = e.code, e.message, e.variable, e.hint
             if e.related is not None:
                 notes.append(Note("first created here", e.related))
+                notes.extend(self._creating_use(e.variable, frame))
         else:
             code, message, variable, hint = e.code, e.message, e.variable, e.hint
             span = e.span or span
@@ -209,6 +214,18 @@ class Resolver:
                 help=hint,
             )
         )
+
+    def _creating_use(self, variable: str | None, frame: Frame) -> list[Note]:
+        """The `use` that created `variable` in a template body, when it is not
+        the one running now: the body line alone cannot tell two uses apart."""
+        made_under = self.created_under.get(variable) if variable is not None else None
+        if not made_under:
+            return []
+        for depth, (template, site) in enumerate(made_under):
+            now = frame.uses[depth] if depth < len(frame.uses) else None
+            if site is not None and now != (template, site):
+                return [Note(f"first created by template {template!r}, used here", site)]
+        return []
 
     def _user_site(self, span: Span | None, frame: Frame) -> tuple[Span | None, list[Note]]:
         """Where to report an error at `span` under `frame`'s template uses, and
@@ -300,7 +317,7 @@ class Resolver:
 
     def stmt(self, st: StatementBase, env: Env, frame: Frame) -> None:
         if isinstance(st, VarStmt):
-            self.do_var(st, env)
+            self.do_var(st, env, frame)
         elif isinstance(st, ScopeStmt):
             self.do_scope(st, env, frame)
         elif isinstance(st, UseStmt):
@@ -320,7 +337,7 @@ class Resolver:
 
     # ------------------------------------------------------------------ statements
 
-    def do_var(self, st: VarStmt, env: Env) -> None:
+    def do_var(self, st: VarStmt, env: Env, frame: Frame) -> None:
         name = self.ev_name(st.var, env, st, "var")
         if self.failed and self.engine.full_name(name) in self.failed:
             return
@@ -351,6 +368,8 @@ class Resolver:
         created = got.name not in self.created_by
         if created:
             self.created_by[got.name] = st
+            if frame.uses:
+                self.created_under[got.name] = frame.uses
         self.lints.variable(st, kw, got, created=created, scope=self.engine.current_scope)
 
     def var_kwargs(self, st: VarStmt, env: Env) -> dict[str, Any]:
