@@ -161,3 +161,23 @@ def test_a_clash_outside_templates_has_no_creating_use_note() -> None:
     )
     comp = compile_text(text, "m.yaml")
     assert [n.message for d in comp.diagnostics for n in d.notes] == ["first created here"]
+
+
+def test_the_same_error_from_one_line_is_reported_once_and_counted() -> None:
+    """Three turns of a repeat run the same failing line: one error, with a
+    note that counts the other two (not three identical errors, nor one that
+    hides them)."""
+    text = (
+        "specc: 1\nname: r\nparams: {h: -5}\n"
+        "templates:\n  dense:\n    args: {n: int}\n"
+        "    body:\n      - {var: kernel, shape: [$n, 2]}\n"
+        "body:\n  - repeat: 3\n    body:\n"
+        "      - scope: null\n        default_name: layer\n"
+        "        body:\n          - {use: dense, with: {n: $h}}\n"
+    )
+    comp = compile_text(text, "r.yaml")
+    (d,) = comp.diagnostics
+    assert d.notes[-1].message == (
+        "and 2 more times from this line (other turns of a repeat or uses of a template)"
+    )
+    assert d.notes[-1].span is None

@@ -11,6 +11,7 @@ reported again at its later uses.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
@@ -19,6 +20,7 @@ from pydantic import ValidationError
 
 from specc.catalog import Entry
 from specc.catalog.dtypes import DType, parse_dtype
+from specc.counts import counted
 from specc.diagnostics import Diagnostic, Note, codes
 from specc.diagnostics.codes import Code
 from specc.engine.engine import Engine, Template
@@ -118,7 +120,10 @@ class Resolver:
         self.instances: dict[str, tuple[str, Template]] = {}
         self.failed: set[str] = set()
         self.failed_instances: set[str] = set()
-        self._reported: set[tuple[Code, str, Span | None]] = set()
+        #: each error reported, by (code, message, place): its index in `diags`
+        self._reported: dict[tuple[Code, str, Span | None], int] = {}
+        #: index in `diags` -> how many times the same error came again
+        self._again: dict[int, int] = {}
         self.executed = 0
         self._options: dict[int, Any] = {}
         self._static_vars: dict[int, dict[str, Any]] = {}
@@ -156,6 +161,13 @@ class Resolver:
                     self.body(doc.body, self.params, root)
         except AbortError:
             pass
+        for index, times in self._again.items():
+            d = self.diags[index]
+            again = Note(
+                f"and {counted(times, 'more time')} from this line (other turns of a "
+                "repeat or uses of a template)"
+            )
+            self.diags[index] = dataclasses.replace(d, notes=(*d.notes, again))
         self.diags.extend(self.lints.finish(failed=bool(self.diags)))
         return Resolution(
             self.engine, self.diags, self.params, doc.seed or 0, self.spec, self.created_by
@@ -201,9 +213,13 @@ class Resolver:
         span, use_notes = self._user_site(span, frame)
         notes.extend(use_notes)
         key = (code, message, span)
-        if key in self._reported:
-            return  # the same error again (a repeat body): once is enough
-        self._reported.add(key)
+        first = self._reported.get(key)
+        if first is not None:
+            # the same error again (another turn of a repeat, another use of
+            # a template): reported once, counted in a note
+            self._again[first] = self._again.get(first, 0) + 1
+            return
+        self._reported[key] = len(self.diags)
         self.diags.append(
             Diagnostic(
                 code,
