@@ -297,6 +297,21 @@ def test_a_folder_given_as_the_spec_is_named_a_folder(
         )
 
 
+def test_usage_errors_are_one_line_whatever_they_quote(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A path or an argument with a newline or a terminal escape is shown
+    escaped; an empty argument is shown quoted."""
+    assert main(["check", "no\nx\x1b[2J.yaml"]) == 2
+    assert capsys.readouterr().err == "specc: error: no such spec file: no\\nx\\x1b[2J.yaml\n"
+    assert main(["check", "examples/mlp.yaml", ""]) == 2
+    assert capsys.readouterr().err.endswith("specc check: error: unrecognized arguments: ''\n")
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    assert main(["check", str(loop)]) == 2
+    assert "is a symbolic link to nothing (or a loop of links)" in capsys.readouterr().err
+
+
 def test_unknown_code_gets_did_you_mean(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain-code", "variable-exist"]) == 2
     assert capsys.readouterr().err == (

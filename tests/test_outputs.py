@@ -272,13 +272,13 @@ def test_compile_refuses_a_fifo_without_reading_it(
         *(
             (
                 ["init", MLP, "-q", "-o", f"{{tmp}}/no/p.{suffix}", *more],
-                f"cannot write {{tmp}}/no/p.{suffix}: {{tmp}}/no does not exist",
+                f"cannot write {{tmp}}/no/p.{written}: {{tmp}}/no does not exist",
             )
-            for suffix, more in [
-                ("npz", []),
-                ("safetensors", []),
-                ("safetensors", ["--workers", "2"]),
-                ("ckpt", []),
+            for suffix, more, written in [
+                ("npz", [], "npz"),
+                ("safetensors", [], "safetensors"),
+                ("safetensors", ["--workers", "2"], "safetensors"),
+                ("ckpt", [], "ckpt.index"),
             ]
         ),
         (
@@ -294,3 +294,59 @@ def test_writers_report_bad_targets_in_one_line(
     argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
     assert main(argv) == 2
     assert capsys.readouterr().err == f"specc: error: {message.replace('{tmp}', str(tmp_path))}\n"
+
+
+@pytest.mark.parametrize(
+    ("make", "args", "message"),
+    [
+        # a FIFO is refused from its metadata, never opened (that would block)
+        ("fifo", ["-o", "{tmp}/p.npz"], "cannot write {tmp}/p.npz: it is a FIFO"),
+        ("fifo", ["-o", "{tmp}/p.npz", "--force"], "cannot write {tmp}/p.npz: it is a FIFO"),
+        # a folder of shards under a file, or over one (even with --force)
+        (
+            "file",
+            ["-o", "{tmp}/p.npz/shards"],
+            "cannot write {tmp}/p.npz/shards: {tmp}/p.npz is not a folder",
+        ),
+        (
+            "file",
+            ["-o", "{tmp}/p.npz/shards", "--workers", "2"],
+            "cannot write {tmp}/p.npz/shards: {tmp}/p.npz is not a folder",
+        ),
+        ("shards-file", ["-o", "{tmp}/shards", "--force"], "-o {tmp}/shards: a file, not a folder"),
+        # a TF checkpoint whose index name is taken by a folder
+        ("index-dir", ["-o", "{tmp}/m.ckpt"], "cannot write {tmp}/m.ckpt.index: it is a directory"),
+    ],
+)
+def test_init_refuses_unwritable_outputs_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make: str, args: list[str], message: str
+) -> None:
+    if make == "fifo":
+        os.mkfifo(tmp_path / "p.npz")
+    elif make == "file":
+        (tmp_path / "p.npz").write_text("")
+    elif make == "shards-file":
+        (tmp_path / "shards").write_text("")
+    else:
+        (tmp_path / "m.ckpt.index").mkdir()
+    before = sorted(os.listdir(tmp_path))
+    argv = ["init", MLP, *(a.replace("{tmp}", str(tmp_path)) for a in args)]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"specc: error: {message.replace('{tmp}', str(tmp_path))}\n"
+    assert sorted(os.listdir(tmp_path)) == before
+
+
+def test_a_warm_start_into_a_missing_folder_says_only_that(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = tmp_path / "old.npz"
+    assert main(["init", MLP, "-q", "-o", str(old)]) == 0
+    assert main(["init", MLP, "--warm-start", str(old), "-o", f"{tmp_path}/no/p.npz"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert (
+        captured.err
+        == f"specc: error: cannot write {tmp_path}/no/p.npz: {tmp_path}/no does not exist\n"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,10 @@ def test_files_after_double_dash_may_look_like_flags(
     assert main(["--", "-m.yaml"]) == 0
     Path("-m.yaml").write_text(SPEC.replace("[2, 3]", "[2, 4]"))
     assert main(["--", "-m.yaml"]) == 1
+
+
+def test_a_fifo_among_the_files_is_skipped_unread(tmp_path: Path) -> None:
+    """pre-commit passes file names; a FIFO among them must not block the hook."""
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    assert main([str(fifo)]) == 0

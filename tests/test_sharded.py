@@ -77,7 +77,15 @@ def test_sizes_parse_as_huggingface_hub_does(text: str, size: int) -> None:
     assert parse_size(text) == size
 
 
-@pytest.mark.parametrize("text", ["5G", "GB", "MiB", "-", "0MB", "0", "0.1B", "5 XiB"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        *("5G", "GB", "MiB", "-", "0MB", "0", "0.1B", "5 XiB", "-1MB"),
+        # not finite, too large, or digits other than ASCII's: never a traceback
+        *("inf GB", "-inf GB", "nan GB", "1e400TB", "1e10TB", "9" * 5000),
+        *("9223372036854775808", "\u00b2", "\uff11\uff10MB", "\u0661\u0662MB"),
+    ],
+)
 def test_bad_sizes_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
         parse_size(text)
@@ -243,6 +251,7 @@ def test_check_against_and_checkpoint_initializer_read_folders(
         (["-o", "out", "--workers", "0"], "--workers 0: expected at least 1"),
         (["-o", "out", "--shard-size", "0"], "a size must be at least one byte, got '0'"),
         (["-o", "out", "--task-size", "64Mi"], "expected a size such as 5GB, 500MB, 64MiB"),
+        (["-o", "out", "--shard-size", "inf GB"], "a size must be at most 2**63 - 1 bytes"),
     ],
 )
 def test_scale_options_are_checked(

@@ -178,6 +178,20 @@ def test_the_same_error_from_one_line_is_reported_once_and_counted() -> None:
     comp = compile_text(text, "r.yaml")
     (d,) = comp.diagnostics
     assert d.notes[-1].message == (
-        "and 2 more times from this line (other turns of a repeat or uses of a template)"
+        "and 2 more from this line (other turns of a repeat or uses of a template)"
     )
     assert d.notes[-1].span is None
+
+
+def test_errors_of_one_kind_at_one_line_are_shown_up_to_a_hundred() -> None:
+    """A failing line in a repeat of 1,000 turns: 100 errors (each its own
+    variable), the other 900 counted on the first."""
+    text = (
+        "specc: 1\nname: big\nbody:\n  - repeat: 1000\n    body:\n"
+        "      - scope: null\n        default_name: layer\n        body:\n"
+        "          - {var: kernel, shape: [2]}\n          - {var: kernel, shape: [3]}\n"
+    )
+    comp = compile_text(text, "big.yaml")
+    assert len(comp.diagnostics) == 100
+    assert {d.code for d in comp.diagnostics} == {"variable-exists"}
+    assert comp.diagnostics[0].notes[-1].message.startswith("and 900 more from this line")

@@ -268,6 +268,11 @@ def test_a_warm_start_that_copies_nothing_warns(
     )
     assert main(["init", "new.yaml", "--warm-start", "new.npz", "-o", "again.npz"]) == 0
     assert capsys.readouterr().err == ""
+    # --quiet: no report, the warning still
+    assert main(["init", "new.yaml", "-q", "--warm-start", "other.npz", "-o", "q.npz"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("warning: nothing was copied from other.npz")
 
 
 @pytest.mark.parametrize("old_suffix", [".npz", ".safetensors", ".ckpt"])

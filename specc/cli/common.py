@@ -122,8 +122,11 @@ class UsageError(Exception):
         self.usage = usage
 
     def render(self) -> str:
-        """The text written to stderr."""
-        return f"{self.usage or ''}{self.prog}: error: {self.message}\n"
+        """The text written to stderr: one line after the usage, whatever the
+        message quotes (a path with a newline or a terminal escape in it)."""
+        from specc.diagnostics.escape import escape_text  # noqa: PLC0415 - on errors only
+
+        return f"{self.usage or ''}{self.prog}: error: {escape_text(self.message)}\n"
 
 
 def usage_error(message: str) -> NoReturn:
@@ -155,7 +158,8 @@ class CommandParser(Parser):
     ) -> tuple[argparse.Namespace, list[str]]:
         parsed, extras = super().parse_known_args(args, namespace)
         if extras:
-            unknown = " ".join(extras)
+            # an empty or spaced argument is shown quoted, so that it shows
+            unknown = " ".join(a if a.strip() and " " not in a else repr(a) for a in extras)
             flag = extras[0].split("=", 1)[0]
             hint = did_you_mean(flag, self._option_string_actions) if flag.startswith("-") else ""
             self.error(f"unrecognized arguments: {unknown}{hint}")
@@ -379,7 +383,11 @@ def usage_errors_of_pipeline(path: str, *, name_spec: bool = False) -> Iterator[
             usage_error(f"{path} is a folder: give the spec file (a .yaml file in it)")
         if os.path.exists(path):
             usage_error(f"{path} is not a regular file: give the spec file")
+        if os.path.islink(path):
+            usage_error(f"{path} is a symbolic link to nothing (or a loop of links)")
         usage_error(f"no such spec file: {path}")
+    if not os.access(path, os.R_OK):
+        usage_error(f"cannot read {path}: permission denied")
     try:
         yield
     except ParamError as e:

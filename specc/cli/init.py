@@ -184,7 +184,11 @@ def _add_scale_arguments(p: argparse.ArgumentParser) -> None:
         help="show the progress bar even when stderr is not a terminal",
     )
     shown.add_argument(
-        "-q", "--quiet", action="store_true", help="no progress bar and no summary line"
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress bar, no warm-start report and no summary line (warnings and "
+        "errors still show)",
     )
 
 
@@ -451,8 +455,9 @@ def _warm_start_plan(
         ws = plan(table.variables, opts.warm_start, arrays, dict(opts.renames))
     except WarmStartError as e:
         usage_error(str(e))
-    for line in render_lines(ws):
-        print(line)
+    if not opts.quiet:
+        for line in render_lines(ws):
+            print(line)
     warning = nothing_copied(ws)
     if warning is not None:
         sys.stdout.flush()
@@ -490,6 +495,7 @@ def _run(opts: InitOptions, keep: list[object]) -> ExitCode:
     if source is None:
         return ExitCode.ERRORS
     module = load_module(source, module_path)
+    check_output(opts)
     refuse_foreign_output(opts, table)
     plan = _warm_start_plan(opts, table, old)
     sys.stdout.flush()
@@ -522,15 +528,11 @@ def _write_all(
     code, a note to print)."""
     from specc.cli.init_tasks import InitFailedError, write_with_tasks  # noqa: PLC0415
     from specc.formats.arrays import CheckpointError  # noqa: PLC0415
-    from specc.formats.atomic import OutputError, check_target  # noqa: PLC0415
+    from specc.formats.atomic import OutputError  # noqa: PLC0415
 
     bar = Bar(table.bytes, enabled=_show_progress(opts))
     through_tasks = opts.output_format == "sharded" or opts.executor != "inline"
     try:
-        if opts.output_format != "sharded":
-            # one file (or a TF checkpoint's two) goes into a folder that must
-            # exist, whichever path writes it; a folder of shards is created
-            check_target(opts.output)
         if through_tasks:
             run = _task_run(opts, module)
             return None, ExitCode.OK, write_with_tasks(run, module, source, module_path, bar)
@@ -568,6 +570,35 @@ def _memory_limit(opts: InitOptions) -> str:
     )
 
 
+def check_output(opts: InitOptions) -> None:
+    """A usage error when the output cannot be written, found from the file
+    system's metadata alone (nothing is opened: a FIFO would block), before
+    anything is printed or computed. One file (or a TF checkpoint's two) goes
+    into a folder that must exist; a folder of shards is created with its
+    missing parents, under an existing folder."""
+    from specc.formats.atomic import OutputError, check_target  # noqa: PLC0415
+    from specc.formats.tf_checkpoint import tf_data_path  # noqa: PLC0415
+
+    out = opts.output
+    try:
+        if opts.output_format == "tf":
+            check_target(out + ".index")
+            check_target(tf_data_path(out, 0, 1))
+        elif opts.output_format != "sharded":
+            check_target(out)
+    except OutputError as e:
+        usage_error(str(e))
+    if opts.output_format != "sharded":
+        return
+    if os.path.lexists(out) and not os.path.isdir(out):
+        usage_error(f"-o {out}: a file, not a folder")
+    above = os.path.dirname(os.path.abspath(out))
+    while not os.path.lexists(above):
+        above = os.path.dirname(above)
+    if not os.path.isdir(above):
+        usage_error(f"cannot write {out}: {above} is not a folder")
+
+
 def refuse_foreign_output(opts: InitOptions, table: VariableTable) -> None:
     """A usage error when the output exists and specc did not write it
     (`specc.formats.manifest` says how it knows), unless --force."""
@@ -585,10 +616,6 @@ def refuse_foreign_output(opts: InitOptions, table: VariableTable) -> None:
         return
     if not os.path.exists(out):
         return
-    if opts.output_format == "sharded" and not os.path.isdir(out):
-        usage_error(f"-o {out}: a file, not a folder")
-    if os.path.isdir(out) and opts.output_format != "sharded":
-        return  # atomic_output's own error says what it is
     try:
         ours = written_by_specc(out, opts.output_format)
     except OSError as e:

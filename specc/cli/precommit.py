@@ -41,8 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def is_spec(path: Path) -> bool:
-    """Whether `path` looks like a spec (cheap: its text declares `specc: 1`)."""
+    """Whether `path` looks like a spec (cheap: its text declares `specc: 1`).
+    Only a regular file is read (a FIFO would block)."""
     try:
+        if not path.is_file():
+            return False
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return False

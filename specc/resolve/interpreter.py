@@ -14,13 +14,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any, Final, NoReturn
 
 from pydantic import ValidationError
 
 from specc.catalog import Entry
 from specc.catalog.dtypes import DType, parse_dtype
-from specc.counts import counted
 from specc.diagnostics import Diagnostic, Note, codes
 from specc.diagnostics.codes import Code
 from specc.engine.engine import Engine, Template
@@ -77,6 +76,11 @@ class AbortError(Exception):
     """A limit was hit: stop the whole resolution."""
 
 
+#: distinct errors of one code shown at one line; the rest are counted in a
+#: note on the first (a failing line in a repeat of 100,000 turns)
+SHOWN_PER_PLACE: Final = 100
+
+
 @dataclass(frozen=True, slots=True)
 class Frame:
     """Where execution is: the template `use` sites above, and nesting depth."""
@@ -124,6 +128,8 @@ class Resolver:
         self._reported: dict[tuple[Code, str, Span | None], int] = {}
         #: index in `diags` -> how many times the same error came again
         self._again: dict[int, int] = {}
+        #: (code, place) -> the indexes in `diags` of the errors reported there
+        self._at_place: dict[tuple[Code, Span | None], list[int]] = {}
         self.executed = 0
         self._options: dict[int, Any] = {}
         self._static_vars: dict[int, dict[str, Any]] = {}
@@ -164,8 +170,7 @@ class Resolver:
         for index, times in self._again.items():
             d = self.diags[index]
             again = Note(
-                f"and {counted(times, 'more time')} from this line (other turns of a "
-                "repeat or uses of a template)"
+                f"and {times:,} more from this line (other turns of a repeat or uses of a template)"
             )
             self.diags[index] = dataclasses.replace(d, notes=(*d.notes, again))
         self.diags.extend(self.lints.finish(failed=bool(self.diags)))
@@ -214,12 +219,17 @@ class Resolver:
         notes.extend(use_notes)
         key = (code, message, span)
         first = self._reported.get(key)
+        if first is None and len(self._at_place.get((code, span), ())) >= SHOWN_PER_PLACE:
+            # the hundred-and-first error of a kind at one line (a repeat of
+            # thousands of turns): counted on the first, not printed
+            first = self._at_place[(code, span)][0]
         if first is not None:
             # the same error again (another turn of a repeat, another use of
             # a template): reported once, counted in a note
             self._again[first] = self._again.get(first, 0) + 1
             return
         self._reported[key] = len(self.diags)
+        self._at_place.setdefault((code, span), []).append(len(self.diags))
         self.diags.append(
             Diagnostic(
                 code,

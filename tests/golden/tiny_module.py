@@ -1990,6 +1990,8 @@ SINGLE_SHARD: Final = "model.safetensors"
 #: index files larger than this are refused (a million tensors' names fit)
 MAX_INDEX_BYTES: Final = 256 << 20
 
+#: the largest size (bytes) a file offset can hold
+_MAX_SIZE: Final = 2**63 - 1
 #: `parse_size_to_int`'s units (decimal, two letters), and the binary ones
 _SIZE_UNITS: Final[Mapping[str, int]] = MappingProxyType(
     {
@@ -2008,11 +2010,15 @@ _SIZE_UNITS: Final[Mapping[str, int]] = MappingProxyType(
 def parse_size(text: str) -> int:
     """Bytes from a size such as `5GB`, `500MB` or `1.5 GB` (decimal, as
     `huggingface_hub.parse_size_to_int` reads them), `64MiB` (binary), or
-    plain digits (bytes); any case. Raises ValueError, also for less than
-    one byte."""
+    plain digits (bytes); any case, ASCII digits only. Raises ValueError for
+    anything else: less than one byte, more than 2**63 - 1, not finite."""
     s = text.strip()
+    if not s.isascii():
+        raise ValueError(f"a size is written in ASCII digits and a unit, got {text!r}")
+    size: float
     if s.isdigit():
-        size = int(s)
+        # more digits than 2**63 has: too large, and never a huge int parse
+        size = int(s) if len(s) <= 19 else math.inf
     else:
         ends = (s[-3:].upper(), s[-2:].upper())
         unit = next((u for u in ends if u in _SIZE_UNITS), None)
@@ -2020,13 +2026,14 @@ def parse_size(text: str) -> int:
             msg = f"expected a size such as 5GB, 500MB, 64MiB or bytes, got {text!r}"
             raise ValueError(msg)
         try:
-            value = float(s[: -len(unit)].strip())
+            size = float(s[: -len(unit)].strip()) * _SIZE_UNITS[unit]
         except ValueError:
             raise ValueError(f"cannot read the number in {text!r}") from None
-        size = int(value * _SIZE_UNITS[unit])
     if size < 1:
         raise ValueError(f"a size must be at least one byte, got {text!r}")
-    return size
+    if not size <= _MAX_SIZE:  # also NaN
+        raise ValueError(f"a size must be at most 2**63 - 1 bytes, got {text!r}")
+    return int(size)
 
 
 def shard_name(index: int, count: int) -> str:
