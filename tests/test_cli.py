@@ -285,6 +285,15 @@ def test_a_mistyped_option_gets_the_command_usage_and_did_you_mean(
     err = capsys.readouterr().err
     assert err.startswith("usage: specc explain ")
     assert err.endswith("specc explain: error: unrecognized arguments: --json x\n")
+    # a typo of the required -o/--output: named, not "-o is required"
+    assert main(["init", "examples/mlp.yaml", "--ouput", "x.npz"]) == 2
+    assert capsys.readouterr().err.endswith(
+        "specc init: error: unrecognized arguments: --ouput; did you mean '--output'?\n"
+    )
+    assert main(["init", "examples/mlp.yaml"]) == 2
+    assert capsys.readouterr().err.endswith(
+        "specc init: error: the following arguments are required: -o/--output\n"
+    )
 
 
 def test_a_folder_given_as_the_spec_is_named_a_folder(

@@ -156,14 +156,32 @@ class CommandParser(Parser):
     def parse_known_args(  # type: ignore[override]
         self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
     ) -> tuple[argparse.Namespace, list[str]]:
-        parsed, extras = super().parse_known_args(args, namespace)
+        try:
+            parsed, extras = super().parse_known_args(args, namespace)
+        except UsageError as e:
+            # argparse checks required arguments before it reports unknown
+            # ones: `--ouput x` is first "-o is required"; name the typo
+            typos = [a for a in args or () if self._unknown_option(a)]
+            if not typos or "required" not in e.message:
+                raise
+            parsed, extras = argparse.Namespace(), typos
         if extras:
             # an empty or spaced argument is shown quoted, so that it shows
-            unknown = " ".join(a if a.strip() and " " not in a else repr(a) for a in extras)
+            shown = " ".join(a if a.strip() and " " not in a else repr(a) for a in extras)
             flag = extras[0].split("=", 1)[0]
             hint = did_you_mean(flag, self._option_string_actions) if flag.startswith("-") else ""
-            self.error(f"unrecognized arguments: {unknown}{hint}")
+            self.error(f"unrecognized arguments: {shown}{hint}")
         return parsed, extras
+
+    def _unknown_option(self, arg: str) -> bool:
+        """Whether `arg` is an option this parser does not know (abbreviations
+        of known options are known)."""
+        if not arg.startswith("-") or arg in {"-", "--"}:
+            return False
+        if arg[1:2] != "-":
+            return arg[:2] not in self._option_string_actions
+        flag = arg.split("=", 1)[0]
+        return not any(known.startswith(flag) for known in self._option_string_actions)
 
 
 OptionsT = TypeVar("OptionsT")
