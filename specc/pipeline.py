@@ -174,7 +174,7 @@ def compile_file(
 
 
 def compile_text(
-    text: str,
+    text: str | bytes,
     filename: str = "<string>",
     params: Mapping[str, Value] | None = None,
     limits: Limits = DEFAULT_LIMITS,
@@ -183,7 +183,8 @@ def compile_text(
     observer: Observer | None = None,
     checkpoint_roots: Sequence[str] = (),
 ) -> Compilation:
-    """Like `compile_file`, for spec text held in memory."""
+    """Like `compile_file`, for spec text held in memory (bytes are decoded as
+    a file's are)."""
     with gc_paused():
         loaded = load_text(text, filename, limits, base_dir=base_dir)
         return compile_loaded(loaded, params, limits, observer, checkpoint_roots)

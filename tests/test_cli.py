@@ -508,3 +508,41 @@ def test_cli_package_is_the_only_home_of_the_commands() -> None:
     diff = importlib.import_module("specc.reports.diff")
     assert not hasattr(diff, "cmd_diff") and not hasattr(diff, "_compile_one")
     assert specc.cli.__all__
+
+
+def _specc(args: list[str], stdin: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "specc", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+
+
+def test_check_table_and_diff_read_a_spec_from_stdin() -> None:
+    """`-` is the spec on standard input, named <stdin> (what editors' linters
+    hand over); includes resolve from the current folder."""
+    mlp = (ROOT / "examples" / "mlp.yaml").read_text()
+    r = _specc(["check", "-"], mlp)
+    assert (r.returncode, r.stdout) == (
+        0,
+        "<stdin>: ok: 6 variables, 269,322 parameters, 1,077,288 bytes\n",
+    )
+    assert _specc(["table", "-", "--json"], mlp).stdout == _specc(
+        ["table", "examples/mlp.yaml", "--json"], ""
+    ).stdout.replace('"examples/mlp.yaml', '"<stdin>')
+    wide = mlp.replace("hidden: 256", "hidden: 512")
+    r = _specc(["diff", "examples/mlp.yaml", "-"], wide)
+    assert r.returncode == 1 and "would not restore <stdin>" in r.stdout
+    bad = "specc: 1\nname: x\nbody:\n  - {var: v, shape: [2]}\n  - {var: v, shape: [3]}\n"
+    r = _specc(["check", "-"], bad)
+    assert r.returncode == 1 and r.stderr.startswith("<stdin>:5:5: error[variable-exists]")
+
+
+def test_stdin_is_refused_where_a_file_is_needed(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["diff", "-", "-"], ["compile", "-"], ["explain", "-", "v"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("specc: error: ") and ("standard input" in err or "`-` is for" in err)

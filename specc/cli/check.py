@@ -21,6 +21,7 @@ from specc.cli.common import (
     compile_specs,
     pipeline_options,
     settle,
+    shown,
     usage_error,
 )
 from specc.counts import counted
@@ -42,7 +43,7 @@ class CheckOptions:
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("spec", metavar="SPEC", help="the spec file (YAML)")
+    p.add_argument("spec", metavar="SPEC", help="the spec file (YAML); - reads it from stdin")
     p.add_argument("--json", action="store_true", help="print errors (or counts) as JSON")
     p.add_argument(
         "--against",
@@ -58,7 +59,7 @@ def _options(args: argparse.Namespace) -> CheckOptions:
 
 
 def _run(opts: CheckOptions, keep: list[object]) -> ExitCode:
-    (comp,) = compile_specs([opts.spec], opts.pipeline, keep)
+    (comp,) = compile_specs([opts.spec], opts.pipeline, keep, stdin=True)
     if not comp.ok or not opts.json:
         # errors, or warnings rendered on stderr (JSON carries them below)
         code = settle([comp], opts.pipeline, as_json=opts.json)
@@ -78,7 +79,7 @@ def _run(opts: CheckOptions, keep: list[object]) -> ExitCode:
     count, params, size = comp.summary()
     if not opts.json:
         print(
-            f"{opts.spec}: ok: {counted(count, 'variable')}, "
+            f"{shown(opts.spec)}: ok: {counted(count, 'variable')}, "
             f"{counted(params, 'parameter')}, {counted(size, 'byte')}"
         )
         return ExitCode.OK
@@ -123,9 +124,9 @@ def _against(
         report = {"errors": [], "warnings": warnings, **counts, "against": to_json(result)}
         print(json.dumps(report))
     else:
-        for line in render_lines(result, opts.spec):
+        for line in render_lines(result, shown(opts.spec)):
             print(line)
-        print(summary(result, table, opts.spec))
+        print(summary(result, table, shown(opts.spec)))
     return result.ok
 
 

@@ -370,33 +370,63 @@ def use_color(color: Color, stream: TextIO) -> bool:
     return not os.environ.get("NO_COLOR") and stream.isatty()
 
 
+#: the SPEC argument that means "read the spec from standard input"
+STDIN: Final = "-"
+#: how a spec read from standard input is named in diagnostics
+STDIN_NAME: Final = "<stdin>"
+
+
+def shown(path: str) -> str:
+    """How a SPEC argument is named in what a command prints."""
+    return STDIN_NAME if path == STDIN else path
+
+
 def compile_specs(
-    paths: Sequence[str], opts: PipelineOptions, keep: list[object]
+    paths: Sequence[str], opts: PipelineOptions, keep: list[object], *, stdin: bool = False
 ) -> list[Compilation]:
     """Compile each spec with the command line's params and limits, through the
     one pipeline. A missing file or an undeclared `-D` name is a usage error (it
-    names the spec when there are several, as only one may lack the param)."""
-    from specc.pipeline import compile_file  # noqa: PLC0415 - not needed to build the parser
+    names the spec when there are several, as only one may lack the param).
+    With `stdin`, a path `-` is the spec read from standard input (its includes
+    resolve from the current folder), as editors' linters hand a buffer over."""
+    from specc.pipeline import compile_file, compile_text  # noqa: PLC0415 - not for the parser
 
+    if stdin and paths.count(STDIN) > 1:
+        usage_error("only one spec can come from standard input")
     comps = []
     for path in paths:
-        with usage_errors_of_pipeline(path, name_spec=len(paths) > 1):
-            comp = compile_file(
-                path, opts.params, opts.limits, checkpoint_roots=opts.checkpoint_roots
-            )
+        with usage_errors_of_pipeline(path, name_spec=len(paths) > 1, stdin=stdin):
+            if path == STDIN:
+                data = sys.stdin.buffer.read(opts.limits.max_file_bytes + 1)
+                comp = compile_text(
+                    data,
+                    STDIN_NAME,
+                    opts.params,
+                    opts.limits,
+                    checkpoint_roots=opts.checkpoint_roots,
+                )
+            else:
+                comp = compile_file(
+                    path, opts.params, opts.limits, checkpoint_roots=opts.checkpoint_roots
+                )
         keep.append(comp)
         comps.append(comp)
     return comps
 
 
 @contextmanager
-def usage_errors_of_pipeline(path: str, *, name_spec: bool = False) -> Iterator[None]:
+def usage_errors_of_pipeline(
+    path: str, *, name_spec: bool = False, stdin: bool = False
+) -> Iterator[None]:
     """Run a compilation of `path` (by `compile_file`, or a report built on it)
     with the command line's mistakes turned into usage errors: the spec file is
-    missing, or a `-D` names no declared param or gives one a value of another type."""
+    missing, or a `-D` names no declared param or gives one a value of another
+    type. `stdin`: the caller reads `-` from standard input."""
     from specc.pipeline import ParamError  # noqa: PLC0415 - see compile_specs
 
-    if not os.path.isfile(path):
+    if path == STDIN and not stdin:
+        usage_error("this command reads its spec from a file (`-` is for check, table and diff)")
+    if path != STDIN and not os.path.isfile(path):
         if os.path.isdir(path):
             usage_error(f"{path} is a folder: give the spec file (a .yaml file in it)")
         if os.path.exists(path):
@@ -404,12 +434,12 @@ def usage_errors_of_pipeline(path: str, *, name_spec: bool = False) -> Iterator[
         if os.path.islink(path):
             usage_error(f"{path} is a symbolic link to nothing (or a loop of links)")
         usage_error(f"no such spec file: {path}")
-    if not os.access(path, os.R_OK):
+    if path != STDIN and not os.access(path, os.R_OK):
         usage_error(f"cannot read {path}: permission denied")
     try:
         yield
     except ParamError as e:
-        usage_error(f"{path}: {e}" if name_spec else str(e))
+        usage_error(f"{shown(path)}: {e}" if name_spec else str(e))
 
 
 def settle(

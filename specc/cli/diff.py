@@ -16,6 +16,7 @@ from specc.cli.common import (
     compile_specs,
     pipeline_options,
     settle,
+    shown,
 )
 
 
@@ -30,8 +31,10 @@ class DiffOptions:
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("old", metavar="OLD", help="the spec a checkpoint was written from")
-    p.add_argument("new", metavar="NEW", help="the spec to restore it into")
+    p.add_argument(
+        "old", metavar="OLD", help="the spec a checkpoint was written from (- for stdin)"
+    )
+    p.add_argument("new", metavar="NEW", help="the spec to restore it into (- for stdin)")
     p.add_argument("--json", action="store_true", help="print the differences as JSON")
     add_pipeline_arguments(p, define_help="override a param declared by both specs")
 
@@ -45,7 +48,7 @@ def _run(opts: DiffOptions, keep: list[object]) -> ExitCode:
     checkpoint of OLD would not restore NEW."""
     from specc.reports.diff import diff_tables, dumps, render_human, to_json  # noqa: PLC0415
 
-    comps = compile_specs([opts.old, opts.new], opts.pipeline, keep)
+    comps = compile_specs([opts.old, opts.new], opts.pipeline, keep, stdin=True)
     if (code := settle(comps, opts.pipeline, as_json=opts.json)) is not None:
         return code
     old, new = comps[0].table, comps[1].table
@@ -54,7 +57,7 @@ def _run(opts: DiffOptions, keep: list[object]) -> ExitCode:
     if opts.json:
         sys.stdout.write(dumps(to_json(d)))
     else:
-        sys.stdout.write(render_human(d, old, new, opts.old, opts.new))
+        sys.stdout.write(render_human(d, old, new, shown(opts.old), shown(opts.new)))
     return ExitCode.OK if d.restorable else ExitCode.ERRORS
 
 

@@ -15,6 +15,7 @@ from specc.cli.common import (
     pipeline_options,
     usage_errors_of_pipeline,
 )
+from specc.counts import counted
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,7 @@ def _run(opts: ExplainOptions, keep: list[object]) -> ExitCode:
     keep.append(result)
     if result.diagnostics:
         sys.stderr.write(
-            f"note: the spec has {len(result.diagnostics)} error(s); explaining what was "
+            f"note: the spec has {counted(len(result.diagnostics), 'error')}; explaining what was "
             "resolved before and around them (run `specc check` for the errors)\n"
         )
     if result.text is None:

@@ -34,7 +34,7 @@ class TableOptions:
 
 
 def _add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("spec", metavar="SPEC", help="the spec file (YAML)")
+    p.add_argument("spec", metavar="SPEC", help="the spec file (YAML); - reads it from stdin")
     p.add_argument("--json", action="store_true", help="the JSON table (same as --format json)")
     p.add_argument(
         "--format",
@@ -57,7 +57,7 @@ def _options(args: argparse.Namespace) -> TableOptions:
 
 
 def _run(opts: TableOptions, keep: list[object]) -> ExitCode:
-    (comp,) = compile_specs([opts.spec], opts.pipeline, keep)
+    (comp,) = compile_specs([opts.spec], opts.pipeline, keep, stdin=True)
     if (code := settle([comp], opts.pipeline, as_json=opts.format == "json")) is not None:
         return code
     assert comp.table is not None
