@@ -38,6 +38,11 @@ def test_bash_completes_commands_and_their_flags() -> None:
     assert "--max-depth" in complete_in_bash("table", "--max-d")
 
 
+def test_bash_completes_the_codes_of_explain_code() -> None:
+    assert complete_in_bash("explain-code", "variable-e") == ["variable-exists"]
+    assert "near-duplicate" in complete_in_bash("explain-code", "")
+
+
 @pytest.mark.parametrize("shell", ["zsh", "fish"])
 def test_zsh_and_fish_scripts_name_every_command(shell: str) -> None:
     from specc.cli import COMMAND_NAMES

@@ -30,12 +30,26 @@ def _options(args: argparse.Namespace) -> CompletionOptions:
     return CompletionOptions(args.shell)
 
 
+def _complete_codes(parser: argparse.ArgumentParser) -> None:
+    """Give `explain-code`'s CODE the registered codes as choices, in this
+    parser only (for shtab to complete them): the command's own parser keeps
+    no choices, so that a mistyped code gets specc's "did you mean"."""
+    from specc.diagnostics.codes import CODES  # noqa: PLC0415
+
+    for action in parser._subparsers._group_actions if parser._subparsers else ():
+        if isinstance(action, argparse._SubParsersAction):
+            for arg in action.choices["explain-code"]._actions:
+                if arg.dest == "code":
+                    arg.choices = sorted(CODES)
+
+
 def _run(opts: CompletionOptions, keep: list[object]) -> ExitCode:
     import shtab  # noqa: PLC0415 - only this command needs it
 
     from specc.cli import COMMAND_NAMES, build_parser  # noqa: PLC0415 - the whole parser
 
     parser = build_parser(COMMAND_NAMES)
+    _complete_codes(parser)
     print(shtab.complete(parser, shell=opts.shell), end="")
     return ExitCode.OK
 
