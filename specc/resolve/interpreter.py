@@ -128,8 +128,9 @@ class Resolver:
         self._reported: dict[tuple[Code, str, Span | None], int] = {}
         #: index in `diags` -> how many times the same error came again
         self._again: dict[int, int] = {}
-        #: (code, place) -> the indexes in `diags` of the errors reported there
-        self._at_place: dict[tuple[Code, Span | None], list[int]] = {}
+        #: (code, place) -> the index in `diags` of the first error reported
+        #: there, and how many are shown there
+        self._at_place: dict[tuple[Code, Span | None], tuple[int, int]] = {}
         self.executed = 0
         self._options: dict[int, Any] = {}
         self._static_vars: dict[int, dict[str, Any]] = {}
@@ -219,17 +220,18 @@ class Resolver:
         notes.extend(use_notes)
         key = (code, message, span)
         first = self._reported.get(key)
-        if first is None and len(self._at_place.get((code, span), ())) >= SHOWN_PER_PLACE:
+        place_first, shown = self._at_place.get((code, span), (len(self.diags), 0))
+        if first is None and shown >= SHOWN_PER_PLACE:
             # the hundred-and-first error of a kind at one line (a repeat of
             # thousands of turns): counted on the first, not printed
-            first = self._at_place[(code, span)][0]
+            first = place_first
         if first is not None:
             # the same error again (another turn of a repeat, another use of
             # a template): reported once, counted in a note
             self._again[first] = self._again.get(first, 0) + 1
             return
         self._reported[key] = len(self.diags)
-        self._at_place.setdefault((code, span), []).append(len(self.diags))
+        self._at_place[(code, span)] = (place_first, shown + 1)
         self.diags.append(
             Diagnostic(
                 code,
